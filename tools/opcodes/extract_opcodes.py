@@ -2,7 +2,7 @@
 
 Runs under every CPython 3.8-3.14 (tools/pyrun 3.X tools/opcodes/extract_opcodes.py ...):
 
-  extract_opcodes.py --facts                      dump the interpreter's facts as JSON
+  extract_opcodes.py --facts [--out FILE]         dump the interpreter's facts as JSON
   extract_opcodes.py --skeleton [--seed SPEC]...  print a spec for this interpreter; the human columns
                                                   (arg kind refinements, handler, irregular stack
                                                   formulas) are taken from the seed specs where an
@@ -480,7 +480,14 @@ def check(path):
 
 def main(argv):
     if argv[:1] == ["--facts"]:
-        json.dump(facts(), sys.stdout, indent=1)
+        fx = facts()
+        fx["opargs"] = OPARGS
+        if argv[1:2] == ["--out"]:  # a file: node may cut a large piped stdout short under Pyodide
+            with open(argv[2], "w", encoding="utf-8") as f:
+                json.dump(fx, f)
+        else:
+            json.dump(fx, sys.stdout, indent=1)
+            sys.stdout.write("\n")
         return 0
     if argv[:1] == ["--check"] and len(argv) == 2:
         return check(argv[1])

@@ -183,7 +183,7 @@ namespace PyRecon.Generators.Opcodes
     /// precedence: comparisons &lt; | &lt; &amp; &lt; shifts &lt; + - &lt; * &lt; unary -) into a fully
     /// parenthesised C# int expression. Comparisons yield 0/1 as Python's bools do in arithmetic.
     /// </summary>
-    internal static class FormulaCompiler
+    public static class FormulaCompiler
     {
         public static string? TryCompile(string formula, out string? error)
         {
