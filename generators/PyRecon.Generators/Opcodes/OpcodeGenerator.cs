@@ -137,7 +137,7 @@ namespace PyRecon.Generators.Opcodes
             sb.AppendLine("        }");
             sb.AppendLine();
             sb.AppendLine("        /// <inheritdoc/>");
-            sb.AppendLine("        protected override int? ComputeStackEffect(int opcode, int oparg, bool jump)");
+            sb.AppendLine("        private protected override int? ComputeStackEffect(int opcode, int oparg, bool jump)");
             sb.AppendLine("        {");
             sb.AppendLine("            switch (opcode)");
             sb.AppendLine("            {");

@@ -118,7 +118,7 @@ public static class Decoder
     }
 
     /// <summary>Resolves an argument of <paramref name="info"/>'s kind; <paramref name="end"/> is the offset after the caches.</summary>
-    public static InstructionArgument Resolve(OpcodeInfo info, int arg, int end, CodeObject code, OpcodeTable table, IReadOnlyDictionary<int, int>? indexAt = null)
+    internal static InstructionArgument Resolve(OpcodeInfo info, int arg, int end, CodeObject code, OpcodeTable table, IReadOnlyDictionary<int, int>? indexAt = null)
     {
         switch (info.ArgKind)
         {

@@ -64,7 +64,7 @@ public enum ArgKind
 /// <summary>One opcode of one CPython version, as its spec line describes it.</summary>
 public sealed class OpcodeInfo
 {
-    public OpcodeInfo(int number, string name, int cacheEntries, ArgKind argKind, OpcodeHandler handler, string? baseName, string stackEffectText, int specLine)
+    internal OpcodeInfo(int number, string name, int cacheEntries, ArgKind argKind, OpcodeHandler handler, string? baseName, string stackEffectText, int specLine)
     {
         Number = number;
         Name = name;

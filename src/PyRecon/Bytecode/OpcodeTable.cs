@@ -14,7 +14,7 @@ public abstract partial class OpcodeTable
     private readonly Dictionary<string, OpcodeInfo> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<int, OpcodeInfo> _byNumber = new();
 
-    protected OpcodeTable(PythonVersion version, string specFile, int jumpUnit, int compareShift, int compareBoolMask,
+    private protected OpcodeTable(PythonVersion version, string specFile, int jumpUnit, int compareShift, int compareBoolMask,
         ImmutableArray<OpcodeInfo> opcodes, ImmutableDictionary<string, ImmutableArray<string>> tables)
     {
         Version = version;
@@ -76,7 +76,7 @@ public abstract partial class OpcodeTable
         return taken is null || fall is null ? taken ?? fall : Math.Max(taken.Value, fall.Value);
     }
 
-    protected abstract int? ComputeStackEffect(int opcode, int oparg, bool jump);
+    private protected abstract int? ComputeStackEffect(int opcode, int oparg, bool jump);
 
     /// <summary>The table of a version, or null when no spec exists for it.</summary>
     public static OpcodeTable? TryFor(PythonVersion version)
