@@ -61,6 +61,7 @@ HEADER = """\
 #   base      family base of a specialized/instrumented opcode, '-' for a base opcode
 #
 # Directives: .version  .jump_unit (bytes per jump-arg unit)  .compare_shift  .compare_bool_mask
+#             .generator_entry_depth (stack depth at the entry of generator/coroutine code)
 #             .table NAME "item" ...   (argument tables, checked against dis/opcode)
 """
 
@@ -163,7 +164,7 @@ def facts():
         base = spec_base.get(name)
         if base is None and name.startswith("INSTRUMENTED_") and num >= min_instr and name[13:] in opcode.opmap:
             base = name[13:]
-        has_arg = _has_arg(num) if num < 256 else (num >= opcode.HAVE_ARGUMENT and name not in ("POP_BLOCK",))
+        has_arg = _has_arg(num)
         if base is not None and num < 256 and VERSION < (3, 13):
             has_arg = _has_arg(allmap[base]) if not name.startswith("INSTRUMENTED_") else has_arg
         ops.append({
@@ -317,6 +318,10 @@ def _default_directives(fx):
     shift = {(3, 12): 4}.get(VERSION, 5 if VERSION >= (3, 13) else 0)
     d.append(("compare_shift", str(shift)))
     d.append(("compare_bool_mask", "16" if VERSION >= (3, 13) else "0"))
+    # Not visible through dis: the compiler's stackdepth() starts generator/coroutine code at depth 1 in
+    # 3.10-3.12 (the first resume's sent value, popped by GEN_START / POP_TOP after RETURN_GENERATOR, whose
+    # stack_effect there is 0); 3.13 gives RETURN_GENERATOR +1 instead.
+    d.append(("generator_entry_depth", "1" if (3, 10) <= VERSION <= (3, 12) else "0"))
     return d
 
 

@@ -118,6 +118,7 @@ namespace PyRecon.Generators.Opcodes
             sb.AppendLine($"            new PythonVersion({v[0]}, {(v.Length > 1 ? v[1] : "0")}),");
             sb.AppendLine($"            {Str(spec.FileName)},");
             sb.AppendLine($"            jumpUnit: {spec.JumpUnit}, compareShift: {spec.CompareShift}, compareBoolMask: {spec.CompareBoolMask},");
+            sb.AppendLine($"            generatorEntryDepth: {spec.GeneratorEntryDepth},");
             sb.AppendLine("            opcodes: ImmutableArray.Create<global::PyRecon.Bytecode.OpcodeInfo>(");
             for (int i = 0; i < spec.Opcodes.Count; i++)
             {

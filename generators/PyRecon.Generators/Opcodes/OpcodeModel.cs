@@ -84,11 +84,11 @@ namespace PyRecon.Generators.Opcodes
     /// <summary>A whole parsed spec file: what the emitters need, and the problems found.</summary>
     internal sealed class OpcodeSpec : IEquatable<OpcodeSpec>
     {
-        public OpcodeSpec(string path, string fileName, string version, int jumpUnit, int compareShift, int compareBoolMask,
+        public OpcodeSpec(string path, string fileName, string version, int jumpUnit, int compareShift, int compareBoolMask, int generatorEntryDepth,
             ValueArray<SpecTable> tables, ValueArray<OpcodeLine> opcodes, ValueArray<SpecDiagnostic> diagnostics)
         {
             Path = path; FileName = fileName; Version = version; JumpUnit = jumpUnit; CompareShift = compareShift;
-            CompareBoolMask = compareBoolMask; Tables = tables; Opcodes = opcodes; Diagnostics = diagnostics;
+            CompareBoolMask = compareBoolMask; GeneratorEntryDepth = generatorEntryDepth; Tables = tables; Opcodes = opcodes; Diagnostics = diagnostics;
         }
         public string Path { get; }
         /// <summary>The repo-relative-looking name used in banners: spec/opcodes/3.X.spec.</summary>
@@ -97,12 +97,13 @@ namespace PyRecon.Generators.Opcodes
         public int JumpUnit { get; }
         public int CompareShift { get; }
         public int CompareBoolMask { get; }
+        public int GeneratorEntryDepth { get; }
         public ValueArray<SpecTable> Tables { get; }
         public ValueArray<OpcodeLine> Opcodes { get; }
         public ValueArray<SpecDiagnostic> Diagnostics { get; }
         public string ClassSuffix => Version.Replace('.', '_');
         public bool Equals(OpcodeSpec? o) => o != null && Path == o.Path && Version == o.Version && JumpUnit == o.JumpUnit
-            && CompareShift == o.CompareShift && CompareBoolMask == o.CompareBoolMask && Tables.Equals(o.Tables)
+            && CompareShift == o.CompareShift && CompareBoolMask == o.CompareBoolMask && GeneratorEntryDepth == o.GeneratorEntryDepth && Tables.Equals(o.Tables)
             && Opcodes.Equals(o.Opcodes) && Diagnostics.Equals(o.Diagnostics);
         public override bool Equals(object? obj) => Equals(obj as OpcodeSpec);
         public override int GetHashCode() => (Path, Version, Opcodes).GetHashCode();

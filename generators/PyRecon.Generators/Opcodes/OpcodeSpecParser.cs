@@ -29,7 +29,7 @@ namespace PyRecon.Generators.Opcodes
             ["common_const"] = "CommonConstant", ["special"] = "SpecialMethod", ["resume"] = "Resume", ["unpack_ex"] = "UnpackEx",
         };
 
-        private static readonly string[] Directives = { "version", "jump_unit", "compare_shift", "compare_bool_mask" };
+        private static readonly string[] Directives = { "version", "jump_unit", "compare_shift", "compare_bool_mask", "generator_entry_depth" };
 
         public static OpcodeSpec Parse(string path, string text)
         {
@@ -129,8 +129,9 @@ namespace PyRecon.Generators.Opcodes
             directives.TryGetValue("jump_unit", out int jumpUnit);
             directives.TryGetValue("compare_shift", out int compareShift);
             directives.TryGetValue("compare_bool_mask", out int compareBoolMask);
+            directives.TryGetValue("generator_entry_depth", out int generatorEntryDepth);
             string fileName = "spec/opcodes/" + System.IO.Path.GetFileName(path);
-            return new OpcodeSpec(path, fileName, version, jumpUnit == 0 ? 2 : jumpUnit, compareShift, compareBoolMask,
+            return new OpcodeSpec(path, fileName, version, jumpUnit == 0 ? 2 : jumpUnit, compareShift, compareBoolMask, generatorEntryDepth,
                 new ValueArray<SpecTable>(tables), new ValueArray<OpcodeLine>(opcodes), new ValueArray<SpecDiagnostic>(diagnostics));
         }
 

@@ -15,13 +15,14 @@ public abstract partial class OpcodeTable
     private readonly Dictionary<int, OpcodeInfo> _byNumber = new();
 
     private protected OpcodeTable(PythonVersion version, string specFile, int jumpUnit, int compareShift, int compareBoolMask,
-        ImmutableArray<OpcodeInfo> opcodes, ImmutableDictionary<string, ImmutableArray<string>> tables)
+        int generatorEntryDepth, ImmutableArray<OpcodeInfo> opcodes, ImmutableDictionary<string, ImmutableArray<string>> tables)
     {
         Version = version;
         SpecFile = specFile;
         JumpUnit = jumpUnit;
         CompareShift = compareShift;
         CompareBoolMask = compareBoolMask;
+        GeneratorEntryDepth = generatorEntryDepth;
         Opcodes = opcodes;
         Tables = tables;
         foreach (var op in opcodes)
@@ -47,6 +48,8 @@ public abstract partial class OpcodeTable
     public int CompareShift { get; }
     /// <summary>COMPARE_OP: the bit asking for a bool result (16 from 3.13, else 0).</summary>
     public int CompareBoolMask { get; }
+    /// <summary>Stack depth at the entry of generator/coroutine code as the compiler counts it (1 in 3.10-3.12).</summary>
+    public int GeneratorEntryDepth { get; }
     /// <summary>Every opcode of the spec, in spec order (base, specialized, instrumented, pseudo).</summary>
     public ImmutableArray<OpcodeInfo> Opcodes { get; }
     /// <summary>The spec's argument tables: cmp_op, nb_op, intrinsic1, intrinsic2, conversion, function_flags, common_const, special_method.</summary>
