@@ -139,7 +139,8 @@ def _tables():
         t["intrinsic1"] = list(dis._intrinsic_1_descs)
         t["intrinsic2"] = list(dis._intrinsic_2_descs)
     if hasattr(dis, "_common_constants"):
-        t["common_const"] = [getattr(c, "__name__", repr(c)) for c in dis._common_constants]
+        # as dis shows them: a type by its name, anything else by its repr
+        t["common_const"] = [c.__name__ if isinstance(c, type) else repr(c) for c in dis._common_constants]
     if hasattr(dis, "_special_method_names"):
         t["special_method"] = list(dis._special_method_names)
     if hasattr(dis, "FORMAT_VALUE_CONVERTERS"):

@@ -128,7 +128,8 @@ public sealed record InvertArgument(bool Inverted) : InstructionArgument
 /// <summary>FORMAT_VALUE: conversion (0 none, 1 str, 2 repr, 3 ascii) and whether a format spec is on the stack.</summary>
 public sealed record FormatArgument(int Conversion, string ConversionName, bool HasSpec) : InstructionArgument
 {
-    public override string ToString() => HasSpec ? $"{ConversionName}, with format" : ConversionName;
+    /// <summary>As dis shows it: "repr", "repr, with format", "with format" or "".</summary>
+    public override string ToString() => HasSpec ? (ConversionName.Length > 0 ? $"{ConversionName}, with format" : "with format") : ConversionName;
 }
 
 /// <summary>MAKE_FUNCTION / SET_FUNCTION_ATTRIBUTE flag bits and their names (function_flags table).</summary>

@@ -20,6 +20,7 @@ public class DecoderOracleTests
         var version = PythonVersion.Parse(versionText);
         var root = CodeJson.Run(version, "compile", CodeJson.Fixture("sample.py"));
         int checkedInstructions = 0, extendedArgs = 0, jumps = 0;
+        var tables = new HashSet<string>();
         void Walk(JsonElement e)
         {
             var code = CodeJson.ToCode(version, e);
@@ -59,7 +60,12 @@ public class DecoderOracleTests
                         Assert.Equal(argval.GetString(), c.Operator);
                         if (version >= PythonVersion.V3_13) Assert.Equal(argrepr, c.ToString());
                         break;
-                    case TableArgument t when t.Table == "nb_op": Assert.Equal(argrepr, t.Value); break;
+                    case TableArgument t: Assert.Equal(argrepr, t.Value); tables.Add(t.Table); break;
+                    case FunctionFlagsArgument ff: Assert.Equal(argrepr, ff.ToString()); tables.Add("function_flags"); break;
+                    case FormatArgument fv: Assert.Equal(argrepr, fv.ToString()); tables.Add("format"); break;
+                    case InvertArgument inv when version >= PythonVersion.V3_14:
+                        Assert.Equal(argrepr, (ins.Name == "IS_OP" ? (inv.Inverted ? "is not" : "is") : (inv.Inverted ? "not in" : "in")));
+                        break;
                     case ConstArgument k: Assert.Equal(ins.Arg, k.Index); break;
                 }
                 if (ins.Name == "EXTENDED_ARG") extendedArgs++;
@@ -88,5 +94,11 @@ public class DecoderOracleTests
         Assert.True(checkedInstructions > 300, $"only {checkedInstructions} instructions checked");
         Assert.True(extendedArgs > 0, "the sample should need EXTENDED_ARG");
         Assert.True(jumps > 10, "the sample should have jumps");
+        var expectedTables = version >= PythonVersion.V3_14 ? new[] { "nb_op", "intrinsic1", "function_flags", "common_const", "special_method", "conversion" }
+            : version >= PythonVersion.V3_13 ? ["nb_op", "intrinsic1", "function_flags", "conversion"]
+            : version >= PythonVersion.V3_12 ? ["nb_op", "intrinsic1", "function_flags", "format"]
+            : version >= PythonVersion.V3_11 ? ["nb_op", "function_flags", "format"]
+            : ["function_flags", "format"];
+        foreach (var t in expectedTables) Assert.True(tables.Contains(t), $"{version}: the sample exercises no {t} argument");
     }
 }
