@@ -367,12 +367,16 @@ def skeleton(seeds, out):
         for r in read_spec(path).ops:
             seeded.setdefault(r["name"], r)
     kinds = {}
+    changed_kinds = []
     for op in fx["ops"]:  # base opcodes first: specialized and instrumented ones copy their base's kind
         if op["base"] is None:
             s = seeded.get(op["name"], {})
             kind = _guess_kind(op)
-            if s.get("arg") and _kind_consistent(s["arg"], op):
-                kind = s["arg"]
+            if s.get("arg"):
+                if _kind_consistent(s["arg"], op):
+                    kind = s["arg"]
+                else:
+                    changed_kinds.append("%s (%s -> %s)" % (op["name"], s["arg"], kind))
             kinds[op["name"]] = kind
     rows = []
     for op in fx["ops"]:
@@ -383,9 +387,14 @@ def skeleton(seeds, out):
                      handler, op["base"] or "-"))
     tables = sorted(fx["tables"].items())
     write_spec(out, fx["version"], _default_directives(fx), tables, rows)
-    unknown = [r[0] for r in rows if "?" in r[4] or r[5] == "?"]
-    if unknown:
-        sys.stderr.write("needs a human: %s\n" % ", ".join(unknown))
+    new = [r[0] for r in rows if r[5] == "?"]
+    formulas = [r[0] for r in rows if "?" in r[4]]
+    if new:
+        sys.stderr.write("new opcodes: name a handler, check the arg kind (guessed from the has* lists): %s\n" % ", ".join(new))
+    if changed_kinds:
+        sys.stderr.write("arg kind of the seed no longer fits, guessed again: %s\n" % ", ".join(changed_kinds))
+    if formulas:
+        sys.stderr.write("no simple stack formula fits, write one ('?' in the stack column): %s\n" % ", ".join(formulas))
 
 
 # -------------------------------------------------------------------------------------------- checking
@@ -393,7 +402,9 @@ def skeleton(seeds, out):
 _KIND_LISTS = {
     "const": {"hasconst"}, "name": {"hasname"}, "name_global": {"hasname"}, "name_attr": {"hasname"},
     "name_super": {"hasname"}, "local": {"haslocal"}, "local_pair": {"haslocal"},
-    "free_cf": {"hasfree"}, "free_lp": {"hasfree"}, "jrel": {"hasjrel"}, "jback": {"hasjrel"},
+    # free_lp and local index the same localsplus array; 3.13+ lists some cell opcodes (LOAD_CLOSURE,
+    # 3.14's LOAD_DEREF) under haslocal, so a cell opcode there may still be called free_lp.
+    "free_cf": {"hasfree"}, "free_lp": {"hasfree", "haslocal"}, "jrel": {"hasjrel"}, "jback": {"hasjrel"},
     "jabs": {"hasjabs"}, "compare": {"hascompare"},
 }
 

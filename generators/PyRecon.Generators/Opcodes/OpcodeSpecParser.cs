@@ -104,16 +104,16 @@ namespace PyRecon.Generators.Opcodes
                 }
                 string handler = cols[5];
                 string? baseName = cols[6] == "-" ? null : cols[6];
+                if (byName.ContainsKey(opName)) { Error(MalformedId, $"opcode {opName} is listed twice"); continue; }
+                if (byNumber.TryGetValue(number, out var other)) { Error(MalformedId, $"opcode number {number} of {opName} is already {other}'s"); continue; }
+                byName[opName] = i;  // known from here on, so a family member of an opcode without a handler gets no second error
+                byNumber[number] = opName;
                 if (handler == "?" || (handler == "-" && baseName == null))
                 {
                     Error(MissingHandlerId, $"opcode {opName} has no handler: name the evaluator handler in the handler column");
                     continue;
                 }
                 if (handler != "-" && !IsIdentifier(handler)) { Error(MalformedId, $"{opName}: handler '{handler}' is not an identifier"); continue; }
-                if (byName.ContainsKey(opName)) { Error(MalformedId, $"opcode {opName} is listed twice"); continue; }
-                if (byNumber.TryGetValue(number, out var other)) { Error(MalformedId, $"opcode number {number} of {opName} is already {other}'s"); continue; }
-                byName[opName] = i;
-                byNumber[number] = opName;
                 opcodes.Add(new OpcodeLine(opName, number, cache, argKind, stack, fallCs, jumpCs, handler, baseName, i));
             }
             foreach (var op in opcodes)
