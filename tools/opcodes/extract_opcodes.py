@@ -113,10 +113,11 @@ def _cache(name, num, base):
 
 
 def _stack(op, has_arg):
-    """{'jump': [..], 'fall': [..]} over OPARGS (a single value when has_arg is false), or None."""
+    """{'jump': [..], 'fall': [..], 'any': [..]} over OPARGS (one value when has_arg is false), or None.
+    'any' is dis.stack_effect's default (jump=None): the larger of the two."""
     import _opcode
     out = {}
-    for key, jump in (("jump", True), ("fall", False)):
+    for key, jump in (("jump", True), ("fall", False), ("any", None)):
         vals = []
         for a in (OPARGS if has_arg else [None]):
             try:

@@ -271,7 +271,6 @@ namespace PyRecon.Generators.Opcodes
             private string ParseUnary()
             {
                 if (Pos < _s.Length && _s[Pos] == '-') { Pos++; return $"(-{ParseUnary()})"; }
-                if (Pos < _s.Length && _s[Pos] == '+') { Pos++; return ParseUnary(); }
                 return ParseAtom();
             }
 

@@ -65,7 +65,7 @@ public class SpecCheckTests
             var stack = op.GetProperty("stack");
             if (stack.ValueKind == JsonValueKind.Null) continue;
             bool hasArg = op.GetProperty("has_arg").GetBoolean();
-            foreach (var (key, jump) in new[] { ("jump", true), ("fall", false) })
+            foreach (var (key, jump) in new (string, bool?)[] { ("jump", true), ("fall", false), ("any", null) })
             {
                 var values = stack.GetProperty(key).EnumerateArray().ToArray();
                 for (int i = 0; i < values.Length; i++)
