@@ -53,6 +53,7 @@ HEADER = """\
 #               small_int  the integer arg itself (LOAD_SMALL_INT)   common_const  table common_const
 #               special table special_method   resume  RESUME: arg&3 where (start/yield/yield from/await)
 #               unpack_ex  (arg&255) before the starred target, arg>>8 after
+#               interpolation  BUILD_INTERPOLATION: arg>>2 conversion (table conversion), arg&1 format spec
 #   stack     stack effect as a formula of oparg (Python expression syntax and precedence over integers:
 #             + - * & | >> << == != < > <= >= ( ), comparisons are 0/1): 'F' for both paths, or
 #             'jump=J;fall=F' when dis.stack_effect differs with jump=True/False; '-' = the interpreter
@@ -70,7 +71,7 @@ ARG_KINDS = {
     "-", "int", "const", "name", "name_global", "name_attr", "name_super", "local", "local_pair",
     "free_cf", "free_lp", "jrel", "jback", "jabs", "compare", "binop", "intrinsic1", "intrinsic2",
     "invert", "format", "conversion", "make_function", "fn_attr", "small_int", "common_const",
-    "special", "resume", "unpack_ex",
+    "special", "resume", "unpack_ex", "interpolation",
 }
 
 

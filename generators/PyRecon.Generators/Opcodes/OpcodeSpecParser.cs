@@ -27,6 +27,7 @@ namespace PyRecon.Generators.Opcodes
             ["invert"] = "Invert", ["format"] = "FormatValue", ["conversion"] = "Conversion",
             ["make_function"] = "MakeFunction", ["fn_attr"] = "FunctionAttribute", ["small_int"] = "SmallInt",
             ["common_const"] = "CommonConstant", ["special"] = "SpecialMethod", ["resume"] = "Resume", ["unpack_ex"] = "UnpackEx",
+            ["interpolation"] = "Interpolation",
         };
 
         private static readonly string[] Directives = { "version", "jump_unit", "compare_shift", "compare_bool_mask", "generator_entry_depth" };

@@ -166,6 +166,14 @@ public static class Decoder
                 int conversion = arg & 3;
                 return new FormatArgument(conversion, conversion < conversions.Length ? conversions[conversion] : "", (arg & 4) != 0);
             }
+            case ArgKind.Interpolation:
+            {
+                var conversions = table.Table("conversion");
+                int conversion = arg >> 2;
+                return conversion < conversions.Length
+                    ? new FormatArgument(conversion, conversions[conversion], (arg & 1) != 0)
+                    : Invalid(arg, "conversion", conversions.Length);
+            }
             case ArgKind.MakeFunction:
             case ArgKind.FunctionAttribute:
             {

@@ -125,7 +125,7 @@ public sealed record InvertArgument(bool Inverted) : InstructionArgument
     public override string ToString() => Inverted ? "not" : "";
 }
 
-/// <summary>FORMAT_VALUE: conversion (0 none, 1 str, 2 repr, 3 ascii) and whether a format spec is on the stack.</summary>
+/// <summary>FORMAT_VALUE and BUILD_INTERPOLATION: conversion (0 none, 1 str, 2 repr, 3 ascii) and whether a format spec is on the stack.</summary>
 public sealed record FormatArgument(int Conversion, string ConversionName, bool HasSpec) : InstructionArgument
 {
     /// <summary>As dis shows it: "repr", "repr, with format", "with format" or "".</summary>

@@ -59,6 +59,9 @@ public enum ArgKind
     Resume,
     /// <summary>UNPACK_EX: arg &amp; 255 targets before the starred one, arg &gt;&gt; 8 after.</summary>
     UnpackEx,
+    /// <summary>BUILD_INTERPOLATION (3.14): arg &gt;&gt; 2 conversion (table conversion), arg &amp; 1 a format spec
+    /// is on the stack (the compiler also always sets bit 1).</summary>
+    Interpolation,
 }
 
 /// <summary>One opcode of one CPython version, as its spec line describes it.</summary>

@@ -65,6 +65,17 @@ public class DecoderRobustnessTests
     }
 
     [Fact]
+    public void InterpolationArgumentSplitsConversionAndSpec()
+    {
+        var v = PythonVersion.V3_14;
+        // t"{a!r:>{w}} {b} {c!s}" compiles to BUILD_INTERPOLATION 11, 2 and 6 (3.14.2).
+        var ins = Decoder.Decode(Code(v, [Op(v, "BUILD_INTERPOLATION"), 11, Op(v, "BUILD_INTERPOLATION"), 2, Op(v, "BUILD_INTERPOLATION"), 6]));
+        Assert.Equal(new FormatArgument(2, "repr", true), ins[0].Argument);
+        Assert.Equal(new FormatArgument(0, "", false), ins[1].Argument);
+        Assert.Equal(new FormatArgument(1, "str", false), ins[2].Argument);
+    }
+
+    [Fact]
     public void OutOfRangeIndexesBecomeInvalidArguments()
     {
         var v = PythonVersion.V3_12;
