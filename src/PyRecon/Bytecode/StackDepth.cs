@@ -16,7 +16,8 @@ public sealed record StackDepthResult(
 /// Walks the instructions the way CPython's own stackdepth pass does: from the entry with depth 0, along
 /// fall-through edges with <c>stack_effect(jump=False)</c> and jump edges with <c>stack_effect(jump=True)</c>;
 /// 3.11+ exception handlers start at their table depth + 1 (+1 more with lasti); generator and coroutine code
-/// starts at the spec's <c>.generator_entry_depth</c>. Unconditional jumps,
+/// starts at the spec's <c>.generator_entry_depth</c>; 3.8's CALL_FINALLY edge is not followed (a subroutine call
+/// into a finally block reached anyway). Unconditional jumps,
 /// returns and raises (handlers Jump, ReturnValue, ReturnConst, Raise, Reraise) end a path.
 /// </summary>
 public static class StackDepth
@@ -76,7 +77,17 @@ public static class StackDepth
             if (ins.Argument is JumpArgument jump && Branches(ins))
             {
                 var taken = table.StackEffect(ins.Opcode, ins.Arg, jump: true);
-                if (taken is int t) Reach(jump.TargetIndex, d + t, from);
+                if (taken is int t)
+                {
+                    if (ins.Opcode.Handler == OpcodeHandler.CallFinally)
+                    {
+                        // 3.8's CALL_FINALLY calls the finally block as a subroutine: the block is entered
+                        // through its SETUP_FINALLY handler edge with a deeper stack, so this edge only
+                        // counts towards the maximum (as in 3.8's compile.c stackdepth()).
+                        max = Math.Max(max, d + t);
+                    }
+                    else Reach(jump.TargetIndex, d + t, from);
+                }
             }
             if (FallsThrough(ins))
             {

@@ -2,6 +2,7 @@
 adaptive bytecode) and print the code objects as JSON, with what dis says about each instruction.
 
   dump_code.py compile SOURCE.py          code objects of the module, dis instructions included
+  dump_code.py modules NAME,NAME...       the same for stdlib modules, compiled from their source
   dump_code.py adaptive SOURCE.py         run SOURCE (it defines warm() and a list FUNCS), then dump each
                                           function's co_code and _co_code_adaptive (3.11+)
 """
@@ -112,6 +113,17 @@ def main(argv):
             finally:
                 sys.stdout = saved
     mode, path = argv[0], argv[1]
+    if mode == "modules":
+        # stdlib modules by name (comma-separated), compiled from their source as this interpreter finds it
+        import importlib.util
+        out = []
+        for name in path.split(","):
+            spec = importlib.util.find_spec(name)
+            source = spec.loader.get_source(name)
+            out.append({"module": name, "code": code(compile(source, spec.origin or name, "exec"))})
+        json.dump({"version": "%d.%d" % V, "modules": out}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
     with open(path, encoding="utf-8") as f:
         source = f.read()
     if mode == "compile":
