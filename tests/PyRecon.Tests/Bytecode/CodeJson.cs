@@ -13,10 +13,18 @@ internal static class CodeJson
     public static string Script => Path.Combine(Python.RepoRoot, "tests", "PyRecon.Tests", "Bytecode", "dump_code.py");
     public static string Fixture(string name) => Path.Combine(Python.RepoRoot, "tests", "PyRecon.Tests", "Bytecode", "Fixtures", name);
 
-    /// <summary>Runs dump_code.py under a version and parses its output.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<JsonElement>> s_runs = new();
+
+    /// <summary>Runs dump_code.py under a version and parses its output (once per process for the same arguments).</summary>
     public static JsonElement Run(PythonVersion version, params string[] args)
     {
         Python.Require(version);
+        var key = version + " " + string.Join(' ', args);
+        return s_runs.GetOrAdd(key, _ => new Lazy<JsonElement>(() => RunUncached(version, args))).Value;
+    }
+
+    private static JsonElement RunUncached(PythonVersion version, string[] args)
+    {
         var outFile = Path.Combine(Path.GetTempPath(), $"pyrecon-dump-{Guid.NewGuid():N}.json");
         try
         {
