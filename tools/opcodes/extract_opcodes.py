@@ -64,6 +64,7 @@ HEADER = """\
 # Directives: .version  .jump_unit (bytes per jump-arg unit)  .compare_shift  .compare_bool_mask
 #             .generator_entry_depth (stack depth at the entry of generator/coroutine code)
 #             .table NAME "item" ...   (argument tables, checked against dis/opcode)
+#             .cache OPNAME field:units ...   (layout of an opcode's inline cache, opcode._cache_format)
 """
 
 COLUMNS = ("name", "num", "cache", "arg", "stack", "handler", "base")
@@ -176,7 +177,9 @@ def facts():
             "lists": sorted(ln for ln, s in lists.items() if num in s),
             "stack": _stack(num, has_arg),
         })
-    return {"version": "%d.%d" % VERSION, "ops": ops, "tables": _tables(),
+    cache_format = [[name, [[field, size] for field, size in fmt.items()]]
+                    for name, fmt in getattr(opcode, "_cache_format", {}).items()]
+    return {"version": "%d.%d" % VERSION, "ops": ops, "tables": _tables(), "cache_format": cache_format,
             "jump_unit": 1 if VERSION < (3, 10) else 2}
 
 
@@ -259,6 +262,7 @@ class Spec:
     def __init__(self):
         self.directives = {}
         self.tables = {}
+        self.caches = {}  # opname -> [[field, size], ...]
         self.ops = []  # dicts with COLUMNS keys plus 'line'
 
 
@@ -286,6 +290,9 @@ def read_spec(path):
             if line.startswith(".table"):
                 _, name, rest = (line + " ").split(" ", 2)
                 spec.tables[name] = _split_quoted(rest.strip())
+            elif line.startswith(".cache "):
+                parts = line.split()
+                spec.caches[parts[1]] = [[f.split(":")[0], int(f.split(":")[1])] for f in parts[2:]]
             elif line.startswith("."):
                 key, _, value = line[1:].partition(" ")
                 spec.directives[key] = value.strip()
@@ -299,13 +306,15 @@ def read_spec(path):
     return spec
 
 
-def write_spec(f, version, directives, tables, rows):
+def write_spec(f, version, directives, tables, rows, caches=()):
     f.write(HEADER.format(ver=version))
     f.write("\n")
     for k, v in directives:
         f.write(".%s %s\n" % (k, v))
     for name, items in tables:
         f.write('.table %s %s\n' % (name, " ".join('"%s"' % s for s in items)))
+    for name, fields in caches:
+        f.write(".cache %s %s\n" % (name, " ".join("%s:%d" % (k, n) for k, n in fields)))
     f.write("\n")
     widths = [max(len(r[i]) for r in rows + [COLUMNS]) for i in range(len(COLUMNS))]
     f.write(("# " + "  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths))).rstrip() + "\n")
@@ -388,7 +397,7 @@ def skeleton(seeds, out):
         rows.append((op["name"], str(op["num"]), str(op["cache"]), kind, _stack_text(op, s.get("stack")),
                      handler, op["base"] or "-"))
     tables = sorted(fx["tables"].items())
-    write_spec(out, fx["version"], _default_directives(fx), tables, rows)
+    write_spec(out, fx["version"], _default_directives(fx), tables, rows, fx["cache_format"])
     new = [r[0] for r in rows if r[5] == "?"]
     formulas = [r[0] for r in rows if "?" in r[4]]
     if new:
@@ -488,6 +497,11 @@ def check(path):
     for k, items in fx["tables"].items():
         if spec.tables.get(k) != items:
             errors.append("%s: .table %s is %r, interpreter %r" % (path, k, spec.tables.get(k), items))
+    want_caches = dict((name, fields) for name, fields in fx["cache_format"])
+    if spec.caches != want_caches:
+        for name in sorted(set(spec.caches) | set(want_caches)):
+            if spec.caches.get(name) != want_caches.get(name):
+                errors.append("%s: .cache %s is %r, interpreter %r" % (path, name, spec.caches.get(name), want_caches.get(name)))
     for k in spec.tables:
         if k not in fx["tables"]:
             errors.append("%s: .table %s is not known to this interpreter" % (path, k))

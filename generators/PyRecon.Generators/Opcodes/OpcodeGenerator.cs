@@ -120,13 +120,18 @@ namespace PyRecon.Generators.Opcodes
             sb.AppendLine($"            jumpUnit: {spec.JumpUnit}, compareShift: {spec.CompareShift}, compareBoolMask: {spec.CompareBoolMask},");
             sb.AppendLine($"            generatorEntryDepth: {spec.GeneratorEntryDepth},");
             sb.AppendLine("            opcodes: ImmutableArray.Create<global::PyRecon.Bytecode.OpcodeInfo>(");
+            var layouts = spec.CacheLayouts.ToDictionary(l => l.Name, l => l.Items);
             for (int i = 0; i < spec.Opcodes.Count; i++)
             {
                 var o = spec.Opcodes[i];
                 var root = Root(o);
                 string handler = o.Handler == "-" ? root.Handler : o.Handler;
+                // A family member has its base's cache layout.
+                string layout = layouts.TryGetValue(o.Name, out var own) || layouts.TryGetValue(root.Name, out own)
+                    ? "ImmutableArray.Create(" + string.Join(", ", own.Select(f => f.Split(':')).Select(f => $"new global::PyRecon.Bytecode.CacheField({Str(f[0])}, {f[1]})")) + ")"
+                    : "ImmutableArray<global::PyRecon.Bytecode.CacheField>.Empty";
                 sb.Append($"                new global::PyRecon.Bytecode.OpcodeInfo({o.Number}, {Str(o.Name)}, {o.Cache}, global::PyRecon.Bytecode.ArgKind.{o.ArgKind}, ")
-                  .Append($"global::PyRecon.Bytecode.OpcodeHandler.{handler}, {(o.BaseName == null ? "null" : Str(o.BaseName))}, {Str(o.StackText)}, {o.Line + 1})")
+                  .Append($"global::PyRecon.Bytecode.OpcodeHandler.{handler}, {(o.BaseName == null ? "null" : Str(o.BaseName))}, {Str(o.StackText)}, {o.Line + 1}, {layout})")
                   .AppendLine(i + 1 < spec.Opcodes.Count ? "," : "),");
             }
             sb.AppendLine("            tables: ImmutableDictionary.CreateRange(System.StringComparer.Ordinal, new[]");

@@ -85,8 +85,9 @@ namespace PyRecon.Generators.Opcodes
     internal sealed class OpcodeSpec : IEquatable<OpcodeSpec>
     {
         public OpcodeSpec(string path, string fileName, string version, int jumpUnit, int compareShift, int compareBoolMask, int generatorEntryDepth,
-            ValueArray<SpecTable> tables, ValueArray<OpcodeLine> opcodes, ValueArray<SpecDiagnostic> diagnostics)
+            ValueArray<SpecTable> tables, ValueArray<OpcodeLine> opcodes, ValueArray<SpecDiagnostic> diagnostics, ValueArray<SpecTable> cacheLayouts)
         {
+            CacheLayouts = cacheLayouts;
             Path = path; FileName = fileName; Version = version; JumpUnit = jumpUnit; CompareShift = compareShift;
             CompareBoolMask = compareBoolMask; GeneratorEntryDepth = generatorEntryDepth; Tables = tables; Opcodes = opcodes; Diagnostics = diagnostics;
         }
@@ -101,10 +102,12 @@ namespace PyRecon.Generators.Opcodes
         public ValueArray<SpecTable> Tables { get; }
         public ValueArray<OpcodeLine> Opcodes { get; }
         public ValueArray<SpecDiagnostic> Diagnostics { get; }
+        /// <summary>Inline cache layouts by opcode name: items are "field:units".</summary>
+        public ValueArray<SpecTable> CacheLayouts { get; }
         public string ClassSuffix => Version.Replace('.', '_');
         public bool Equals(OpcodeSpec? o) => o != null && Path == o.Path && Version == o.Version && JumpUnit == o.JumpUnit
             && CompareShift == o.CompareShift && CompareBoolMask == o.CompareBoolMask && GeneratorEntryDepth == o.GeneratorEntryDepth && Tables.Equals(o.Tables)
-            && Opcodes.Equals(o.Opcodes) && Diagnostics.Equals(o.Diagnostics);
+            && Opcodes.Equals(o.Opcodes) && Diagnostics.Equals(o.Diagnostics) && CacheLayouts.Equals(o.CacheLayouts);
         public override bool Equals(object? obj) => Equals(obj as OpcodeSpec);
         public override int GetHashCode() => (Path, Version, Opcodes).GetHashCode();
     }

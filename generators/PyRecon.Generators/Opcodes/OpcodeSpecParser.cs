@@ -42,6 +42,7 @@ namespace PyRecon.Generators.Opcodes
             var lines = SplitLines(text);
             var byName = new Dictionary<string, int>();
             var byNumber = new Dictionary<int, string>();
+            var caches = new List<(string Op, string Fields, int Units, int Line)>();
 
             for (int i = 0; i < lines.Count; i++)
             {
@@ -57,6 +58,22 @@ namespace PyRecon.Generators.Opcodes
                     var items = ParseQuoted(space < 0 ? "" : rest.Substring(space + 1), out var problem);
                     if (problem != null) Error(MalformedId, $"malformed .table {name}: {problem}");
                     else tables.Add(new SpecTable(name, new ValueArray<string>(items)));
+                    continue;
+                }
+                if (line.StartsWith(".cache ", StringComparison.Ordinal))
+                {
+                    var parts = StripComment(line).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+                    var fields = new List<string>();
+                    int units = 0;
+                    bool ok = parts.Length >= 3 && IsIdentifier(parts[1]);
+                    for (int f = 2; ok && f < parts.Length; f++)
+                    {
+                        var kv = parts[f].Split(':');
+                        ok = kv.Length == 2 && IsIdentifier(kv[0]) && int.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0;
+                        if (ok) { fields.Add(kv[0] + ":" + kv[1]); units += int.Parse(kv[1], CultureInfo.InvariantCulture); }
+                    }
+                    if (!ok) Error(MalformedId, $"malformed .cache line: expected .cache OPNAME field:units ...");
+                    else caches.Add((parts[1], string.Join(" ", fields), units, i));
                     continue;
                 }
                 if (line[0] == '.')
@@ -117,6 +134,17 @@ namespace PyRecon.Generators.Opcodes
                 if (handler != "-" && !IsIdentifier(handler)) { Error(MalformedId, $"{opName}: handler '{handler}' is not an identifier"); continue; }
                 opcodes.Add(new OpcodeLine(opName, number, cache, argKind, stack, fallCs, jumpCs, handler, baseName, i));
             }
+            var layouts = new Dictionary<string, string>();
+            foreach (var (op, fields, units, line) in caches)
+            {
+                var (start, raw) = lines[line];
+                var target = opcodes.FirstOrDefault(o => o.Name == op);
+                if (target == null)
+                    diagnostics.Add(new SpecDiagnostic(MalformedId, $".cache {op}: not an opcode of this spec", path, line, start, raw.Length));
+                else if (target.Cache != units)
+                    diagnostics.Add(new SpecDiagnostic(MalformedId, $".cache {op}: fields add up to {units} units, the opcode has {target.Cache}", path, line, start, raw.Length));
+                else layouts[op] = fields;
+            }
             foreach (var op in opcodes)
             {
                 if (op.BaseName != null && !byName.ContainsKey(op.BaseName))
@@ -133,7 +161,8 @@ namespace PyRecon.Generators.Opcodes
             directives.TryGetValue("generator_entry_depth", out int generatorEntryDepth);
             string fileName = "spec/opcodes/" + System.IO.Path.GetFileName(path);
             return new OpcodeSpec(path, fileName, version, jumpUnit == 0 ? 2 : jumpUnit, compareShift, compareBoolMask, generatorEntryDepth,
-                new ValueArray<SpecTable>(tables), new ValueArray<OpcodeLine>(opcodes), new ValueArray<SpecDiagnostic>(diagnostics));
+                new ValueArray<SpecTable>(tables), new ValueArray<OpcodeLine>(opcodes), new ValueArray<SpecDiagnostic>(diagnostics),
+                new ValueArray<SpecTable>(layouts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new SpecTable(kv.Key, new ValueArray<string>(kv.Value.Split(' '))))));
         }
 
         private static string StripComment(string line)

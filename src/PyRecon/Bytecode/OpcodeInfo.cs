@@ -1,4 +1,9 @@
+using System.Collections.Immutable;
+
 namespace PyRecon.Bytecode;
+
+/// <summary>One named field of an opcode's inline cache, <see cref="Size"/> code units long.</summary>
+public readonly record struct CacheField(string Name, int Size);
 
 /// <summary>How an opcode's argument is interpreted (the spec's <c>arg</c> column).</summary>
 public enum ArgKind
@@ -67,8 +72,10 @@ public enum ArgKind
 /// <summary>One opcode of one CPython version, as its spec line describes it.</summary>
 public sealed class OpcodeInfo
 {
-    internal OpcodeInfo(int number, string name, int cacheEntries, ArgKind argKind, OpcodeHandler handler, string? baseName, string stackEffectText, int specLine)
+    internal OpcodeInfo(int number, string name, int cacheEntries, ArgKind argKind, OpcodeHandler handler, string? baseName, string stackEffectText, int specLine,
+        ImmutableArray<CacheField> cacheLayout)
     {
+        CacheLayout = cacheLayout;
         Number = number;
         Name = name;
         CacheEntries = cacheEntries;
@@ -84,6 +91,8 @@ public sealed class OpcodeInfo
     public string Name { get; }
     /// <summary>Inline CACHE code units after the instruction (3.11+).</summary>
     public int CacheEntries { get; }
+    /// <summary>What the cache units hold (opcode._cache_format, as dis shows with show_caches); empty when none.</summary>
+    public ImmutableArray<CacheField> CacheLayout { get; }
     public ArgKind ArgKind { get; }
     public bool HasArg => ArgKind != ArgKind.None;
     /// <summary>The evaluator handler (a specialized/instrumented opcode has its base's).</summary>

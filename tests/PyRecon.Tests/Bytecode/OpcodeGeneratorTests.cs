@@ -24,6 +24,7 @@ public class OpcodeGeneratorTests
         .compare_shift 4
         .compare_bool_mask 0
         .table cmp_op "<" "=="
+        .cache POP_JUMP counter:1
         # name            num cache arg     stack                  handler    base
           NOP               9     0 -       0                      Nop        -
           LOAD_CONST      100     0 const   1                      LoadConst  -
@@ -57,9 +58,10 @@ public class OpcodeGeneratorTests
         Assert.Contains("from spec/opcodes/9.1.spec — do not edit", table);
         Assert.Contains("new PythonVersion(9, 1)", table);
         Assert.Contains("jumpUnit: 2, compareShift: 4, compareBoolMask: 0", table);
-        Assert.Contains("new global::PyRecon.Bytecode.OpcodeInfo(100, \"LOAD_CONST\", 0, global::PyRecon.Bytecode.ArgKind.Const, global::PyRecon.Bytecode.OpcodeHandler.LoadConst, null, \"1\", 9)", table);
+        Assert.Contains("new global::PyRecon.Bytecode.OpcodeInfo(100, \"LOAD_CONST\", 0, global::PyRecon.Bytecode.ArgKind.Const, global::PyRecon.Bytecode.OpcodeHandler.LoadConst, null, \"1\", 10, ImmutableArray<global::PyRecon.Bytecode.CacheField>.Empty)", table);
         // A specialized opcode takes its base's handler and stack effect.
-        Assert.Contains("new global::PyRecon.Bytecode.OpcodeInfo(150, \"LOAD_CONST_FAST\", 0, global::PyRecon.Bytecode.ArgKind.Const, global::PyRecon.Bytecode.OpcodeHandler.LoadConst, \"LOAD_CONST\", \"-\", 10)", table);
+        Assert.Contains("new global::PyRecon.Bytecode.OpcodeInfo(150, \"LOAD_CONST_FAST\", 0, global::PyRecon.Bytecode.ArgKind.Const, global::PyRecon.Bytecode.OpcodeHandler.LoadConst, \"LOAD_CONST\", \"-\", 11, ImmutableArray<global::PyRecon.Bytecode.CacheField>.Empty)", table);
+        Assert.Contains("OpcodeHandler.PopJump, null, \"jump=-1;fall=-1-(oparg==3)\", 12, ImmutableArray.Create(new global::PyRecon.Bytecode.CacheField(\"counter\", 1)))", table);
         Assert.Contains("case 150: return 1;", table);
         Assert.Contains("case 114: return jump ? (-1) : ((-1) - ((oparg == 3) ? 1 : 0));", table);
         Assert.Contains("case 102: return (1 - oparg);", table);
@@ -85,23 +87,27 @@ public class OpcodeGeneratorTests
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         var span = d.Location.GetLineSpan();
         Assert.Equal(SpecPath, span.Path);
-        Assert.Equal(12, span.StartLinePosition.Line + 1); // BUILD_TUPLE is line 12 of the spec
+        Assert.Equal(13, span.StartLinePosition.Line + 1); // BUILD_TUPLE is line 13 of the spec
         Assert.Contains("BUILD_TUPLE", d.GetMessage());
         Assert.DoesNotContain(result.Results.Single().GeneratedSources, s => s.HintName == "OpcodeTable_9_1.g.cs");
     }
 
     [Theory]
-    [InlineData("  NOP               9     0 -       0                      Nop", 8, "expected 7 columns")]
-    [InlineData("  NOP               x     0 -       0                      Nop        -", 8, "opcode number")]
-    [InlineData("  NOP               9     0 weird   0                      Nop        -", 8, "unknown argument kind")]
-    [InlineData("  NOP               9     0 -       1+foo                  Nop        -", 8, "bad stack effect formula")]
-    [InlineData("  NOP               9     0 -       1<2<3                  Nop        -", 8, "chained")]
-    [InlineData("  NOP             102     0 -       0                      Nop        -", 12, "already NOP's")]
-    [InlineData("  NOP               9     0 -       0                      Nop        NOTHING", 8, "base NOTHING")]
-    public void MalformedLineIsAnErrorAtItsSpecLine(string replacement, int line, string message)
+    [InlineData(8, "  NOP               9     0 -       0                      Nop", 9, "expected 7 columns")]
+    [InlineData(8, "  NOP               x     0 -       0                      Nop        -", 9, "opcode number")]
+    [InlineData(8, "  NOP               9     0 weird   0                      Nop        -", 9, "unknown argument kind")]
+    [InlineData(8, "  NOP               9     0 -       1+foo                  Nop        -", 9, "bad stack effect formula")]
+    [InlineData(8, "  NOP               9     0 -       1<2<3                  Nop        -", 9, "chained")]
+    [InlineData(8, "  NOP             102     0 -       0                      Nop        -", 13, "already NOP's")]
+    [InlineData(8, "  NOP               9     0 -       0                      Nop        NOTHING", 9, "base NOTHING")]
+    [InlineData(6, ".cache POP_JUMP counter:2", 7, "add up to 2 units, the opcode has 1")]
+    [InlineData(6, ".cache NOPE counter:1", 7, "NOPE: not an opcode")]
+    [InlineData(6, ".cache POP_JUMP counter", 7, "malformed .cache")]
+    [InlineData(6, ".frobnicate 3", 7, "unknown or malformed directive")]
+    public void MalformedLineIsAnErrorAtItsSpecLine(int index, string replacement, int line, string message)
     {
         var lines = GoodSpec.Split('\n');
-        lines[7] = replacement;
+        lines[index] = replacement;
         var (result, _) = Run((SpecPath, string.Join('\n', lines)));
         var d = Assert.Single(result.Diagnostics);
         Assert.StartsWith("PYOP00", d.Id);

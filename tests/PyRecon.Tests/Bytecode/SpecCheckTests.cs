@@ -79,6 +79,14 @@ public class SpecCheckTests
             }
         }
         Assert.True(compared > 1000, $"only {compared} stack effects compared");
+        foreach (var entry in facts.GetProperty("cache_format").EnumerateArray())
+        {
+            var info = table[entry[0].GetString()!];
+            var fields = entry[1].EnumerateArray().Select(f => new CacheField(f[0].GetString()!, f[1].GetInt32())).ToArray();
+            Assert.Equal(fields, info.CacheLayout);
+            foreach (var member in table.Opcodes.Where(o => ReferenceEquals(o.Base, info) && o != info))
+                Assert.Equal(fields, member.CacheLayout);
+        }
         Assert.Equal(table.Opcodes.Length, facts.GetProperty("ops").GetArrayLength());
     }
 }
