@@ -316,7 +316,10 @@ def write_spec(f, version, directives, tables, rows, caches=()):
     for name, fields in caches:
         f.write(".cache %s %s\n" % (name, " ".join("%s:%d" % (k, n) for k, n in fields)))
     f.write("\n")
+    # Columns are as wide as their widest cell, except that a few long stack formulas (MAKE_FUNCTION)
+    # overflow instead of widening every line.
     widths = [max(len(r[i]) for r in rows + [COLUMNS]) for i in range(len(COLUMNS))]
+    widths[COLUMNS.index("stack")] = min(widths[COLUMNS.index("stack")], 24)
     f.write(("# " + "  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths))).rstrip() + "\n")
     for r in rows:
         cells = []
@@ -371,7 +374,7 @@ def _stack_text(op, seed_stack):
     return fall if fall == jump and st["fall"] == st["jump"] else "jump=%s;fall=%s" % (jump, fall)
 
 
-def skeleton(seeds, out):
+def skeleton(seeds, out, quiet=False):
     fx = facts()
     seeded = {}
     for path in seeds:
@@ -398,6 +401,8 @@ def skeleton(seeds, out):
                      handler, op["base"] or "-"))
     tables = sorted(fx["tables"].items())
     write_spec(out, fx["version"], _default_directives(fx), tables, rows, fx["cache_format"])
+    if quiet:
+        return
     new = [r[0] for r in rows if r[5] == "?"]
     formulas = [r[0] for r in rows if "?" in r[4]]
     if new:
@@ -505,6 +510,13 @@ def check(path):
     for k in spec.tables:
         if k not in fx["tables"]:
             errors.append("%s: .table %s is not known to this interpreter" % (path, k))
+    if not errors:
+        import io
+        canonical = io.StringIO()
+        skeleton([path], canonical, quiet=True)
+        with open(path, encoding="utf-8") as f:
+            if f.read() != canonical.getvalue():
+                errors.append("%s: not in the extractor's layout (realign with --skeleton --seed %s --out %s)" % (path, path, path))
     for e in errors:
         print(e)
     print("checked %s against CPython %s: %d opcodes, %d problems" % (path, fx["version"], len(spec.ops), len(errors)))
@@ -537,8 +549,11 @@ def main(argv):
                 sys.stderr.write("unknown argument %s\n" % rest[0])
                 return 2
         if out:
+            import io
+            text = io.StringIO()
+            skeleton(seeds, text)  # the seeds are read before OUT is opened: OUT may be one of them
             with open(out, "w", encoding="utf-8") as f:
-                skeleton(seeds, f)
+                f.write(text.getvalue())
         else:
             skeleton(seeds, sys.stdout)
         return 0
