@@ -29,6 +29,32 @@ public class SpecCheckTests
     }
 
     [Theory]
+    [InlineData("  BUILD_TUPLE ", "1-oparg", "2-oparg", "BUILD_TUPLE: fall formula 2-oparg wrong at oparg=0")]
+    [InlineData("  LOAD_GLOBAL ", "116      4", "116      3", "LOAD_GLOBAL: cache 3, interpreter 4")]
+    [InlineData("  LOAD_GLOBAL ", "LoadGlobal ", "LoadGlobal  ", "not in the extractor's layout")]
+    [InlineData("  LOAD_GLOBAL ", "name_global", "const      ", "LOAD_GLOBAL: arg kind const disagrees")]
+    [InlineData("  BINARY_OP_ADD_INT ", "  BINARY_OP", "  BUILD_LIST", "base BUILD_LIST, interpreter BINARY_OP")]
+    public void CheckCatchesADoctoredSpec(string line, string from, string to, string expected)
+    {
+        var version = PythonVersion.V3_12;
+        Python.Require(version);
+        var lines = File.ReadAllLines(SpecPath(version));
+        int index = Array.FindIndex(lines, l => l.StartsWith(line, StringComparison.Ordinal));
+        Assert.True(index >= 0 && lines[index].LastIndexOf(from, StringComparison.Ordinal) > line.Length - 1, $"{line.Trim()} / {from} not in the 3.12 spec");
+        int at = lines[index].LastIndexOf(from, StringComparison.Ordinal);
+        lines[index] = lines[index][..at] + to + lines[index][(at + from.Length)..];
+        var doctored = Path.Combine(Path.GetTempPath(), $"pyrecon-doctored-{Guid.NewGuid():N}.spec");
+        try
+        {
+            File.WriteAllLines(doctored, lines);
+            var (exit, stdout, _) = Python.RunScript(version, Extractor, ["--check", doctored]);
+            Assert.Equal(1, exit);
+            Assert.Contains(expected, stdout);
+        }
+        finally { File.Delete(doctored); }
+    }
+
+    [Theory]
     [MemberData(nameof(Versions))]
     public void GeneratedTableMatchesInterpreterFacts(string versionText)
     {
