@@ -28,11 +28,15 @@ namespace PyRecon.Generators.Opcodes
             OpcodeSpecParser.UnknownBaseId, "Unknown family base", "{0}", "PyRecon.OpcodeSpec", DiagnosticSeverity.Error, true);
 #pragma warning restore RS2008
 
+        /// <summary>Pipeline step names, for tests of incremental caching.</summary>
+        public const string SpecsStep = "OpcodeSpecs", HandlerSetsStep = "OpcodeHandlerSets";
+
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
             var specs = context.AdditionalTextsProvider
                 .Where(static f => IsOpcodeSpec(f.Path))
-                .Select(static (f, ct) => OpcodeSpecParser.Parse(f.Path, f.GetText(ct)?.ToString() ?? ""));
+                .Select(static (f, ct) => OpcodeSpecParser.Parse(f.Path, f.GetText(ct)?.ToString() ?? ""))
+                .WithTrackingName(SpecsStep);
 
             context.RegisterSourceOutput(specs, static (spc, spec) =>
             {
@@ -44,7 +48,8 @@ namespace PyRecon.Generators.Opcodes
             // The dispatch depends only on the handler names and the versions with a clean spec.
             var handlerSets = specs.Select(static (spec, _) => new HandlerSet(
                 spec.Diagnostics.Count == 0 ? spec.Version : null, spec.FileName,
-                new ValueArray<string>(spec.Opcodes.Select(o => o.Handler).Where(h => h != "-").Distinct().OrderBy(h => h, StringComparer.Ordinal))));
+                new ValueArray<string>(spec.Opcodes.Select(o => o.Handler).Where(h => h != "-").Distinct().OrderBy(h => h, StringComparer.Ordinal))))
+                .WithTrackingName(HandlerSetsStep);
             context.RegisterSourceOutput(handlerSets.Collect(), static (spc, sets) =>
                 spc.AddSource("OpcodeDispatch.g.cs", SourceText.From(OpcodeEmitter.EmitDispatch(sets), Encoding.UTF8)));
         }
