@@ -30,6 +30,7 @@ public class DecoderOracleTests
             : version >= PythonVersion.V3_11 ? ["nb_op", "function_flags", "format"]
             : ["function_flags", "format"];
         foreach (var t in expectedTables) Assert.True(stats.Tables.Contains(t), $"{version}: the sample exercises no {t} argument");
+        if (version >= PythonVersion.V3_12) Assert.True(stats.Tables.Contains("method") && stats.Tables.Contains("push_null"), $"{version}: no method/NULL flag seen");
     }
 
     /// <summary>Standard-library modules, compiled from source by each interpreter: a broader mix of opcodes.</summary>
@@ -83,7 +84,15 @@ public class DecoderOracleTests
                     Assert.True(j.TargetIndex >= 0 && kept[j.TargetIndex].Offset == j.Target, $"{at}: target index");
                     stats.Jumps++;
                     break;
-                case NameArgument n: Assert.Equal(argval.GetString(), n.Name); break;
+                case NameArgument n:
+                    Assert.Equal(argval.GetString(), n.Name);
+                    // dis marks the flag bits as "NULL + name" / "name + NULL" / "NULL|self" (wording varies by version).
+                    if (ins.Opcode.ArgKind is ArgKind.GlobalName or ArgKind.AttrName or ArgKind.SuperAttrName)
+                    {
+                        Assert.True((n.PushNull || n.IsMethod) == argrepr!.Contains("NULL"), $"{at}: {argrepr} vs {n}");
+                        stats.Tables.Add(n.PushNull ? "push_null" : n.IsMethod ? "method" : "plain_name");
+                    }
+                    break;
                 case LocalArgument l: Assert.Equal(argval.GetString(), l.Name); break;
                 case FreeArgument f: Assert.Equal(argval.GetString(), f.Name); break;
                 case LocalPairArgument p: Assert.Equal(argrepr, p.ToString()); break;
