@@ -4,13 +4,10 @@ using PyRecon.Model;
 namespace PyRecon.Bytecode;
 
 /// <summary>Stack depths computed from the spec's stack effects (see <see cref="StackDepth.Compute"/>).</summary>
-public sealed record StackDepthResult(
-    /// <summary>Depth before each instruction (indexed like the instruction array); null = not reached.</summary>
-    ImmutableArray<int?> DepthBefore,
-    /// <summary>The largest depth reached anywhere.</summary>
-    int MaxDepth,
-    /// <summary>Places where two paths arrive with different depths, or the depth would go negative.</summary>
-    ImmutableArray<string> Problems);
+/// <param name="DepthBefore">Depth before each instruction (indexed like the instruction array); null = not reached.</param>
+/// <param name="MaxDepth">The largest depth reached anywhere.</param>
+/// <param name="Problems">Places where two paths arrive with different depths, or the depth would go negative.</param>
+public sealed record StackDepthResult(ImmutableArray<int?> DepthBefore, int MaxDepth, ImmutableArray<string> Problems);
 
 /// <summary>
 /// Walks the instructions the way CPython's own stackdepth pass does: from the entry with depth 0, along
