@@ -8,6 +8,7 @@ namespace PyRecon.Tests.Bytecode;
 /// Quickened bytecode (<c>_co_code_adaptive</c> of warmed-up functions, captured from 3.11-3.14 into
 /// Fixtures/adaptive-3.X.json by Fixtures/capture_adaptive.sh) decodes to the same instructions as co_code:
 /// specialized opcodes map to their family base, and the (different) inline cache contents are skipped.
+/// Fixtures/instrumented-3.X.json hold the same with sys.monitoring events on (INSTRUMENTED_* opcodes).
 /// Needs no interpreter.
 /// </summary>
 public class AdaptiveBytecodeTests
@@ -18,11 +19,38 @@ public class AdaptiveBytecodeTests
     [MemberData(nameof(Versions))]
     public void QuickenedBytecodeDecodesLikeCoCode(string versionText)
     {
+        var seen = DecodeBoth($"adaptive-{versionText}.json", versionText);
+        // The fixtures must really be quickened, or this test proves nothing.
+        Assert.True(seen.Specialized > 50, $"{versionText}: only {seen.Specialized} specialized instructions in the fixture");
+        Assert.True(seen.SpecializedNames.Count > 15, $"{versionText}: only {string.Join(", ", seen.SpecializedNames)}");
+        Assert.True(seen.CachesDiffer > 10, $"{versionText}: inline caches should differ in adaptive code ({seen.CachesDiffer})");
+    }
+
+    public static TheoryData<string> MonitoredVersions => new("3.12", "3.13", "3.14");
+
+    /// <summary>With sys.monitoring events on, the code holds INSTRUMENTED_* opcodes; they decode to their base.</summary>
+    [Theory]
+    [MemberData(nameof(MonitoredVersions))]
+    public void InstrumentedBytecodeDecodesLikeCoCode(string versionText)
+    {
+        var seen = DecodeBoth($"instrumented-{versionText}.json", versionText);
+        Assert.True(seen.Instrumented > 20, $"{versionText}: only {seen.Instrumented} instrumented instructions in the fixture");
+        Assert.True(seen.InstrumentedNames.Count >= 6, $"{versionText}: only {string.Join(", ", seen.InstrumentedNames)}");
+    }
+
+    private sealed class Seen
+    {
+        public int Specialized, Instrumented, CachesDiffer, Instructions;
+        public HashSet<string> SpecializedNames { get; } = [];
+        public HashSet<string> InstrumentedNames { get; } = [];
+    }
+
+    private static Seen DecodeBoth(string fixture, string versionText)
+    {
         var version = PythonVersion.Parse(versionText);
-        var root = JsonDocument.Parse(File.ReadAllText(CodeJson.Fixture($"adaptive-{version}.json"))).RootElement;
+        var root = JsonDocument.Parse(File.ReadAllText(CodeJson.Fixture(fixture))).RootElement;
         Assert.Equal(versionText, root.GetProperty("version").GetString());
-        int specialized = 0, cachesDiffer = 0, instructions = 0;
-        var specializedNames = new HashSet<string>();
+        var seen = new Seen();
         foreach (var fn in root.GetProperty("functions").EnumerateArray())
         {
             var code = CodeJson.ToCode(version, fn);
@@ -41,15 +69,13 @@ public class AdaptiveBytecodeTests
                 Assert.True(p.Argument.GetType() == q.Argument.GetType() && p.Argument.ToString() == q.Argument.ToString(), $"{at}: {p.Argument} vs {q.Argument}");
                 Assert.Equal(p.CacheCount, q.CacheCount);
                 Assert.False(p.IsSpecialized, at);
-                if (q.IsSpecialized) { specialized++; specializedNames.Add(q.RawOpcode.Name); }
-                if (q.CacheCount > 0 && !code.Code.AsSpan(q.CacheOffset, 2 * q.CacheCount).SequenceEqual(adaptiveBytes.AsSpan(q.CacheOffset, 2 * q.CacheCount))) cachesDiffer++;
-                instructions++;
+                if (q.RawOpcode.IsInstrumented) { seen.Instrumented++; seen.InstrumentedNames.Add(q.RawOpcode.Name); }
+                else if (q.IsSpecialized) { seen.Specialized++; seen.SpecializedNames.Add(q.RawOpcode.Name); }
+                if (q.CacheCount > 0 && !code.Code.AsSpan(q.CacheOffset, 2 * q.CacheCount).SequenceEqual(adaptiveBytes.AsSpan(q.CacheOffset, 2 * q.CacheCount))) seen.CachesDiffer++;
+                seen.Instructions++;
             }
         }
-        // The fixtures must really be quickened, or this test proves nothing.
-        Assert.True(specialized > 50, $"{version}: only {specialized} specialized instructions in the fixture");
-        Assert.True(specializedNames.Count > 15, $"{version}: only {string.Join(", ", specializedNames)}");
-        Assert.True(cachesDiffer > 10, $"{version}: inline caches should differ in adaptive code ({cachesDiffer})");
-        Assert.True(instructions > 300);
+        Assert.True(seen.Instructions > 300);
+        return seen;
     }
 }

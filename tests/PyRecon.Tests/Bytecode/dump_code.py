@@ -5,6 +5,7 @@ adaptive bytecode) and print the code objects as JSON, with what dis says about 
   dump_code.py modules NAME,NAME...       the same for stdlib modules, compiled from their source
   dump_code.py adaptive SOURCE.py         run SOURCE (it defines warm() and a list FUNCS), then dump each
                                           function's co_code and _co_code_adaptive (3.11+)
+  dump_code.py instrumented SOURCE.py     the same with sys.monitoring events on (3.12+): INSTRUMENTED_* opcodes
 """
 import dis
 import json
@@ -129,7 +130,13 @@ def main(argv):
     if mode == "compile":
         co = compile(source, path, "exec")
         json.dump({"version": "%d.%d" % V, "code": code(co)}, sys.stdout)
-    elif mode == "adaptive":
+    elif mode in ("adaptive", "instrumented"):
+        if mode == "instrumented":
+            # sys.monitoring (3.12+) rewrites the code with INSTRUMENTED_* opcodes for these events; line and
+            # instruction events are left out (their opcodes keep the original one outside the bytecode).
+            E = sys.monitoring.events
+            sys.monitoring.use_tool_id(2, "pyrecon")
+            sys.monitoring.set_events(2, E.CALL | E.BRANCH | E.JUMP | E.PY_RETURN | E.PY_YIELD | E.PY_START | E.PY_RESUME)
         ns = {"__name__": "fixture"}
         exec(compile(source, path, "exec"), ns)
         ns["warm"]()
