@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+using PyRecon.Model;
+
+namespace PyRecon.Bytecode;
+
+/// <summary>Options for <see cref="Decoder.Decode(CodeObject, DecodeOptions?)"/>.</summary>
+public sealed record DecodeOptions
+{
+    public static readonly DecodeOptions Default = new();
+
+    /// <summary>
+    /// Also emit every EXTENDED_ARG prefix as an instruction of its own, with the partially folded argument
+    /// dis shows for it (the instruction it prefixes still carries the fully folded one and lists it in
+    /// <see cref="Instruction.Prefixes"/>). Jump targets then resolve to the first prefix, as dis labels them.
+    /// </summary>
+    public bool KeepExtendedArgs { get; init; }
+}
+
+/// <summary>Thrown for bytecode the version's spec cannot decode (an opcode byte it does not define).</summary>
+public sealed class BytecodeFormatException(string message, int offset) : FormatException(message)
+{
+    public int Offset { get; } = offset;
+}
+
+/// <summary>
+/// Turns co_code into instructions using the generated opcode table of the code object's version:
+/// EXTENDED_ARG folded, inline CACHE entries skipped, specialized/instrumented opcodes mapped to their
+/// family base, arguments resolved against the code object.
+/// </summary>
+public static class Decoder
+{
+    public static ImmutableArray<Instruction> Decode(CodeObject code, DecodeOptions? options = null) =>
+        Decode(code, code.Code, options);
+
+    /// <summary>
+    /// Decodes <paramref name="bytecode"/> (e.g. the adaptive <c>_co_code_adaptive</c> of a warmed-up function)
+    /// with <paramref name="code"/>'s version, constants, names, variables and line table.
+    /// </summary>
+    public static ImmutableArray<Instruction> Decode(CodeObject code, ImmutableArray<byte> bytecode, DecodeOptions? options = null)
+    {
+        options ??= DecodeOptions.Default;
+        var table = OpcodeTable.For(code.Version);
+        var drafts = Scan(table, bytecode, options.KeepExtendedArgs);
+
+        // Jump targets resolve to the instruction that starts at the target (its first prefix when kept).
+        var indexAt = new Dictionary<int, int>();
+        for (int i = drafts.Count - 1; i >= 0; i--)
+        {
+            indexAt[drafts[i].Offset] = i;
+            indexAt[drafts[i].StartOffset] = i;
+        }
+        var lines = new LineLookup(code);
+        var result = ImmutableArray.CreateBuilder<Instruction>(drafts.Count);
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            var d = drafts[i];
+            var prefixes = d.Prefixes.Select(p => MakeInstruction(p, -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty)).ToImmutableArray();
+            result.Add(MakeInstruction(d, i, code, table, indexAt, lines, prefixes));
+        }
+        return result.MoveToImmutable();
+    }
+
+    private sealed record Draft(int Offset, int StartOffset, OpcodeInfo Raw, int Arg, int CacheCount, List<Draft> Prefixes);
+
+    private static List<Draft> Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs)
+    {
+        var drafts = new List<Draft>();
+        var pending = new List<Draft>();
+        int ext = 0;
+        int i = 0;
+        while (i + 1 < code.Length)
+        {
+            byte op = code[i];
+            var raw = table[op] ?? throw new BytecodeFormatException($"byte {op} at offset {i} is not a CPython {table.Version} opcode", i);
+            var info = raw.Base;
+            int arg = unchecked(code[i + 1] | ext);
+            int caches = Math.Max(0, Math.Min(info.CacheEntries, (code.Length - i - 2) / 2));
+            if (info.Name == "EXTENDED_ARG")
+            {
+                var prefix = new Draft(i, i, raw, arg, caches, []);
+                pending.Add(prefix);
+                if (keepExtendedArgs) drafts.Add(prefix);
+                ext = unchecked(arg << 8);
+            }
+            else
+            {
+                int start = pending.Count > 0 ? pending[0].Offset : i;
+                drafts.Add(new Draft(i, start, raw, arg, caches, [.. pending]));
+                pending.Clear();
+                ext = 0;
+            }
+            i += 2 + 2 * caches;
+        }
+        // Trailing EXTENDED_ARGs with nothing to prefix are kept as instructions of their own.
+        if (!keepExtendedArgs) drafts.AddRange(pending);
+        return drafts;
+    }
+
+    private static Instruction MakeInstruction(Draft d, int index, CodeObject code, OpcodeTable table,
+        Dictionary<int, int> indexAt, LineLookup lines, ImmutableArray<Instruction> prefixes)
+    {
+        var info = d.Raw.Base;
+        int end = d.Offset + 2 + 2 * d.CacheCount;
+        return new Instruction
+        {
+            Index = index,
+            Offset = d.Offset,
+            StartOffset = d.StartOffset,
+            Opcode = info,
+            RawOpcode = d.Raw,
+            Arg = d.Arg,
+            Argument = Resolve(info, d.Arg, end, code, table, indexAt),
+            CacheCount = d.CacheCount,
+            Line = lines.LineAt(d.Offset),
+            IsLineStart = lines.StartsIn(d.StartOffset, d.Offset),
+            Prefixes = prefixes,
+        };
+    }
+
+    /// <summary>Resolves an argument of <paramref name="info"/>'s kind; <paramref name="end"/> is the offset after the caches.</summary>
+    public static InstructionArgument Resolve(OpcodeInfo info, int arg, int end, CodeObject code, OpcodeTable table, IReadOnlyDictionary<int, int>? indexAt = null)
+    {
+        switch (info.ArgKind)
+        {
+            case ArgKind.None: return NoArgument.Instance;
+            case ArgKind.Int: return new IntArgument(arg);
+            case ArgKind.SmallInt: return new IntArgument(arg);
+            case ArgKind.Const:
+                return InRange(arg, code.Consts.Length) ? new ConstArgument(arg, code.Consts[arg]) : Invalid(arg, "constant", code.Consts.Length);
+            case ArgKind.Name: return Name(arg, arg, code);
+            case ArgKind.GlobalName: return Name(arg, arg >> 1, code, pushNull: (arg & 1) != 0);
+            case ArgKind.AttrName: return Name(arg, arg >> 1, code, isMethod: (arg & 1) != 0);
+            case ArgKind.SuperAttrName: return Name(arg, arg >> 2, code, isMethod: (arg & 1) != 0, twoArg: (arg & 2) != 0);
+            case ArgKind.Local: return (InstructionArgument?)Local(arg, code) ?? Invalid(arg, "local", LocalCount(code));
+            case ArgKind.LocalPair:
+            {
+                var first = Local(arg >> 4, code);
+                var second = Local(arg & 15, code);
+                return first is null || second is null ? Invalid(arg, "local pair", LocalCount(code)) : new LocalPairArgument(first, second);
+            }
+            case ArgKind.Free:
+                return InRange(arg, code.CellAndFreeVars.Length) ? new FreeArgument(arg, code.CellAndFreeVars[arg], false) : Invalid(arg, "cell/free variable", code.CellAndFreeVars.Length);
+            case ArgKind.FreeLocalsPlus:
+                return InRange(arg, code.LocalsPlus.Length) ? new FreeArgument(arg, code.LocalsPlus[arg].Name, true) : Invalid(arg, "cell/free variable", code.LocalsPlus.Length);
+            case ArgKind.JumpForward: return Jump(end + arg * table.JumpUnit, JumpDirection.Forward, indexAt);
+            case ArgKind.JumpBackward: return Jump(end - arg * table.JumpUnit, JumpDirection.Backward, indexAt);
+            case ArgKind.JumpAbsolute: return Jump(arg * table.JumpUnit, JumpDirection.Absolute, indexAt);
+            case ArgKind.Compare:
+            {
+                var ops = table.Table("cmp_op");
+                int op = arg >> table.CompareShift;
+                return InRange(op, ops.Length)
+                    ? new CompareArgument(op, ops[op], table.CompareBoolMask != 0 && (arg & table.CompareBoolMask) != 0)
+                    : Invalid(arg, "comparison", ops.Length);
+            }
+            case ArgKind.BinaryOp: return TableEntry("nb_op", arg, table);
+            case ArgKind.Intrinsic1: return TableEntry("intrinsic1", arg, table);
+            case ArgKind.Intrinsic2: return TableEntry("intrinsic2", arg, table);
+            case ArgKind.Conversion: return TableEntry("conversion", arg, table);
+            case ArgKind.CommonConstant: return TableEntry("common_const", arg, table);
+            case ArgKind.SpecialMethod: return TableEntry("special_method", arg, table);
+            case ArgKind.Invert: return new InvertArgument(arg != 0);
+            case ArgKind.FormatValue:
+            {
+                var conversions = table.Table("conversion");
+                int conversion = arg & 3;
+                return new FormatArgument(conversion, conversion < conversions.Length ? conversions[conversion] : "", (arg & 4) != 0);
+            }
+            case ArgKind.MakeFunction:
+            case ArgKind.FunctionAttribute:
+            {
+                var flags = table.Table("function_flags");
+                var names = ImmutableArray.CreateBuilder<string>();
+                for (int bit = 0; bit < 31; bit++)
+                {
+                    if ((arg & (1 << bit)) == 0) continue;
+                    if (bit >= flags.Length) return Invalid(arg, "function flag", flags.Length);
+                    names.Add(flags[bit]);
+                }
+                return new FunctionFlagsArgument(arg, names.ToImmutable());
+            }
+            case ArgKind.Resume: return new ResumeArgument((ResumeWhere)(arg & 3), arg & ~3);
+            case ArgKind.UnpackEx: return new UnpackExArgument(arg & 0xFF, arg >> 8);
+            default: throw new InvalidOperationException($"argument kind {info.ArgKind} of {info.Name} has no resolver");
+        }
+    }
+
+    private static bool InRange(int index, int count) => index >= 0 && index < count;
+
+    private static InvalidArgument Invalid(int arg, string what, int count) => new(arg, $"{what} index out of range (have {count})");
+
+    private static InstructionArgument Name(int arg, int index, CodeObject code, bool pushNull = false, bool isMethod = false, bool twoArg = false) =>
+        InRange(index, code.Names.Length) ? new NameArgument(index, code.Names[index], pushNull, isMethod, twoArg) : Invalid(arg, "name", code.Names.Length);
+
+    private static int LocalCount(CodeObject code) => code.Version >= PythonVersion.V3_11 ? code.LocalsPlus.Length : code.VarNames.Length;
+
+    private static LocalArgument? Local(int index, CodeObject code)
+    {
+        if (code.Version >= PythonVersion.V3_11)
+            return InRange(index, code.LocalsPlus.Length) ? new LocalArgument(index, code.LocalsPlus[index].Name) : null;
+        return InRange(index, code.VarNames.Length) ? new LocalArgument(index, code.VarNames[index]) : null;
+    }
+
+    private static InstructionArgument TableEntry(string name, int arg, OpcodeTable table)
+    {
+        var items = table.Table(name);
+        return InRange(arg, items.Length) ? new TableArgument(name, arg, items[arg]) : Invalid(arg, name, items.Length);
+    }
+
+    private static JumpArgument Jump(int target, JumpDirection direction, IReadOnlyDictionary<int, int>? indexAt) =>
+        new(target, indexAt is not null && indexAt.TryGetValue(target, out int index) ? index : -1, direction);
+
+    /// <summary>Line of an offset from co_lines, and whether a findlinestarts entry falls in an offset range.</summary>
+    private sealed class LineLookup
+    {
+        private readonly ImmutableArray<CodeRange> _ranges;
+        private readonly HashSet<int> _starts;
+
+        public LineLookup(CodeObject code)
+        {
+            ImmutableArray<CodeRange> ranges;
+            ImmutableArray<LineStart> starts;
+            try
+            {
+                ranges = code.LineRanges;
+                starts = code.LineStarts;
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+            {
+                ranges = ImmutableArray<CodeRange>.Empty; // a damaged line table costs the line numbers, not the decode
+                starts = ImmutableArray<LineStart>.Empty;
+            }
+            _ranges = ranges;
+            _starts = [.. starts.Select(s => s.Offset)];
+        }
+
+        public int? LineAt(int offset)
+        {
+            int lo = 0, hi = _ranges.Length - 1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >> 1;
+                var r = _ranges[mid];
+                if (offset < r.Start) hi = mid - 1;
+                else if (offset >= r.End) lo = mid + 1;
+                else return r.Line;
+            }
+            return null;
+        }
+
+        public bool StartsIn(int start, int end)
+        {
+            for (int o = start; o <= end; o += 2)
+                if (_starts.Contains(o)) return true;
+            return false;
+        }
+    }
+}
