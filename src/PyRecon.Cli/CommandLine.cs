@@ -7,10 +7,12 @@ public static class CommandLine
 {
     public const string Usage = """
         usage: pyrecon info [--json] [--version X.Y] FILE...
-               pyrecon dis [--version X.Y] FILE...
+               pyrecon dis [--version X.Y] [--output-dir DIR] FILE|FOLDER...
           --json         machine-readable output (one JSON document per file, one per line)
           --version X.Y  the CPython version that wrote the file; needed for headerless marshal data,
                          checked against the magic number otherwise
+          --output-dir DIR  (dis) write DIR/<name>.dis per input instead of printing; a folder's .pyc files
+                         keep their paths relative to that folder
         """;
 
     private static readonly Dictionary<string, Func<Options, TextWriter, TextWriter, int>> s_commands = new()
@@ -45,10 +47,14 @@ public static class CommandLine
 /// <summary>The options every command shares.</summary>
 public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<string> Files)
 {
+    /// <summary>--output-dir: where <c>dis</c> writes one .dis file per input (null = standard output).</summary>
+    public string? OutputDir { get; init; }
+
     public static Options? Parse(ReadOnlySpan<string> args, out string? error)
     {
         bool json = false;
         PythonVersion? version = null;
+        string? outputDir = null;
         var files = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -64,6 +70,10 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
                     }
                     version = v;
                     break;
+                case "--output-dir":
+                    if (i + 1 >= args.Length) { error = "--output-dir needs a folder"; return null; }
+                    outputDir = args[++i];
+                    break;
                 case var a when a.StartsWith("--", StringComparison.Ordinal):
                     error = $"unknown option '{a}'";
                     return null;
@@ -72,6 +82,6 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
         }
         if (files.Count == 0) { error = "no input file"; return null; }
         error = null;
-        return new Options(json, version, files);
+        return new Options(json, version, files) { OutputDir = outputDir };
     }
 }
