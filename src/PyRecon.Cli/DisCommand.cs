@@ -14,6 +14,13 @@ internal static class DisCommand
 {
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
+        StringHashAlgorithm? algorithm = null;
+        int bits = 64;
+        if (options.HashFunction is string spec && !TryParseHash(spec, out algorithm, out bits))
+        {
+            stderr.WriteLine($"pyrecon dis: --hash {spec}: expected siphash24, siphash13 or fnv, optionally followed by :32 or :64");
+            return 2;
+        }
         int failures = 0;
         var inputs = new List<(string Path, string Relative)>();
         foreach (var arg in options.Files)
@@ -34,7 +41,10 @@ internal static class DisCommand
             try
             {
                 var file = PycReader.ReadFile(path, options.Version);
-                text = Disassembler.Disassemble(file.Code);
+                var profile = algorithm is StringHashAlgorithm a
+                    ? new HashProfile(a, bits, options.HashSeed)
+                    : HashProfile.Native64(file.Version, options.HashSeed);
+                text = Disassembler.Disassemble(file.Code, new DisassemblyOptions { Hash = profile });
             }
             catch (Exception e) when (e is PycFormatException or BytecodeFormatException or NotSupportedException
                                           or IOException or UnauthorizedAccessException)
@@ -65,5 +75,25 @@ internal static class DisCommand
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    private static bool TryParseHash(string spec, out StringHashAlgorithm? algorithm, out int bits)
+    {
+        var parts = spec.Split(':');
+        bits = 64;
+        algorithm = parts[0] switch
+        {
+            "siphash24" => StringHashAlgorithm.SipHash24,
+            "siphash13" => StringHashAlgorithm.SipHash13,
+            "fnv" => StringHashAlgorithm.Fnv,
+            _ => null,
+        };
+        if (algorithm is null || parts.Length > 2) return false;
+        if (parts.Length == 2)
+        {
+            if (parts[1] is not ("32" or "64")) return false;
+            bits = parts[1] == "32" ? 32 : 64;
+        }
+        return true;
     }
 }

@@ -13,14 +13,15 @@ public static class ArgRepr
     // and __name__ for types.
     private static readonly HashSet<string> s_builtinFunctions = new(StringComparer.Ordinal) { "all", "any" };
 
+    /// <param name="constRepr">repr() of constants (set order depends on the interpreter's hashes).</param>
     /// <param name="jumpText">How a jump target offset is named ("to 40" / "L3"): the formatter's business.</param>
-    public static string For(Instruction instruction, DisStyle style, Func<int, string> jumpText)
+    public static string For(Instruction instruction, DisStyle style, ConstRepr constRepr, Func<int, string> jumpText)
     {
         var op = instruction.Opcode;
         switch (instruction.Argument)
         {
             case ConstArgument c:
-                return style.OnlyLoadConstHasConstRepr && op.Name != "LOAD_CONST" ? "" : PyRepr.Repr(c.Value);
+                return style.OnlyLoadConstHasConstRepr && op.Name != "LOAD_CONST" ? "" : constRepr.Repr(c.Value);
             case NameArgument n:
                 return NameWithNull(n, op.ArgKind, style);
             case LocalArgument l:

@@ -17,11 +17,17 @@ internal abstract class DisFormatter
     protected const int OpnameWidth = 20;
     protected const int OpargWidth = 5;
 
-    protected DisFormatter(DisStyle style) => Style = style;
+    protected DisFormatter(DisStyle style, ConstRepr constRepr)
+    {
+        Style = style;
+        Consts = constRepr;
+    }
 
     public DisStyle Style { get; }
+    public ConstRepr Consts { get; }
 
-    public static DisFormatter For(DisStyle style) => style.UsesLabels ? new LabelFormatter(style) : new MarkerFormatter(style);
+    public static DisFormatter For(DisStyle style, ConstRepr constRepr) =>
+        style.UsesLabels ? new LabelFormatter(style, constRepr) : new MarkerFormatter(style, constRepr);
 
     /// <summary>Appends the listing of <paramref name="code"/> alone (no nested code objects).</summary>
     public abstract void Write(CodeObject code, ImmutableArray<Instruction> instructions, StringBuilder output);
@@ -55,7 +61,7 @@ internal abstract class DisFormatter
         string arg = ins.Arg.ToString(CultureInfo.InvariantCulture);
         if (arg.Length < opargWidth) line.Append(' ', opargWidth - arg.Length);
         line.Append(arg);
-        string argrepr = ArgRepr.For(ins, Style, jumpText);
+        string argrepr = ArgRepr.For(ins, Style, Consts, jumpText);
         if (argrepr.Length > 0) line.Append(" (").Append(argrepr).Append(')');
     }
 
@@ -74,7 +80,7 @@ internal abstract class DisFormatter
 }
 
 /// <summary>Instruction._disassemble and _disassemble_bytes of 3.8-3.12.</summary>
-internal sealed class MarkerFormatter(DisStyle style) : DisFormatter(style)
+internal sealed class MarkerFormatter(DisStyle style, ConstRepr constRepr) : DisFormatter(style, constRepr)
 {
     public override void Write(CodeObject code, ImmutableArray<Instruction> instructions, StringBuilder output)
     {
@@ -124,7 +130,7 @@ internal sealed class MarkerFormatter(DisStyle style) : DisFormatter(style)
 }
 
 /// <summary>The Formatter / ArgResolver / _make_labels_map of 3.13+ (show_offsets and show_caches off, as dis.dis defaults).</summary>
-internal sealed class LabelFormatter(DisStyle style) : DisFormatter(style)
+internal sealed class LabelFormatter(DisStyle style, ConstRepr constRepr) : DisFormatter(style, constRepr)
 {
     private const string NoLineNo = "  --"; // dis._NO_LINENO
 
