@@ -35,46 +35,72 @@ internal static class DisCommand
         }
 
         bool headers = options.OutputDir is null && inputs.Count > 1;
-        foreach (var (path, relative) in inputs)
+        // Files are independent: disassemble a chunk in parallel, then write it in input order, so output and
+        // error lines keep their order while memory stays bounded.
+        const int chunk = 64;
+        var results = new (string? Text, string? Error)[chunk];
+        for (int first = 0; first < inputs.Count; first += chunk)
         {
-            string text;
-            try
+            int count = Math.Min(chunk, inputs.Count - first);
+            Parallel.For(0, count, i => results[i] = Disassemble(inputs[first + i].Path, options, algorithm, bits));
+            for (int i = 0; i < count; i++)
             {
-                var file = PycReader.ReadFile(path, options.Version);
-                var profile = algorithm is StringHashAlgorithm a
-                    ? new HashProfile(a, bits, options.HashSeed)
-                    : HashProfile.Native64(file.Version, options.HashSeed);
-                text = Disassembler.Disassemble(file.Code, new DisassemblyOptions { Hash = profile });
-            }
-            catch (Exception e) when (e is PycFormatException or BytecodeFormatException or NotSupportedException
-                                          or IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"pyrecon: {path}: {e.Message}");
-                failures++;
-                continue;
-            }
-
-            if (options.OutputDir is null)
-            {
-                if (headers) stdout.WriteLine($"==> {path} <==");
-                stdout.Write(text);
-                if (headers) stdout.WriteLine();
-                continue;
-            }
-            string stem = relative.EndsWith(".pyc", StringComparison.OrdinalIgnoreCase) ? relative[..^4] : relative;
-            string target = Path.Combine(options.OutputDir, stem + ".dis");
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
-                File.WriteAllText(target, text, new UTF8Encoding(false));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"pyrecon: {target}: {e.Message}");
-                failures++;
+                var (path, relative) = inputs[first + i];
+                var (text, error) = results[i];
+                results[i] = default;
+                if (text is null)
+                {
+                    stderr.WriteLine($"pyrecon: {path}: {error}");
+                    failures++;
+                    continue;
+                }
+                if (options.OutputDir is null)
+                {
+                    if (headers) stdout.WriteLine($"==> {path} <==");
+                    stdout.Write(text);
+                    if (headers) stdout.WriteLine();
+                    continue;
+                }
+                string stem = relative.EndsWith(".pyc", StringComparison.OrdinalIgnoreCase) ? relative[..^4] : relative;
+                string target = Path.Combine(options.OutputDir, stem + ".dis");
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+                    File.WriteAllText(target, text, new UTF8Encoding(false));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"pyrecon: {target}: {e.Message}");
+                    failures++;
+                }
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>The text of one file, or the one-line reason it has none.</summary>
+    private static (string? Text, string? Error) Disassemble(string path, Options options, StringHashAlgorithm? algorithm, int bits)
+    {
+        try
+        {
+            var file = PycReader.ReadFile(path, options.Version);
+            var profile = algorithm is StringHashAlgorithm a
+                ? new HashProfile(a, bits, options.HashSeed)
+                : HashProfile.Native64(file.Version, options.HashSeed);
+            return (Disassembler.Disassemble(file.Code, new DisassemblyOptions { Hash = profile }), null);
+        }
+        catch (Exception e) when (e is PycFormatException or BytecodeFormatException or NotSupportedException
+                                      or IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException
+                                      or KeyNotFoundException or InvalidOperationException)
+        {
+            // A code object that reads but cannot be listed (damaged line or exception table, bad arguments):
+            // still one line for this file, not a stack trace.
+            return (null, $"cannot disassemble: {e.Message}");
+        }
     }
 
     private static bool TryParseHash(string spec, out StringHashAlgorithm? algorithm, out int bits)
