@@ -14,6 +14,11 @@ internal static class DisCommand
 {
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
+        if (options.Json)
+        {
+            stderr.WriteLine("pyrecon dis: --json is not supported (the output is dis.dis text)");
+            return 2;
+        }
         StringHashAlgorithm? algorithm = null;
         int bits = 64;
         if (options.HashFunction is string spec && !TryParseHash(spec, out algorithm, out bits))

@@ -76,6 +76,14 @@ public class DisCommandTests
         }
     }
 
+    [Fact]
+    public void Json_is_refused()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(2, CommandLine.Run(["dis", "--json", LayoutPyc("3.12")], new StringWriter(), stderr));
+        Assert.Contains("--json", stderr.ToString());
+    }
+
     [Theory]
     [InlineData("--hash", "md5")]
     [InlineData("--hash", "fnv:16")]
