@@ -55,6 +55,18 @@ public class DisassemblerFixtureTests
         Assert.Contains("after_line_1000", headers);
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void DisassembleOne_is_the_listing_before_the_nested_code(string versionText)
+    {
+        var code = PycReader.ReadFile(Path.Combine(Fixtures.Root, "dis", "pyc", versionText, "dis_layout.pyc")).Code;
+        string all = Disassembler.Disassemble(code);
+        string one = Disassembler.DisassembleOne(code);
+        Assert.StartsWith(one, all);
+        Assert.StartsWith("\nDisassembly of <code object membership at 0x", all[one.Length..]);
+        Assert.DoesNotContain("Disassembly of", one);
+    }
+
     [Fact]
     public void Line_layouts_differ_by_version()
     {
