@@ -7,10 +7,15 @@ public static class CommandLine
 {
     public const string Usage = """
         usage: pyrecon info [--json] [--version X.Y] FILE...
-               pyrecon dis [--version X.Y] FILE...
+               pyrecon dis [--version X.Y] [--output-dir DIR] [--hash-seed N] [--hash ALGO[:BITS]] FILE|FOLDER...
           --json         machine-readable output (one JSON document per file, one per line)
           --version X.Y  the CPython version that wrote the file; needed for headerless marshal data,
                          checked against the magic number otherwise
+          --output-dir DIR  (dis) write DIR/<name>.dis per input instead of printing; a folder's .pyc files
+                         keep their paths relative to that folder
+          --hash-seed N  (dis) the PYTHONHASHSEED whose hashes order frozenset constants (default 0)
+          --hash ALGO[:BITS]  (dis) the interpreter's sys.hash_info: siphash24, siphash13 or fnv, 64 or 32 bits
+                         (default: a 64-bit CPython of the file's version; Pyodide is fnv:32)
         """;
 
     private static readonly Dictionary<string, Func<Options, TextWriter, TextWriter, int>> s_commands = new()
@@ -45,10 +50,19 @@ public static class CommandLine
 /// <summary>The options every command shares.</summary>
 public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<string> Files)
 {
+    /// <summary>--output-dir: where <c>dis</c> writes one .dis file per input (null = standard output).</summary>
+    public string? OutputDir { get; init; }
+    /// <summary>--hash-seed (dis): PYTHONHASHSEED to reproduce.</summary>
+    public uint HashSeed { get; init; }
+    /// <summary>--hash (dis): hash algorithm and width, e.g. "fnv:32"; null = the version's 64-bit default.</summary>
+    public string? HashFunction { get; init; }
+
     public static Options? Parse(ReadOnlySpan<string> args, out string? error)
     {
         bool json = false;
         PythonVersion? version = null;
+        string? outputDir = null, hashFunction = null;
+        uint hashSeed = 0;
         var files = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -64,6 +78,22 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
                     }
                     version = v;
                     break;
+                case "--output-dir":
+                    if (i + 1 >= args.Length) { error = "--output-dir needs a folder"; return null; }
+                    outputDir = args[++i];
+                    break;
+                case "--hash-seed":
+                    if (i + 1 >= args.Length || !uint.TryParse(args[i + 1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out hashSeed))
+                    {
+                        error = "--hash-seed needs a number 0-4294967295 (as PYTHONHASHSEED)";
+                        return null;
+                    }
+                    i++;
+                    break;
+                case "--hash":
+                    if (i + 1 >= args.Length) { error = "--hash needs siphash24, siphash13 or fnv, optionally :32 or :64"; return null; }
+                    hashFunction = args[++i];
+                    break;
                 case var a when a.StartsWith("--", StringComparison.Ordinal):
                     error = $"unknown option '{a}'";
                     return null;
@@ -72,6 +102,6 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
         }
         if (files.Count == 0) { error = "no input file"; return null; }
         error = null;
-        return new Options(json, version, files);
+        return new Options(json, version, files) { OutputDir = outputDir, HashSeed = hashSeed, HashFunction = hashFunction };
     }
 }

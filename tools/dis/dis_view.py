@@ -1,7 +1,16 @@
 """What CPython's dis.dis prints for the module code object of each .pyc.
 usage: dis_view.py PYC_DIR OUT_DIR     writes OUT_DIR/<rel>.dis for every PYC_DIR/<rel>.pyc (same relative path, .pyc replaced by .dis)
-Runs under every CPython 3.8-3.14 (3.14 through Pyodide)."""
+Runs under every CPython 3.8-3.14 (3.14 through Pyodide).
+Runs with a fixed PYTHONHASHSEED, 0 unless one is set (re-executing itself when needed; under Pyodide the
+caller must set it, which tools/pyodide/pyhost.mjs hands on): repr of a frozenset constant follows str/bytes
+hashes, random otherwise. `pyrecon dis --hash-seed N` reproduces seed N."""
 import dis, io, marshal, os, sys
+
+if os.environ.get('PYTHONHASHSEED', 'random') == 'random':
+    if sys.platform == 'emscripten':
+        print('dis_view: PYTHONHASHSEED is not set: frozenset constants print in a random order', file=sys.stderr)
+    else:
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED='0'))
 
 def main():
     src, dest = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])

@@ -14,7 +14,10 @@ if (serve) argv.shift();
 const [script, ...rest] = argv;
 if (!script) { console.error("usage: node pyhost.mjs [--serve] SCRIPT [ARGS...]"); process.exit(2); }
 
-const py = await loadPyodide({ stdout: (s) => process.stdout.write(s + "\n"), stderr: (s) => process.stderr.write(s + "\n") });
+// PYTHONHASHSEED is handed on (it must be set before the interpreter starts) so str/bytes hashes, and with
+// them the order of frozenset constants in repr, can be made reproducible.
+const env = process.env.PYTHONHASHSEED !== undefined ? { PYTHONHASHSEED: process.env.PYTHONHASHSEED } : {};
+const py = await loadPyodide({ env, stdout: (s) => process.stdout.write(s + "\n"), stderr: (s) => process.stderr.write(s + "\n") });
 const scriptPath = path.resolve(script);
 const args = rest.map((a) => (a.startsWith("/") || fs.existsSync(a) ? path.resolve(a) : a));
 const tops = new Set(["/tmp", process.cwd(), scriptPath, ...args.filter((a) => a.startsWith("/"))].map((p) => "/" + p.split("/")[1]));
