@@ -9,10 +9,6 @@ namespace PyRecon.Disassembly;
 /// </summary>
 public static class ArgRepr
 {
-    // LOAD_COMMON_CONSTANT entries that are builtin functions, not types: dis shows repr() for those
-    // and __name__ for types.
-    private static readonly HashSet<string> s_builtinFunctions = new(StringComparer.Ordinal) { "all", "any" };
-
     /// <param name="constRepr">repr() of constants (set order depends on the interpreter's hashes).</param>
     /// <param name="jumpText">How a jump target offset is named ("to 40" / "L3"): the formatter's business.</param>
     public static string For(Instruction instruction, DisStyle style, ConstRepr constRepr, Func<int, string> jumpText)
@@ -36,12 +32,13 @@ public static class ArgRepr
                 return (op.Name == style.FromJumpOpcode ? "from " : "to ") + jumpText(j.Target);
             case CompareArgument c:
                 return c.CoerceToBool ? $"bool({c.Operator})" : c.Operator;
-            case TableArgument t when t.Table == "common_const":
-                return s_builtinFunctions.Contains(t.Value) ? $"<built-in function {t.Value}>" : t.Value;
+            // (the spec's common_const table already holds dis's text, e.g. "<built-in function all>")
             case TableArgument t:
                 return t.Value;
             case InvertArgument i when style.NamesInvertedTests:
                 return op.Name == "IS_OP" ? (i.Inverted ? "is not" : "is") : (i.Inverted ? "not in" : "in");
+            case FormatArgument when op.ArgKind == ArgKind.Interpolation:
+                return ""; // 3.14's dis has no argrepr for BUILD_INTERPOLATION
             case FormatArgument f:
                 // FORMAT_VALUE_CONVERTERS[arg & 3] then ", with format" (no comma when there is no conversion).
                 return f.HasSpec ? (f.ConversionName.Length > 0 ? f.ConversionName + ", with format" : "with format") : f.ConversionName;
