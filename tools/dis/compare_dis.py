@@ -1,5 +1,6 @@
 """Compare two folders of disassembly text (<rel>.dis): CPython's (dis_view.py) and pyrecon's.
-usage: compare_dis.py EXPECTED_DIR ACTUAL_DIR [--show N] [--list FILE]
+usage: compare_dis.py EXPECTED_DIR ACTUAL_DIR [--show N] [--list FILE] [--min-percent P]
+Exit status 0 when every file is identical, or at least P percent are when --min-percent is given.
 Memory addresses (0x...) are masked and trailing blanks ignored, nothing else."""
 import os, re, sys
 
@@ -46,6 +47,8 @@ def main():
         with open(listing, 'w', encoding='utf-8') as f:
             for rel, d in diffs:
                 f.write('%s: %s\n' % (rel, d))
+    if '--min-percent' in sys.argv:
+        return 0 if 100.0 * same >= float(sys.argv[sys.argv.index('--min-percent') + 1]) * total else 1
     return 0 if same == total else 1
 
 sys.exit(main())
