@@ -131,10 +131,11 @@ internal sealed class ExpressionWriter
         return sb.ToString();
     }
 
-    public string CallArguments(IReadOnlyList<ExprNode> args, IReadOnlyList<Keyword> keywords)
+    public string CallArguments(IReadOnlyList<ExprNode> args, IReadOnlyList<Keyword> keywords, bool soleGeneratorBare = true)
     {
-        // A sole generator expression argument needs no parentheses of its own: f(x for x in y).
-        if (args.Count == 1 && keywords.Count == 0 && args[0] is GeneratorExp ge) return GeneratorBody(ge);
+        // A call's sole generator expression argument needs no parentheses of its own: f(x for x in y)
+        // (class bases do not have that form).
+        if (soleGeneratorBare && args.Count == 1 && keywords.Count == 0 && args[0] is GeneratorExp ge) return GeneratorBody(ge);
         return string.Join(", ", args.Select(Test).Concat(keywords.Select(KeywordText)));
     }
 

@@ -129,8 +129,8 @@ internal sealed class StatementWriter(PythonVersion target)
                 break;
             case If i: IfChain(i); break;
             case While w: Compound("while " + E(w.Test), w.Body); Else(w.Orelse); break;
-            case For f: Compound("for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter, Precedence.Tuple), f.Body); Else(f.Orelse); break;
-            case AsyncFor f: Compound("async for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter, Precedence.Tuple), f.Body); Else(f.Orelse); break;
+            case For f: Compound("for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter), f.Body); Else(f.Orelse); break;
+            case AsyncFor f: Compound("async for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter), f.Body); Else(f.Orelse); break;
             case With w: Compound("with " + WithItems(w.Items), w.Body); break;
             case AsyncWith w: Compound("async with " + WithItems(w.Items), w.Body); break;
             case Try t: TryStatement(t.Body, t.Handlers, t.Orelse, t.Finalbody, star: false); break;
@@ -143,7 +143,7 @@ internal sealed class StatementWriter(PythonVersion target)
             case ClassDef c:
             {
                 Decorators(c.DecoratorList);
-                var args = _expr.CallArguments(c.Bases, c.Keywords);
+                var args = _expr.CallArguments(c.Bases, c.Keywords, soleGeneratorBare: false);
                 Compound("class " + c.Name + _expr.TypeParams(c.TypeParams) + (args.Length > 0 || c.Bases.Length + c.Keywords.Length > 0 ? "(" + args + ")" : ""), c.Body);
                 break;
             }
@@ -175,6 +175,9 @@ internal sealed class StatementWriter(PythonVersion target)
     private string WithItems(IReadOnlyList<Withitem> items)
     {
         if (items.Count == 0) throw new SyntaxNotSupportedException("with needs an item");
+        // From 3.9 "with (a, b):" is two parenthesized items; a lone tuple needs its own parentheses.
+        if (target >= PythonVersion.V3_9 && items is [{ OptionalVars: null, ContextExpr: Tuple t }])
+            return "(" + E(t) + ")";
         return string.Join(", ", items.Select(i => E(i.ContextExpr) + (i.OptionalVars is null ? "" : " as " + E(i.OptionalVars))));
     }
 
