@@ -67,10 +67,8 @@ internal sealed class ConstantWriter(QuoteRules rules)
         char preferred = PythonLiterals.ReprQuote(value);
         foreach (char q in new[] { preferred, preferred == '\'' ? '"' : '\'' })
         {
-            if (!rules.Allows(q)) continue;
-            var body = PythonLiterals.EscapeStr(value, q);
-            if (rules.NoBackslash && body.Contains('\\')) continue;
-            return q + body + q;
+            var literal = q + PythonLiterals.EscapeStr(value, q) + q;
+            if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }
         throw new SyntaxNotSupportedException($"cannot write {PythonLiterals.StrRepr(value)} inside an f-string replacement field before Python 3.12 (no usable quote without backslashes)");
     }
@@ -81,10 +79,8 @@ internal sealed class ConstantWriter(QuoteRules rules)
         char preferred = repr[1];
         foreach (char q in new[] { preferred, preferred == '\'' ? '"' : '\'' })
         {
-            if (!rules.Allows(q)) continue;
-            var body = PythonLiterals.EscapeBytes(value, q);
-            if (rules.NoBackslash && body.Contains('\\')) continue;
-            return "b" + q + body + q;
+            var literal = "b" + q + PythonLiterals.EscapeBytes(value, q) + q;
+            if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }
         throw new SyntaxNotSupportedException($"cannot write {repr} inside an f-string replacement field before Python 3.12");
     }

@@ -45,9 +45,11 @@ internal sealed class ExpressionWriter
             case BinOp b:
             {
                 var level = Operators.Level(b.Op);
-                bool right = b.Op == Operator.Pow; // ** groups to the right
-                var left = Expr(b.Left, right ? level + 1 : level);
-                var rhs = Expr(b.Right, right ? level : level + 1);
+                // ** groups to the right and its right operand may be a unary expression (2 ** -x);
+                // every other operator groups to the left.
+                bool pow = b.Op == Operator.Pow;
+                var left = Expr(b.Left, pow ? Precedence.Await : level);
+                var rhs = Expr(b.Right, pow ? Precedence.Factor : level + 1);
                 return (left + " " + Operators.Text(b.Op) + " " + rhs, level);
             }
             case UnaryOp u:

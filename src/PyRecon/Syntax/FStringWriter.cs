@@ -20,13 +20,13 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
         if (target >= PythonVersion.V3_12)
             return prefix + preferred + Body(values, preferred.ToString(), QuoteRules.Free, QuoteRules.Free) + preferred;
 
-        var candidates = Quotes.OrderBy(q => q[0] == preferred ? 0 : 1).ThenBy(q => q.Length).Where(q => rules.Allows(q[0]));
+        var candidates = Quotes.OrderBy(q => q[0] == preferred ? 0 : 1).ThenBy(q => q.Length).Where(rules.Allows);
         SyntaxNotSupportedException? last = null;
         foreach (var quote in candidates)
         {
             try
             {
-                return prefix + quote + Body(values, quote, rules, rules.InsideField(quote[0])) + quote;
+                return prefix + quote + Body(values, quote, rules, rules.InsideField(quote)) + quote;
             }
             catch (SyntaxNotSupportedException e)
             {
@@ -47,8 +47,8 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
             {
                 case Constant { Value: PyStr s }:
                     var text = PythonLiterals.EscapeStr(s.Value, quote[0]);
-                    if (literalRules.NoBackslash && text.Contains('\\'))
-                        throw new SyntaxNotSupportedException($"the literal part {PythonLiterals.StrRepr(s.Value)} needs a backslash inside a replacement field");
+                    if (!literalRules.Permits(text))
+                        throw new SyntaxNotSupportedException($"the literal part {PythonLiterals.StrRepr(s.Value)} needs a backslash or an enclosing quote inside a replacement field");
                     sb.Append(text.Replace("{", "{{").Replace("}", "}}"));
                     break;
                 case FormattedValue fv:
@@ -74,7 +74,10 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
 
     private string Field(ExprNode value, int conversion, ExprNode? formatSpec, string quote, QuoteRules fieldRules)
     {
-        var sb = new StringBuilder("{").Append(FieldExpression(value, target, fieldRules));
+        var expression = FieldExpression(value, target, fieldRules);
+        if (!fieldRules.Permits(expression))
+            throw new SyntaxNotSupportedException($"the replacement field {expression} holds an enclosing quote or a backslash");
+        var sb = new StringBuilder("{").Append(expression);
         switch (conversion)
         {
             case -1: break;
@@ -91,7 +94,7 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
                 {
                     case Constant { Value: PyStr s }:
                         // Literal text of a spec cannot be escaped portably (3.8-3.14 lex it differently).
-                        if (s.Value.Any(ch => ch is '{' or '}' or '\\' or '\'' or '"' || ch < ' ' || ch == quote[0]) || PythonLiterals.NeedsBackslash(s.Value, quote[0]))
+                        if (s.Value.Any(ch => ch is '{' or '}' or '\\' or '\'' or '"') || PythonLiterals.NeedsBackslash(s.Value, quote[0]))
                             throw new SyntaxNotSupportedException($"format spec text {PythonLiterals.StrRepr(s.Value)} cannot be written");
                         sb.Append(s.Value);
                         break;

@@ -302,7 +302,8 @@ internal sealed class RandomSyntax(int seed, PythonVersion version, int size)
     {
         var sb = new StringBuilder();
         int n = _r.Next(max + 1);
-        for (int i = 0; i < n; i++) sb.Append(simple ? Pick(new[] { "a", "b", " ", "x", "é", "{", "}" }) : Pick(Pieces));
+                // "simple" text (for replacement fields before 3.12) still has quotes, which decide the quoting there.
+        for (int i = 0; i < n; i++) sb.Append(simple ? Pick(new[] { "a", "b", " ", "x", "é", "{", "}", "'", "\"" }) : Pick(Pieces));
         return sb.ToString();
     }
 
