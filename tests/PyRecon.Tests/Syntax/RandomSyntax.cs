@@ -443,6 +443,9 @@ internal sealed class RandomSyntax(int seed, PythonVersion version, int size)
             };
             if (template)
             {
+                // CPython 3.14.2 cuts Interpolation.str at a "!=" when a format spec follows and there is no
+                // conversion (t'{a != b:>10}' gets str='a'): keep that shape out.
+                if (spec is not null && conversion == -1 && PythonFormatter.InterpolationText(value).Contains("!=")) value = Name(Pick(Names));
                 var text = PythonFormatter.InterpolationText(value);
                 // Fields nested in a t-string's format spec are FormattedValue, as CPython parses them.
                 return Interpolation(value, new PyStr(text), conversion, spec);

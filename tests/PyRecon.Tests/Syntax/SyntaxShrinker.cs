@@ -26,7 +26,7 @@ internal static class SyntaxShrinker
                 string? k;
                 try
                 {
-                    candidate = make();
+                    candidate = (Module)new SyncInterpolationText().Visit(make());
                     k = failureKind(candidate);
                 }
                 catch (ArgumentException) { continue; } // the change broke a factory rule
@@ -99,6 +99,16 @@ internal static class SyntaxShrinker
         var counter = new ReplaceNth<T>(-1, _ => null);
         counter.Visit(tree);
         return counter.Seen;
+    }
+
+    /// <summary>Interpolation.str is the source text of its value: keep it so after a value is replaced.</summary>
+    private sealed class SyncInterpolationText : SyntaxRewriter
+    {
+        public override SyntaxNode VisitInterpolation(Interpolation node)
+        {
+            var visited = (Interpolation)base.VisitInterpolation(node);
+            return visited.WithStr(new PyRecon.Model.PyStr(PythonFormatter.InterpolationText(visited.Value)));
+        }
     }
 
     /// <summary>Replaces the n-th node of type T (pre-order) when the replacement is not null.</summary>
