@@ -187,6 +187,8 @@ internal sealed class RandomSyntax(int seed, PythonVersion version, int size)
         var posonly = Many(0, Chance(0.3) ? 2 : 0, A);
         var args = Many(0, 2, A);
         var vararg = Chance(0.3) ? A() : null;
+        // *args: *Ts (3.11+) annotates with a starred expression.
+        if (vararg is not null && !lambda && Since(PythonVersion.V3_11) && Chance(0.3)) vararg = vararg.WithAnnotation(Starred(Name("Ts")));
         var kwonly = Many(0, 2, A);
         var kwDefaults = kwonly.Select(_ => Chance(0.5) ? E(1) : null).ToImmutableArray();
         var kwarg = Chance(0.3) ? A() : null;
@@ -311,7 +313,8 @@ internal sealed class RandomSyntax(int seed, PythonVersion version, int size)
     {
         bool inField = _fstringDepth > 0 && !Since(PythonVersion.V3_12);
         if (inField && _fstringDepth >= 2) return Name("s");
-        return Constant(new PyStr(RandomText(12, simple: inField)));
+        // kind 'u' is what ast.parse records for a u'' literal.
+        return Constant(new PyStr(RandomText(12, simple: inField)), Chance(0.1) ? "u" : null);
     }
 
     /// <summary>An expression; <paramref name="atom"/> keeps it simple (for attribute owners and such).</summary>
