@@ -62,7 +62,7 @@ internal sealed class ExpressionWriter
                 if (bo.Values.Length < 2) throw new SyntaxNotSupportedException("BoolOp needs at least two values");
                 var level = Operators.Level(bo.Op);
                 // a or b or c is one BoolOp; a nested BoolOp of the same kind needs parentheses to stay nested.
-                var parts = bo.Values.Select((v, i) => Expr(v, level + 1));
+                var parts = bo.Values.Select(v => Expr(v, level + 1));
                 return (string.Join(" " + Operators.Text(bo.Op) + " ", parts), level);
             }
             case Compare cmp:
@@ -159,7 +159,7 @@ internal sealed class ExpressionWriter
             var items = t.Elts.Select(x => x is Slice sl ? SliceText(sl) : Test(x)).ToList();
             return t.Elts.Length == 1 ? items[0] + "," : string.Join(", ", items);
         }
-        return Expr(slice, Precedence.Test + (slice is Starred ? 0 : 0));
+        return Expr(slice, Precedence.Test);
     }
 
     private string SliceText(Slice s) =>
