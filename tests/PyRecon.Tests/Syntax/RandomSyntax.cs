@@ -20,7 +20,8 @@ internal sealed class RandomSyntax(int seed, PythonVersion version, int size)
     private bool _inFunction, _inAsync, _inLoop, _inComprehension;
     private int _fstringDepth;
 
-    private static readonly string[] Names = ["a", "b", "c", "x", "y", "z", "f", "g", "value", "é"];
+    // Soft keywords (match, case, type, _) are plain names outside their statements.
+    private static readonly string[] Names = ["a", "b", "c", "x", "y", "z", "f", "g", "value", "é", "match", "case", "type", "_"];
     private static readonly string[] Attrs = ["real", "attr", "b", "x"];
 
     private bool Chance(double p) => _r.NextDouble() < p;
