@@ -70,6 +70,14 @@ internal sealed class ConstantWriter(QuoteRules rules)
             var literal = q + PythonLiterals.EscapeStr(value, q) + q;
             if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }
+        // Inside a replacement field before 3.12 a triple-quoted literal can hold both quote characters.
+        var body = PythonLiterals.EscapeStr(value, null);
+        foreach (var q3 in new[] { "'''", "\"\"\"" })
+        {
+            if (body.Contains(q3, StringComparison.Ordinal) || body.EndsWith(q3[0])) continue; // it would end early
+            var tripleQuoted = q3 + body + q3;
+            if (rules.Allows(q3) && rules.Permits(tripleQuoted)) return tripleQuoted;
+        }
         throw new SyntaxNotSupportedException($"cannot write {PythonLiterals.StrRepr(value)} inside an f-string replacement field before Python 3.12 (no usable quote without backslashes)");
     }
 

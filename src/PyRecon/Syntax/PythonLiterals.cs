@@ -20,8 +20,9 @@ public static class PythonLiterals
         return q + EscapeStr(value, q) + q;
     }
 
-    /// <summary>The body of a str literal delimited by <paramref name="quote"/> (escaped where it appears).</summary>
-    public static string EscapeStr(string value, char quote)
+    /// <summary>The body of a str literal delimited by <paramref name="quote"/> (escaped where it appears;
+    /// null escapes no quote, for triple-quoted literals).</summary>
+    public static string EscapeStr(string value, char? quote)
     {
         var sb = new StringBuilder(value.Length + 2);
         for (int i = 0; i < value.Length; i++)
@@ -35,7 +36,7 @@ public static class PythonLiterals
         return sb.ToString();
     }
 
-    private static void AppendStrChar(StringBuilder sb, int cp, char quote)
+    private static void AppendStrChar(StringBuilder sb, int cp, char? quote)
     {
         switch (cp)
         {
@@ -44,7 +45,7 @@ public static class PythonLiterals
             case '\n': sb.Append("\\n"); return;
             case '\r': sb.Append("\\r"); return;
         }
-        if (cp == quote) { sb.Append('\\').Append(quote); return; }
+        if (cp == quote) { sb.Append('\\').Append(quote.Value); return; }
         if (cp < 0x20 || cp == 0x7f) { sb.Append("\\x").Append(cp.ToString("x2")); return; }
         if (cp < 0x7f) { sb.Append((char)cp); return; }
         if (!IsPrintable(cp))
