@@ -26,6 +26,7 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
         {
             try
             {
+                if (quote.Length == 3 && TripleBody(values, quote) is { } bare) return prefix + quote + bare + quote;
                 return prefix + quote + Body(values, quote, rules, rules.InsideField(quote)) + quote;
             }
             catch (SyntaxNotSupportedException e)
@@ -36,9 +37,24 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
         throw new SyntaxNotSupportedException($"cannot write this {prefix}-string for Python {target}: every quote is used inside a replacement field or needs a backslash there ({last?.Message ?? "no quote left"})");
     }
 
+    /// <summary>Triple quotes need no escaped quote characters in literal parts, unless the text would then
+    /// contain the closing sequence or end with its character; null when that happens or nothing fits.</summary>
+    private string? TripleBody(IReadOnlyList<ExprNode> values, string quote)
+    {
+        try
+        {
+            var body = Body(values, quote, rules, rules.InsideField(quote), escapeQuotes: false);
+            return body.Contains(quote, StringComparison.Ordinal) || body.EndsWith(quote[0]) ? null : body;
+        }
+        catch (SyntaxNotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The text between the quotes; <paramref name="literalRules"/> apply to literal parts,
     /// <paramref name="fieldRules"/> to the expressions inside replacement fields.</summary>
-    private string Body(IReadOnlyList<ExprNode> values, string quote, QuoteRules literalRules, QuoteRules fieldRules)
+    private string Body(IReadOnlyList<ExprNode> values, string quote, QuoteRules literalRules, QuoteRules fieldRules, bool escapeQuotes = true)
     {
         var sb = new StringBuilder();
         foreach (var v in values)
@@ -46,7 +62,7 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
             switch (v)
             {
                 case Constant { Value: PyStr s }:
-                    var text = PythonLiterals.EscapeStr(s.Value, quote[0]);
+                    var text = PythonLiterals.EscapeStr(s.Value, escapeQuotes ? quote[0] : null);
                     if (!literalRules.Permits(text))
                         throw new SyntaxNotSupportedException($"the literal part {PythonLiterals.StrRepr(s.Value)} needs a backslash or an enclosing quote inside a replacement field");
                     sb.Append(text.Replace("{", "{{").Replace("}", "}}"));

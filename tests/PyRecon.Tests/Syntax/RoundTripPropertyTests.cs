@@ -52,6 +52,7 @@ public sealed class RoundTripPropertyTests(ITestOutputHelper output)
         }
         output.WriteLine($"Python {version}: {cases} cases from seed {first}, {cases - refused} round-tripped, {refused} refused by the formatter");
         foreach (var r in refusals) output.WriteLine("  refused: " + r);
-        Assert.True(refused <= cases / 5, $"the formatter refused {refused} of {cases} trees for {version}");
+        // Refusals are f-strings no quoting can express before 3.12 (about 1 in 1000 random trees).
+        Assert.True(refused <= Math.Max(1, cases / 50), $"the formatter refused {refused} of {cases} trees for {version}");
     }
 }
