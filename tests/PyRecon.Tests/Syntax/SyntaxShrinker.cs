@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PyRecon.Syntax;
 using Attribute = PyRecon.Syntax.Attribute;
 using Tuple = PyRecon.Syntax.Tuple;
@@ -55,6 +56,11 @@ internal static class SyntaxShrinker
             int at = k;
             yield return () => (Module)new ReplaceNth<StmtNode>(at, s => s is Pass ? null : SyntaxFactory.Pass()).Visit(m);
             yield return () => (Module)new ReplaceNth<StmtNode>(at, FirstInner).Visit(m);
+            for (int j = 0; j < 3; j++)
+            {
+                int drop = j;
+                yield return () => (Module)new ReplaceNth<StmtNode>(at, s => WithoutBodyItem(s, drop)).Visit(m);
+            }
         }
         int expressions = Count<ExprNode>(m);
         for (int k = 0; k < expressions; k++)
@@ -81,6 +87,14 @@ internal static class SyntaxShrinker
         Context(replacement) == Context(original)
         && (replacement is not (Starred or Slice or FormattedValue or Interpolation) || replacement.GetType() == original.GetType())
         && (original is not (Starred or Slice or FormattedValue or Interpolation) || replacement.GetType() == original.GetType());
+
+    /// <summary>The statement without the n-th statement of its body (when the body keeps one).</summary>
+    private static StmtNode? WithoutBodyItem(StmtNode s, int n)
+    {
+        var type = s.GetType();
+        if (type.GetProperty("Body")?.GetValue(s) is not ImmutableArray<StmtNode> body || body.Length <= Math.Max(1, n)) return null;
+        return (StmtNode?)type.GetMethod("WithBody")?.Invoke(s, [body.RemoveAt(n)]);
+    }
 
     private static StmtNode? FirstInner(StmtNode s) =>
         s.Fields.Where(f => f.Kind == SyntaxFieldKind.NodeList && f.Value is IReadOnlyList<object?> list && list.Count > 0 && list[0] is StmtNode)
