@@ -16,6 +16,10 @@ def handle(line):
     if t == 'unassigned':
         # Code points this interpreter's Unicode database does not know (their printability is version-bound).
         return ','.join(str(c) for c in e['v'] if unicodedata.category(chr(c)) == 'Cn')
+    if t == 'identifier':
+        import keyword
+        text = ''.join(map(chr, e['v']))
+        return 'yes' if text.isidentifier() and not keyword.iskeyword(text) else 'no'
     if t == 'str':
         value = ''.join(map(chr, e['v']))
     elif t == 'bytes':

@@ -15,7 +15,19 @@ public static class SyntaxFacts
         "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     };
 
-    /// <summary>Python's str.isidentifier() (by Unicode category), and not a keyword.</summary>
+    // XID_Start/XID_Continue differ from the plain category rule on a few code points (same in 3.8-3.14's
+    // Unicode databases). U+200C, U+200D, U+30FB and U+FF65 continue identifiers only from 3.13, so they are
+    // refused: a name must be valid for every target.
+    private static readonly HashSet<int> NotStart = [0x37A, 0xE33, 0xEB3, 0x2E2F, 0xFC5E, 0xFC5F, 0xFC60, 0xFC61, 0xFC62, 0xFC63,
+        0xFDFA, 0xFDFB, 0xFE70, 0xFE72, 0xFE74, 0xFE76, 0xFE78, 0xFE7A, 0xFE7C, 0xFE7E, 0xFF9E, 0xFF9F];
+    private static readonly HashSet<int> ExtraStart = [0x1885, 0x1886, 0x2118, 0x212E];
+    private static readonly HashSet<int> NotContinue = [0x37A, 0x2E2F, 0xFC5E, 0xFC5F, 0xFC60, 0xFC61, 0xFC62, 0xFC63,
+        0xFDFA, 0xFDFB, 0xFE70, 0xFE72, 0xFE74, 0xFE76, 0xFE78, 0xFE7A, 0xFE7C, 0xFE7E];
+    private static readonly HashSet<int> ExtraContinue = [0xB7, 0x387, 0x1369, 0x136A, 0x136B, 0x136C, 0x136D, 0x136E, 0x136F,
+        0x1370, 0x1371, 0x19DA, 0x2118, 0x212E, 0x1885, 0x1886];
+
+    /// <summary>Python's str.isidentifier() (XID_Start XID_Continue*), and not a keyword. NFKC normalization,
+    /// which the parser applies to names, is not checked.</summary>
     public static bool IsIdentifier(string? text)
     {
         if (string.IsNullOrEmpty(text) || Keywords.Contains(text)) return false;
@@ -23,17 +35,29 @@ public static class SyntaxFacts
         {
             bool pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
             int cp = pair ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i];
-            int at = i;
+            bool first = i == 0;
             if (pair) i++;
-            var cat = CharUnicodeInfo.GetUnicodeCategory(cp);
-            bool start = cp == '_' || cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
-                or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
-                or UnicodeCategory.LetterNumber;
-            bool cont = start || cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
-                or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
-            if (at == 0 ? !start : !cont) return false;
+            if (!(first ? IsStart(cp) : IsContinue(cp))) return false;
         }
         return true;
+    }
+
+    private static bool IsStart(int cp)
+    {
+        if (cp == '_' || ExtraStart.Contains(cp)) return true;
+        if (NotStart.Contains(cp) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        return CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
+            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+            or UnicodeCategory.LetterNumber;
+    }
+
+    private static bool IsContinue(int cp)
+    {
+        if (ExtraContinue.Contains(cp)) return true;
+        if (NotContinue.Contains(cp) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        if (IsStart(cp) || cp is 0xE33 or 0xEB3 or 0xFF9E or 0xFF9F) return true;
+        return CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
+            or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
     }
 
     public static void RequireNotNull<T>(T? value, string field) where T : class

@@ -54,6 +54,28 @@ public sealed class LiteralPropertyTests : IDisposable
         }));
     }
 
+    [Fact]
+    public void IdentifierCheckMatchesPython()
+    {
+        // Mostly identifier-like strings: letters, digits, underscores, keywords, and odd Unicode.
+        var piece = Gen.OneOf(
+            Gen.Elements("a", "Z", "_", "0", "9", "if", "None", "é", "ß", "µ", "·", "\u0660", "\u2118", "\u212e", "\u309b", "\u00b7", "\u0387", "\u1369", "\u200c", "\u30fb", "\uff65", "\u0300", "\u00aa", "ǅ", "ʰ", "\u16ee", "\u2160"),
+            Gen.Choose(0x80, 0x3000).Select(c => ((char)c).ToString()),
+            Gen.Choose(0x10000, 0x1ffff).Select(char.ConvertFromUtf32));
+        var arb = Arb.From(Gen.ListOf(piece, 3).Select(p => string.Concat(p)));
+        Check.One(Config, Prop.ForAll(arb, text =>
+        {
+            var points = new List<int>();
+            for (int i = 0; i < text.Length; i += char.IsSurrogatePair(text, i) ? 2 : 1) points.Add(char.ConvertToUtf32(text, i));
+            var list = string.Join(",", points);
+            if (PythonAnswer("{\"t\":\"unassigned\",\"v\":[" + list + "]}").Length > 0) return Prop.Label(true, "Unicode-version bound");
+            var python = PythonAnswer("{\"t\":\"identifier\",\"v\":[" + list + "]}") == "yes";
+            // Identifier characters only from 3.13 (Unicode 15.1) are refused on purpose.
+            if (points.Skip(1).Any(p => p is 0x200C or 0x200D or 0x30FB or 0xFF65)) python = false;
+            return Prop.Label(SyntaxFacts.IsIdentifier(text) == python, $"{PythonLiterals.StrRepr(text)}: Python says {python}");
+        }));
+    }
+
     private static bool JoinsSurrogates(int[] points) =>
         points.Zip(points.Skip(1)).Any(p => p.First is >= 0xd800 and < 0xdc00 && p.Second is >= 0xdc00 and < 0xe000);
 
