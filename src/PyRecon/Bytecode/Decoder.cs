@@ -54,7 +54,10 @@ public static class Decoder
         for (int i = 0; i < drafts.Count; i++)
         {
             var d = drafts[i];
-            var prefixes = d.Prefixes.Select(p => MakeInstruction(p, -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty)).ToImmutableArray();
+            // Most instructions have no EXTENDED_ARG prefix: don't allocate for them.
+            var prefixes = d.Prefixes.Count == 0
+                ? ImmutableArray<Instruction>.Empty
+                : d.Prefixes.Select(p => MakeInstruction(p, -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty)).ToImmutableArray();
             result.Add(MakeInstruction(d, i, code, table, indexAt, lines, prefixes));
         }
         return result.MoveToImmutable();

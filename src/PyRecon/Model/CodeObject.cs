@@ -14,6 +14,7 @@ public sealed class CodeObject
     private ImmutableArray<LineStart>? _lineStarts;
     private ImmutableArray<CodeRange>? _lineRanges;
     private ImmutableArray<ExceptionTableEntry>? _exceptionTable;
+    private ImmutableArray<string>? _cellAndFreeVars;
 
     public CodeObject(
         PythonVersion version,
@@ -86,8 +87,8 @@ public sealed class CodeObject
     /// <summary>Nested code objects among the constants, in constant order.</summary>
     public IEnumerable<CodeObject> NestedCode => Consts.OfType<PyCode>().Select(c => c.Code);
 
-    /// <summary>co_varnames + co_cellvars-only + co_freevars order as dis uses to name LOAD_DEREF etc. (3.8-3.10: cellvars+freevars).</summary>
-    public ImmutableArray<string> CellAndFreeVars => CellVars.AddRange(FreeVars);
+    /// <summary>co_cellvars + co_freevars: the index space of 3.8-3.10's LOAD_DEREF and friends (computed once; the decoder reads it per instruction).</summary>
+    public ImmutableArray<string> CellAndFreeVars => _cellAndFreeVars ??= CellVars.AddRange(FreeVars);
 
     public override string ToString() => $"<code object {Name}, file \"{FileName}\", line {FirstLineNo}>";
 }

@@ -67,14 +67,9 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
                         throw new SyntaxNotSupportedException($"the literal part {PythonLiterals.StrRepr(s.Value)} needs a backslash or an enclosing quote inside a replacement field");
                     sb.Append(text.Replace("{", "{{").Replace("}", "}}"));
                     break;
-                case FormattedValue fv:
-                    sb.Append(Field(fv.Value, fv.Conversion, fv.FormatSpec, quote, fieldRules));
-                    break;
-                case Interpolation iv:
-                    sb.Append(Field(iv.Value, iv.Conversion, iv.FormatSpec, quote, fieldRules));
-                    break;
                 default:
-                    throw new SyntaxNotSupportedException($"a {v.PythonName} cannot be a part of an f-string or t-string");
+                    sb.Append(ReplacementField(v, quote, fieldRules) ?? throw new SyntaxNotSupportedException($"a {v.PythonName} cannot be a part of an f-string or t-string"));
+                    break;
             }
         }
         return sb.ToString();
@@ -87,6 +82,14 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
         // "{{" would be an escaped brace.
         return expr.StartsWith('{') ? " " + expr : expr;
     }
+
+    /// <summary>The {…} text of an f-string (FormattedValue) or t-string (Interpolation) part; null for other nodes.</summary>
+    private string? ReplacementField(ExprNode part, string quote, QuoteRules fieldRules) => part switch
+    {
+        FormattedValue fv => Field(fv.Value, fv.Conversion, fv.FormatSpec, quote, fieldRules),
+        Interpolation iv => Field(iv.Value, iv.Conversion, iv.FormatSpec, quote, fieldRules),
+        _ => null,
+    };
 
     private string Field(ExprNode value, int conversion, ExprNode? formatSpec, string quote, QuoteRules fieldRules)
     {
@@ -114,14 +117,9 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
                             throw new SyntaxNotSupportedException($"format spec text {PythonLiterals.StrRepr(s.Value)} cannot be written");
                         sb.Append(s.Value);
                         break;
-                    case FormattedValue fv:
-                        sb.Append(Field(fv.Value, fv.Conversion, fv.FormatSpec, quote, fieldRules));
-                        break;
-                    case Interpolation iv:
-                        sb.Append(Field(iv.Value, iv.Conversion, iv.FormatSpec, quote, fieldRules));
-                        break;
                     default:
-                        throw new SyntaxNotSupportedException($"a {part.PythonName} cannot be a part of a format spec");
+                        sb.Append(ReplacementField(part, quote, fieldRules) ?? throw new SyntaxNotSupportedException($"a {part.PythonName} cannot be a part of a format spec"));
+                        break;
                 }
             }
         }
