@@ -6,8 +6,12 @@ namespace PyRecon.Cli;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: pyrecon info [--json] [--version X.Y] FILE...
+        usage: pyrecon decompile [--version X.Y] [-o OUT] [--dump STAGE] FILE|FOLDER...
+               pyrecon info [--json] [--version X.Y] FILE...
                pyrecon dis [--version X.Y] [--output-dir DIR] [--hash-seed N] [--hash ALGO[:BITS]] FILE|FOLDER...
+          -o OUT         (decompile) write the source to OUT (a file for one input; for a folder or several
+                         inputs a folder mirroring them, NAME.pyc -> NAME.py); default: standard output
+          --dump STAGE   (decompile) print an intermediate stage instead of source: ops, cfg
           --json         machine-readable output (one JSON document per file, one per line)
           --version X.Y  the CPython version that wrote the file; needed for headerless marshal data,
                          checked against the magic number otherwise
@@ -20,6 +24,7 @@ public static class CommandLine
 
     private static readonly Dictionary<string, Func<Options, TextWriter, TextWriter, int>> s_commands = new()
     {
+        ["decompile"] = DecompileCommand.Run,
         ["info"] = InfoCommand.Run,
         ["dis"] = DisCommand.Run,
     };
@@ -56,12 +61,16 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
     public uint HashSeed { get; init; }
     /// <summary>--hash (dis): hash algorithm and width, e.g. "fnv:32"; null = the version's 64-bit default.</summary>
     public string? HashFunction { get; init; }
+    /// <summary>-o (decompile): output file or folder.</summary>
+    public string? Output { get; init; }
+    /// <summary>--dump (decompile): an intermediate stage to print.</summary>
+    public string? Dump { get; init; }
 
     public static Options? Parse(ReadOnlySpan<string> args, out string? error)
     {
         bool json = false;
         PythonVersion? version = null;
-        string? outputDir = null, hashFunction = null;
+        string? outputDir = null, hashFunction = null, output = null, dump = null;
         uint hashSeed = 0;
         var files = new List<string>();
         for (int i = 0; i < args.Length; i++)
@@ -90,6 +99,15 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
                     }
                     i++;
                     break;
+                case "-o":
+                case "--output":
+                    if (i + 1 >= args.Length) { error = "-o needs a file or folder"; return null; }
+                    output = args[++i];
+                    break;
+                case "--dump":
+                    if (i + 1 >= args.Length || args[i + 1] is not ("ops" or "cfg")) { error = "--dump needs a stage: ops or cfg"; return null; }
+                    dump = args[++i];
+                    break;
                 case "--hash":
                     if (i + 1 >= args.Length) { error = "--hash needs siphash24, siphash13 or fnv, optionally :32 or :64"; return null; }
                     hashFunction = args[++i];
@@ -102,6 +120,6 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
         }
         if (files.Count == 0) { error = "no input file"; return null; }
         error = null;
-        return new Options(json, version, files) { OutputDir = outputDir, HashSeed = hashSeed, HashFunction = hashFunction };
+        return new Options(json, version, files) { OutputDir = outputDir, HashSeed = hashSeed, HashFunction = hashFunction, Output = output, Dump = dump };
     }
 }

@@ -10,11 +10,22 @@ namespace PyRecon.Syntax;
 /// </summary>
 public static class PythonFormatter
 {
-    public static string Format(ModNode mod, PythonVersion target) => new StatementWriter(target).Module(mod);
+    public static string Format(ModNode mod, PythonVersion target) => new StatementWriter(target, null).Module(mod);
+
+    /// <summary>As <see cref="Format(ModNode, PythonVersion)"/>, with comment lines printed before given statements (by reference).</summary>
+    public static string Format(ModNode mod, PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments) =>
+        new StatementWriter(target, leadingComments).Module(mod);
 
     /// <summary>One expression as it would appear on the right of an assignment.</summary>
     public static string FormatExpression(ExprNode expression, PythonVersion target) =>
         new ExpressionWriter(target, QuoteRules.Free).Expr(expression, Precedence.Test);
+
+    /// <summary>For diagnostics: the expression's source, or its node kind when it cannot be written.</summary>
+    public static string FormatExpressionOrDescribe(ExprNode expression)
+    {
+        try { return FormatExpression(expression, PythonVersion.V3_14); }
+        catch (Exception e) when (e is SyntaxNotSupportedException or ArgumentException or InvalidOperationException) { return "<" + expression.PythonName + ">"; }
+    }
 
     /// <summary>The text a replacement field of a t-string holds for <paramref name="value"/>: what
     /// CPython stores in Interpolation.str when it parses the formatted source (3.14, quotes free).</summary>
@@ -23,7 +34,7 @@ public static class PythonFormatter
 }
 
 /// <summary>Statements and layout; expressions go to <see cref="ExpressionWriter"/>.</summary>
-internal sealed class StatementWriter(PythonVersion target)
+internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments)
 {
     private const string Indent = "    ";
     private readonly StringBuilder _out = new();
@@ -91,6 +102,8 @@ internal sealed class StatementWriter(PythonVersion target)
 
     private void Statement(StmtNode s)
     {
+        if (leadingComments is not null && leadingComments.TryGetValue(s, out var comments))
+            foreach (var comment in comments) Line("# " + comment.Replace("\r", "").Replace("\n", " "));
         switch (s)
         {
             case Expr e: Line(E(e.Value, Precedence.Yield)); break;

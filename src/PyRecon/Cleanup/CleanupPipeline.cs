@@ -1,0 +1,41 @@
+using PyRecon.Decompilation;
+using PyRecon.Syntax;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>One clean-up idea applied to a code object's body once it is structured.</summary>
+internal interface IBodyRewriter
+{
+    List<StmtNode> Run(List<StmtNode> body, CodeContext ctx);
+}
+
+/// <summary>
+/// The clean-up rewrites, in order. Each position has a reason:
+/// <list type="number">
+/// <item><see cref="ClassBodyRewriter"/> first: the compiler's own class-body stores (__module__, __qualname__,
+/// __classcell__, ...) must go before the docstring rule looks for a leading __doc__ store.</item>
+/// <item><see cref="DocstringRewriter"/>: needs the first real statement of the body.</item>
+/// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
+/// <item><see cref="AnnotationRewriter"/>: module and class annotations; independent of returns.</item>
+/// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
+/// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
+/// </list>
+/// </summary>
+internal static class CleanupPipeline
+{
+    private static readonly IBodyRewriter[] s_passes =
+    [
+        new ClassBodyRewriter(),
+        new DocstringRewriter(),
+        new ImplicitReturnRewriter(),
+        new AnnotationRewriter(),
+        new ScopeDeclarationRewriter(),
+        new PseudoStatementCheck(),
+    ];
+
+    public static List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        foreach (var pass in s_passes) body = pass.Run(body, ctx);
+        return body;
+    }
+}

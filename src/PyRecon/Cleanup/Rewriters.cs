@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>Drops what the compiler adds to every class body: __module__, __qualname__, __firstlineno__,
+/// __static_attributes__, the __classcell__ / __classdictcell__ stores and the final return.</summary>
+internal sealed class ClassBodyRewriter : IBodyRewriter
+{
+    private static readonly HashSet<string> s_plumbing = ["__module__", "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__", "__classdictcell__"];
+
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope != ScopeKind.Class) return body;
+        var result = new List<StmtNode>(body.Count);
+        for (int i = 0; i < body.Count; i++)
+        {
+            var s = body[i];
+            if (s is Assign { Targets: [Name n] } && s_plumbing.Contains(n.Id)) continue;
+            if (i == body.Count - 1 && s is Return) continue;
+            result.Add(s);
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// Docstrings: a function's is its first constant (3.8-3.13: a str there; 3.14: the CO_HAS_DOCSTRING flag);
+/// a module's or class's is the leading `__doc__ = '...'` store.
+/// </summary>
+internal sealed class DocstringRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        var code = ctx.Code;
+        switch (ctx.Scope)
+        {
+            case ScopeKind.Module:
+            case ScopeKind.Class:
+                if (body.Count > 0 && body[0] is Assign { Targets: [Name { Id: "__doc__" }], Value: Constant { Value: PyStr } doc })
+                {
+                    var stmt = S.Expr(doc);
+                    if (ctx.Lines.TryGetValue(body[0], out int line)) ctx.SetLine(stmt, line);
+                    body[0] = stmt;
+                }
+                return body;
+            case ScopeKind.Function:
+            {
+                bool has = code.Version >= PythonVersion.V3_14
+                    ? (code.Flags & CodeFlags.HasDocstring) != 0
+                    : code.Consts.Length > 0 && code.Consts[0] is PyStr;
+                if (!has || code.Consts.Length == 0 || code.Consts[0] is not PyStr text) return body;
+                var stmt = S.Expr(S.Constant(text));
+                ctx.SetLine(stmt, code.FirstLineNo + 1);
+                body.Insert(0, stmt);
+                return body;
+            }
+            default:
+                return body;
+        }
+    }
+}
+
+/// <summary>
+/// The `return None` the compiler adds at the end of every body is left out. From 3.10 an explicit final
+/// `return` shared by several paths stays one block (an implicit one is copied to each path), so such a
+/// return is kept.
+/// </summary>
+internal sealed class ImplicitReturnRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope is ScopeKind.Lambda or ScopeKind.Comprehension) return body;
+        // Module and class bodies cannot return at all: every tail return is the compiler's.
+        bool all = ctx.Scope is ScopeKind.Module or ScopeKind.Class;
+        return StripTail(body, ctx, all);
+    }
+
+    private static List<StmtNode> StripTail(List<StmtNode> body, CodeContext ctx, bool all)
+    {
+        if (body.Count == 0) return body;
+        switch (body[^1])
+        {
+            case Return { Value: null } ret when all || !ctx.SharedReturns.Contains(ret):
+                body.RemoveAt(body.Count - 1);
+                break;
+            case If i when all:
+            {
+                var then = StripTail([.. i.Body], ctx, all);
+                var orelse = StripTail([.. i.Orelse], ctx, all);
+                var replaced = S.If(i.Test, then.Count == 0 ? [S.Pass()] : [.. then], [.. orelse]);
+                if (ctx.Lines.TryGetValue(i, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
+        }
+        return body;
+    }
+}
+
+/// <summary>Module and class annotations: `__annotations__['x'] = T` (after `x = v` when there is a value) is `x: T = v`.</summary>
+internal sealed class AnnotationRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
+        var result = new List<StmtNode>(body.Count);
+        foreach (var s in body)
+        {
+            if (s is Assign { Targets: [Subscript { Value: Name { Id: "__annotations__" }, Slice: Constant { Value: PyStr key } }], Value: var annotation }
+                && SyntaxFacts.IsIdentifier(key.Value))
+            {
+                var target = S.Name(key.Value, ExprContext.Store);
+                StmtNode ann;
+                if (result.Count > 0 && result[^1] is Assign { Targets: [Name prev] } a && prev.Id == key.Value)
+                {
+                    ann = S.AnnAssign(target, annotation, a.Value, 1);
+                    if (ctx.Lines.TryGetValue(a, out int l)) ctx.SetLine(ann, l);
+                    result[^1] = ann;
+                }
+                else
+                {
+                    ann = S.AnnAssign(target, annotation, null, 1);
+                    if (ctx.Lines.TryGetValue(s, out int l)) ctx.SetLine(ann, l);
+                    result.Add(ann);
+                }
+                continue;
+            }
+            result.Add(s);
+        }
+        return result;
+    }
+}
+
+/// <summary>`global` and `nonlocal` declarations, first in the body, for names the bytecode stores as such.</summary>
+internal sealed class ScopeDeclarationRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope is ScopeKind.Module) return body;
+        var globals = new SortedSet<string>(ctx.GlobalStores, StringComparer.Ordinal);
+        if (ctx.Scope == ScopeKind.Class) globals.UnionWith(ctx.GlobalLoads);
+        int at = body.Count > 0 && body[0] is Expr { Value: Constant { Value: PyStr } } && ctx.Scope is ScopeKind.Function or ScopeKind.Class ? 1 : 0;
+        if (ctx.NonlocalStores.Count > 0)
+            body.Insert(at, S.Nonlocal([.. ctx.NonlocalStores.OrderBy(n => n, StringComparer.Ordinal)]));
+        if (globals.Count > 0)
+            body.Insert(at, S.Global([.. globals]));
+        return body;
+    }
+}
+
+/// <summary>Refuses a body in which a structurer-internal statement survived.</summary>
+internal sealed class PseudoStatementCheck : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope == ScopeKind.Comprehension) return body; // its elements are the comprehension builder's to resolve
+        var finder = new PseudoFinder(ctx.Pseudo);
+        foreach (var s in body) finder.Visit(s);
+        if (finder.Found is not null)
+            throw new DecompileFailure("cleanup", $"an internal {finder.Found.GetType().Name} statement was not resolved");
+        return body;
+    }
+
+    private sealed class PseudoFinder(PseudoRegistry registry) : SyntaxRewriter
+    {
+        public PseudoStatement? Found { get; private set; }
+
+        public override SyntaxNode Visit(SyntaxNode node)
+        {
+            if (node is StmtNode s) Found ??= registry.Get(s);
+            return base.Visit(node);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+
+namespace PyRecon.Decompilation;
+
+/// <summary>What kind of scope a code object is: decides implicit returns, docstrings and name handling.</summary>
+internal enum ScopeKind { Module, Class, Function, Lambda, Comprehension, GeneratorExpression, Annotate, TypeParams }
+
+/// <summary>
+/// Per code object state shared by the passes: the flow facts, source lines of the statements made, the
+/// ops consumed so far (so the coverage check can prove nothing was dropped), pseudo statements and the
+/// scope facts rewriters need later.
+/// </summary>
+internal sealed class CodeContext
+{
+    public CodeContext(CodeObject code, FunctionFlow flow, ScopeKind scope, INestedDecompiler nested)
+    {
+        Code = code;
+        Flow = flow;
+        Scope = scope;
+        Nested = nested;
+        Consumed = new bool[flow.Ops.Length];
+    }
+
+    public CodeObject Code { get; }
+    public FunctionFlow Flow { get; }
+    public PythonVersion Version => Code.Version;
+    public ScopeKind Scope { get; }
+    public INestedDecompiler Nested { get; }
+    public SequenceCounter Sequence { get; } = new();
+    public PseudoRegistry Pseudo { get; } = new();
+    /// <summary>First source line of each statement made (by reference).</summary>
+    public Dictionary<StmtNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
+    public bool[] Consumed { get; }
+    /// <summary>Names stored or deleted with *_GLOBAL in a function or class body (need `global`).</summary>
+    public HashSet<string> GlobalStores { get; } = [];
+    /// <summary>Names loaded with LOAD_GLOBAL in a class body (need `global` there).</summary>
+    public HashSet<string> GlobalLoads { get; } = [];
+    /// <summary>Free variables stored or deleted (need `nonlocal`).</summary>
+    public HashSet<string> NonlocalStores { get; } = [];
+    /// <summary>Return statements whose block has several predecessors (3.10+: an explicit final return).</summary>
+    public HashSet<StmtNode> SharedReturns { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public void Consume(int op) => Consumed[op] = true;
+
+    public void SetLine(StmtNode stmt, int line)
+    {
+        if (line > 0 && !Lines.ContainsKey(stmt)) Lines[stmt] = line;
+    }
+
+    public DecompileFailure Fail(string stage, string reason, Op? at = null) =>
+        new(stage, reason, at?.Instruction.Offset ?? -1);
+}
+
+/// <summary>Decompiles nested code objects on behalf of the evaluator (each one independently, failures contained).</summary>
+internal interface INestedDecompiler
+{
+    /// <summary>The statements of a function body (docstring first when there is one).</summary>
+    List<StmtNode> FunctionBody(CodeObject code, ScopeKind kind);
+    /// <summary>A lambda's expression.</summary>
+    ExprNode LambdaBody(CodeObject code);
+    /// <summary>A ≤3.11 comprehension or any generator expression code object, called on <paramref name="iterable"/>.</summary>
+    ExprNode Comprehension(CodeObject code, ExprNode iterable);
+    /// <summary>The statements of a class body.</summary>
+    List<StmtNode> ClassBody(CodeObject code);
+    /// <summary>3.14: the (name, annotation) pairs an __annotate__ function returns.</summary>
+    List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code);
+}

@@ -1,0 +1,109 @@
+using System.Collections.Immutable;
+using PyRecon.Bytecode;
+using PyRecon.Cleanup;
+using PyRecon.Disassembly;
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Structuring;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Decompilation;
+
+/// <summary>
+/// One decompilation run: decompiles the module code object and, on request of the evaluator, each nested
+/// code object independently. A function or class whose body fails keeps its signature; its body becomes
+/// a marked comment plus a raise, and the failure is reported. Comprehensions and lambdas are expressions
+/// and fail with their parent.
+/// </summary>
+internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompiler
+{
+    // PYRECON_DEBUG=1 lets internal errors escape with their stack trace (for developers).
+    private static readonly bool s_debug = Environment.GetEnvironmentVariable("PYRECON_DEBUG") == "1";
+
+    public List<CodeDiagnostic> Diagnostics { get; } = [];
+    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public List<StmtNode> ModuleBody(CodeObject code) => ContainedBody(code, ScopeKind.Module);
+
+    public List<StmtNode> FunctionBody(CodeObject code, ScopeKind kind) => ContainedBody(code, kind);
+
+    public List<StmtNode> ClassBody(CodeObject code) => ContainedBody(code, ScopeKind.Class);
+
+    public ExprNode LambdaBody(CodeObject code)
+    {
+        var body = Body(code, ScopeKind.Lambda);
+        if (body is [Return { Value: { } value }]) return value;
+        if (body is [Return { Value: null }]) return S.Constant(PyNone.Instance);
+        if (body is [Expr { Value: Yield or YieldFrom } e, ..]) return e.Value;
+        throw new DecompileFailure("lambda", "a lambda body is not a single expression");
+    }
+
+    public ExprNode Comprehension(CodeObject code, ExprNode iterable)
+    {
+        var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
+        return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo);
+    }
+
+    public List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code) =>
+        throw new DecompileFailure("annotations", "3.14 __annotate__ functions are not supported yet");
+
+    public void Report(CodeObject code, DecompileFailure failure) =>
+        Diagnostics.Add(new CodeDiagnostic(code.QualName ?? code.Name, code.FirstLineNo, failure.Stage, failure.Message, failure.Offset));
+
+    private List<StmtNode> ContainedBody(CodeObject code, ScopeKind kind)
+    {
+        try
+        {
+            return Body(code, kind);
+        }
+        catch (DecompileFailure failure)
+        {
+            Report(code, failure);
+            return FailureBody(code, failure);
+        }
+        catch (Exception e) when (!s_debug && e is BytecodeFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or KeyNotFoundException)
+        {
+            var failure = new DecompileFailure("internal", $"{e.GetType().Name}: {e.Message}");
+            Report(code, failure);
+            return FailureBody(code, failure);
+        }
+    }
+
+    private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure)
+    {
+        var raise = S.Raise(S.Call(S.Name("NotImplementedError"), [S.Constant(new PyStr($"pyrecon could not decompile {code.QualName ?? code.Name}"))]));
+        var comment = new List<string>
+        {
+            $"PYRECON: {code.QualName ?? code.Name} failed in {failure.Stage}: {failure.Message}" + (failure.Offset >= 0 ? $" (offset {failure.Offset})" : ""),
+        };
+        if (options.DisassemblyInFailures)
+        {
+            try
+            {
+                foreach (var line in Disassembler.DisassembleOne(code).Split('\n'))
+                    if (line.Length > 0) comment.Add("    " + line);
+            }
+            catch (Exception e) when (!s_debug && e is BytecodeFormatException or InvalidOperationException or ArgumentException)
+            {
+                comment.Add("(no disassembly: " + e.Message + ")");
+            }
+        }
+        Comments[raise] = comment;
+        return [raise];
+    }
+
+    /// <summary>Decodes, builds the flow, structures and cleans one code object's body; throws <see cref="DecompileFailure"/>.</summary>
+    private List<StmtNode> Body(CodeObject code, ScopeKind kind) => Body(code, kind, out _);
+
+    private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx)
+    {
+        var instructions = Decoder.Decode(code);
+        var flow = FunctionFlow.Build(code, instructions);
+        ctx = new CodeContext(code, flow, kind, this);
+        var body = new Structurer(ctx).Run();
+        CoverageCheck.Run(ctx);
+        return CleanupPipeline.Run(body, ctx);
+    }
+}

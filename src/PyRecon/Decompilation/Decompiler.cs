@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using PyRecon.Model;
+using PyRecon.Pyc;
+using PyRecon.Syntax;
+
+namespace PyRecon.Decompilation;
+
+/// <summary>Options for <see cref="Decompiler"/>.</summary>
+public sealed record DecompileOptions
+{
+    public static readonly DecompileOptions Default = new();
+
+    /// <summary>The CPython version that wrote headerless marshal data (with a header: checked against its magic).</summary>
+    public PythonVersion? Version { get; init; }
+    /// <summary>Put a comment with the disassembly into the body of a code object that failed (default on).</summary>
+    public bool DisassemblyInFailures { get; init; } = true;
+}
+
+/// <summary>Why one code object did not decompile cleanly.</summary>
+/// <param name="QualifiedName">The code object's qualified name (module code: "&lt;module&gt;").</param>
+/// <param name="Line">Its first source line.</param>
+/// <param name="Stage">The pass that gave up.</param>
+/// <param name="Message">The reason, one line.</param>
+/// <param name="Offset">Bytecode offset it is tied to, -1 when none.</param>
+public sealed record CodeDiagnostic(string QualifiedName, int Line, string Stage, string Message, int Offset)
+{
+    public override string ToString() => $"{QualifiedName} (line {Line}): {Stage}: {Message}" + (Offset >= 0 ? $" at offset {Offset}" : "");
+}
+
+/// <summary>The decompiled module: its syntax tree, source text and one diagnostic per code object that failed.</summary>
+public sealed class DecompileResult
+{
+    internal DecompileResult(PythonVersion version, Module tree, string source, ImmutableArray<CodeDiagnostic> diagnostics)
+    {
+        Version = version;
+        Tree = tree;
+        Source = source;
+        Diagnostics = diagnostics;
+    }
+
+    public PythonVersion Version { get; }
+    public Module Tree { get; }
+    public string Source { get; }
+    public ImmutableArray<CodeDiagnostic> Diagnostics { get; }
+    /// <summary>True when every code object decompiled without a marked failure.</summary>
+    public bool IsComplete => Diagnostics.IsEmpty;
+}
+
+/// <summary>
+/// The decompiler's entry point: a .pyc (bytes or path), headerless marshal data with a stated version, or a
+/// code object read by <see cref="PycReader"/> in, a module's source out. Stateless and thread-safe: every
+/// call builds its own state.
+/// </summary>
+public static class Decompiler
+{
+    /// <summary>Decompiles .pyc bytes (or headerless marshal data when <see cref="DecompileOptions.Version"/> is set).</summary>
+    /// <exception cref="PycFormatException">The data is not a readable .pyc / marshal stream.</exception>
+    public static DecompileResult Decompile(ReadOnlyMemory<byte> data, DecompileOptions? options = null)
+    {
+        options ??= DecompileOptions.Default;
+        var file = PycReader.ReadAny(data, options.Version);
+        return Decompile(file.Code, options);
+    }
+
+    /// <summary>Decompiles a .pyc file.</summary>
+    public static DecompileResult DecompileFile(string path, DecompileOptions? options = null) =>
+        Decompile(File.ReadAllBytes(path), options);
+
+    /// <summary>Decompiles a module code object.</summary>
+    public static DecompileResult Decompile(CodeObject module, DecompileOptions? options = null)
+    {
+        options ??= DecompileOptions.Default;
+        var run = new CodeDecompiler(options);
+        var body = run.ModuleBody(module);
+        var tree = SyntaxFactory.Module([.. body]);
+        string source;
+        try
+        {
+            source = PythonFormatter.Format(tree, module.Version, run.Comments);
+        }
+        catch (Exception e) when (e is SyntaxNotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            run.Report(module, new DecompileFailure("format", e.Message));
+            source = $"# PYRECON: the decompiled module could not be written as Python {module.Version} source: {e.Message}\n";
+        }
+        return new DecompileResult(module.Version, tree, source, [.. run.Diagnostics]);
+    }
+}

@@ -1,0 +1,608 @@
+using System.Collections.Immutable;
+using System.Numerics;
+using PyRecon.Bytecode;
+using PyRecon.Decompilation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+using Attribute = PyRecon.Syntax.Attribute;
+using Tuple = PyRecon.Syntax.Tuple;
+
+namespace PyRecon.Evaluation;
+
+/// <summary>
+/// Symbolic evaluation of straight-line ops: every Plain op is routed through the generated
+/// <see cref="OpcodeDispatch"/> (the spec's handler column) to one method per semantic, which pops and
+/// pushes expressions and markers on <see cref="Stack"/> and appends finished statements to <see cref="Out"/>.
+/// Control flow is the structurer's business; it owns the stack between blocks and calls <see cref="Run"/>.
+/// </summary>
+internal sealed partial class Evaluator : IOpcodeHandlers<bool>
+{
+    private readonly CodeContext _ctx;
+    private Op _op = null!;
+    private int _statementLine;
+    private PyTuple? _pendingKwNames;
+    private readonly HashSet<object> _duplicated = new(ReferenceEqualityComparer.Instance);
+    private readonly List<(ExprNode Target, ExprNode Value, int Seq)> _multiAssign = [];
+
+    public Evaluator(CodeContext ctx)
+    {
+        _ctx = ctx;
+        Stack = new SymbolicStack(ctx.Sequence);
+        Out = [];
+    }
+
+    public SymbolicStack Stack { get; set; }
+    public List<StmtNode> Out { get; set; }
+    /// <summary>Stack height at which the current statement is complete (items below belong to enclosing constructs).</summary>
+    public int StatementBase { get; set; }
+    /// <summary>Structural markers popped by ordinary ops since the structurer last looked (an iterator before a break, ...).</summary>
+    public List<object> Unwound { get; } = [];
+    public PythonVersion Version => _ctx.Version;
+    public CodeContext Context => _ctx;
+    public Op CurrentOp => _op;
+
+    /// <summary>Evaluates the Plain ops of [from, to); Skip ops are consumed, anything else is refused.</summary>
+    public void Run(int from, int to)
+    {
+        var ops = _ctx.Flow.Ops;
+        for (int i = from; i < to; i++)
+        {
+            var op = ops[i];
+            if (op.Kind == OpKind.Skip) { _ctx.Consume(i); continue; }
+            if (op.Kind != OpKind.Plain) throw _ctx.Fail("evaluate", $"unexpected {op.Name} inside a straight-line run", op);
+            Eval(op);
+        }
+    }
+
+    public void Eval(Op op)
+    {
+        _op = op;
+        if (_statementLine == 0 && op.Line > 0) _statementLine = op.Line;
+        _ctx.Consume(op.Index);
+        try
+        {
+            OpcodeDispatch.Dispatch(op.Instruction, this);
+        }
+        catch (StackUnderflowException)
+        {
+            throw _ctx.Fail("evaluate", $"stack underflow at {op.Name}", op);
+        }
+        catch (ArgumentException e)
+        {
+            throw _ctx.Fail("evaluate", $"{op.Name}: {e.Message}", op);
+        }
+    }
+
+    /// <summary>The line the next statement starts on (first op evaluated since the last statement).</summary>
+    public int StatementLine { get => _statementLine; set => _statementLine = value; }
+
+    // ---------------------------------------------------------------- stack helpers
+
+    public void Push(object item) => Stack.Push(item);
+    public object Pop() => Stack.Pop();
+
+    public ExprNode PopExpr() => Materialize(Stack.Pop());
+
+    public List<object> PopN(int n)
+    {
+        var items = new object[n];
+        for (int i = n - 1; i >= 0; i--) items[i] = Stack.Pop();
+        return [.. items];
+    }
+
+    public List<ExprNode> PopExprs(int n) => PopN(n).Select(Materialize).ToList();
+
+    /// <summary>Turns a stack item into the expression it stands for, or fails when it is plumbing.</summary>
+    public ExprNode Materialize(object item)
+    {
+        switch (item)
+        {
+            case ExprNode e: return e is FormattedValue or Interpolation ? WrapFormatted(e) : e;
+            case PendingAssignMarker p:
+                if (p.Targets.Count != 1 || p.Targets[0] is not Name) throw _ctx.Fail("evaluate", "a duplicated value stored to several targets is used as a value", _op);
+                return S.NamedExpr(p.Targets[0], p.Value);
+            case FunctionMarker f when f.Code.Name == "<lambda>": return MakeLambda(f);
+            case ClosureMarker { Names.Length: 1 } cell: return S.Name(cell.Names[0]); // a class body returning its __class__ cell
+            case ConvertedValue c: throw _ctx.Fail("evaluate", "CONVERT_VALUE without a FORMAT_SIMPLE", _op);
+            default: throw _ctx.Fail("evaluate", $"{Describe(item)} used as a value", _op);
+        }
+    }
+
+    private static ExprNode WrapFormatted(ExprNode e) => e is Interpolation ? S.TemplateStr([e]) : S.JoinedStr([e]);
+
+    internal static string Describe(object item) => item switch
+    {
+        ExprNode e => PythonFormatter.FormatExpressionOrDescribe(e),
+        _ => item.ToString() ?? "?",
+    };
+
+    // ---------------------------------------------------------------- statements
+
+    public void Emit(StmtNode stmt)
+    {
+        Out.Add(stmt);
+        _ctx.SetLine(stmt, _statementLine > 0 ? _statementLine : _op?.Line ?? 0);
+        _statementLine = 0;
+    }
+
+    public void EmitPseudo(PseudoStatement pseudo) => Emit(_ctx.Pseudo.Make(pseudo));
+
+    /// <summary>True when the stack holds nothing above the current statement's base.</summary>
+    public bool AtStatementBase => Stack.Count <= StatementBase;
+
+    private void FlushMultiAssign()
+    {
+        if (_multiAssign.Count == 0 || !AtStatementBase) return;
+        var ordered = _multiAssign.OrderBy(m => m.Seq).ToList();
+        _multiAssign.Clear();
+        Emit(S.Assign([S.Tuple([.. ordered.Select(m => m.Target)], ExprContext.Store)], S.Tuple([.. ordered.Select(m => m.Value)])));
+    }
+
+    /// <summary>Stores the popped <paramref name="item"/> to <paramref name="target"/> (a Store-context expression).</summary>
+    public void StoreTo(ExprNode target, object item, int seq)
+    {
+        switch (item)
+        {
+            case TargetSlot slot:
+                FillSlot(slot, target);
+                return;
+            case ImportMarker import:
+                Emit(S.Import([ImportAlias(import, target)]));
+                return;
+            case ImportFromMarker from:
+                StoreImportFrom(from, target);
+                return;
+            case FunctionMarker f when f.Code.Name != "<lambda>" && target is Name:
+                EmitDefinition(f, ((Name)target).Id);
+                return;
+            case ClassMarker c when target is Name:
+                EmitClass(c, ((Name)target).Id);
+                return;
+            case PendingAssignMarker pending:
+                if (Stack.Count > 0 && ReferenceEquals(Stack.Peek(), pending))
+                {
+                    pending.Targets.Add(target);
+                    return;
+                }
+                Emit(S.Assign([.. pending.Targets, target], pending.Value));
+                FlushMultiAssign();
+                return;
+            case AugmentedMarker aug:
+                if (aug.Target.Equals(ToLoad(target))) Emit(S.AugAssign(target, aug.Op, aug.Value));
+                else Emit(S.Assign([target], S.BinOp(aug.Target, aug.Op, aug.Value)));
+                return;
+        }
+        if (item is OpaqueMarker { What: "locals" } && target is Name { Id: "__classdict__" }) return; // 3.14 class plumbing
+        var value = Materialize(item);
+        if (Stack.Count > StatementBase && ReferenceEquals(Stack.Peek(), item))
+        {
+            // A copy stays: chained assignment (if stored again) or walrus (if used).
+            var pending = new PendingAssignMarker(value);
+            pending.Targets.Add(target);
+            Stack.Replace(0, pending);
+            return;
+        }
+        if (Stack.Count > StatementBase || _multiAssign.Count > 0)
+        {
+            _multiAssign.Add((target, value, seq));
+            FlushMultiAssign();
+            return;
+        }
+        Emit(S.Assign([target], value));
+    }
+
+    private void FillSlot(TargetSlot slot, ExprNode target)
+    {
+        var group = slot.Group;
+        if (group.Targets[slot.Index] is not null) throw _ctx.Fail("evaluate", "a target slot stored twice", _op);
+        group.Targets[slot.Index] = slot.Index == group.StarIndex ? S.Starred(target, ExprContext.Store) : target;
+        group.Filled++;
+        if (group.Kind == TargetGroupKind.Unpack && group.IsComplete)
+        {
+            // The unpacked value is assigned to the tuple of targets, like any other store.
+            var tuple = group.TupleTarget();
+            var source = group.Source!;
+            StoreTo(tuple, source, 0);
+        }
+    }
+
+    private static ExprNode ToLoad(ExprNode target) => target switch
+    {
+        Name n => S.Name(n.Id),
+        Attribute a => S.Attribute(a.Value, a.Attr),
+        Subscript s => S.Subscript(s.Value, s.Slice),
+        _ => target,
+    };
+
+    // ---------------------------------------------------------------- generated dispatch: simple values
+
+    public bool Nop(Instruction i) => true;
+    public bool Cache(Instruction i) => true;
+    public bool Resume(Instruction i) => true;
+    public bool ExtendedArg(Instruction i) => true;
+    public bool Precall(Instruction i) => true;
+    public bool GenStart(Instruction i) => true;
+    public bool MakeCell(Instruction i) => true;
+    public bool CopyFreeVars(Instruction i) => true;
+    public bool Instrumented(Instruction i) => true;
+    public bool ReturnGenerator(Instruction i) => true;
+    public bool ToBool(Instruction i) => true;
+    public bool InterpreterExit(Instruction i) => throw Unsupported(i);
+    public bool ExitInitCheck(Instruction i) => throw Unsupported(i);
+
+    private DecompileFailure Unsupported(Instruction i) => _ctx.Fail("evaluate", $"{i.Name} is not produced by the compiler", _op);
+    private DecompileFailure Structural(Instruction i) => _ctx.Fail("evaluate", $"{i.Name} reached the evaluator outside its construct", _op);
+
+    public bool LoadConst(Instruction i)
+    {
+        var value = ((ConstArgument)i.Argument).Value;
+        Push(ConstantItem(value));
+        return true;
+    }
+
+    internal static object ConstantItem(PyObject value) => value switch
+    {
+        PyCode code => new CodeMarker(code.Code),
+        PySlice slice => S.Slice(SliceBound(slice.Start), SliceBound(slice.Stop), SliceBound(slice.Step)),
+        _ => S.Constant(value),
+    };
+
+    private static ExprNode? SliceBound(PyObject o) => o is PyNone ? null : S.Constant(o);
+
+    public bool LoadSmallInt(Instruction i)
+    {
+        Push(S.Constant(new PyInt(((IntArgument)i.Argument).Value)));
+        return true;
+    }
+
+    public bool LoadCommonConstant(Instruction i)
+    {
+        var name = ((TableArgument)i.Argument).Value;
+        Push(name switch
+        {
+            "AssertionError" => AssertionErrorMarker.Instance,
+            "NotImplementedError" => S.Name("NotImplementedError"),
+            "tuple" => S.Name("tuple"),
+            "<built-in function all>" => S.Name("all"),
+            "<built-in function any>" => S.Name("any"),
+            _ => throw _ctx.Fail("evaluate", "unknown common constant " + name, _op),
+        });
+        return true;
+    }
+
+    public bool LoadAssertionError(Instruction i)
+    {
+        Push(AssertionErrorMarker.Instance);
+        return true;
+    }
+
+    private static string NameOf(Instruction i) => i.Argument switch
+    {
+        NameArgument n => n.Name,
+        LocalArgument l => l.Name,
+        FreeArgument f => f.Name,
+        _ => throw new ArgumentException($"{i.Name} has no name argument ({i.Argument})"),
+    };
+
+    private ExprNode NameNode(string name, ExprContext ctx = ExprContext.Load)
+    {
+        if (name == ".0" && ctx == ExprContext.Load) return ComprehensionSource;
+        if (!SyntaxFacts.IsIdentifier(name)) throw _ctx.Fail("evaluate", $"'{name}' is not an identifier", _op);
+        return S.Name(name, ctx);
+    }
+
+    /// <summary>The place-holder for a comprehension code object's `.0` argument (replaced by the iterable).</summary>
+    public static readonly ExprNode ComprehensionSource = S.Name("__pyrecon_comprehension_source__");
+
+    public bool LoadFast(Instruction i)
+    {
+        var name = NameOf(i);
+        Push(name == ".0" ? new IteratorMarker(ComprehensionSource, false) : NameNode(name));
+        return true;
+    }
+
+    public bool LoadFastPair(Instruction i)
+    {
+        var pair = (LocalPairArgument)i.Argument;
+        Push(NameNode(pair.First.Name));
+        Push(NameNode(pair.Second.Name));
+        return true;
+    }
+
+    public bool LoadName(Instruction i) { Push(NameNode(NameOf(i))); return true; }
+    public bool LoadDeref(Instruction i) { Push(NameNode(NameOf(i))); return true; }
+    public bool LoadClassDeref(Instruction i) { Push(NameNode(NameOf(i))); return true; }
+    public bool LoadFromDictOrDeref(Instruction i) { Pop(); Push(NameNode(NameOf(i))); return true; }
+    public bool LoadFromDictOrGlobals(Instruction i) { Pop(); Push(NameNode(NameOf(i))); return true; }
+    public bool LoadLocals(Instruction i) { Push(new OpaqueMarker("locals")); return true; }
+
+    public bool LoadGlobal(Instruction i)
+    {
+        var arg = (NameArgument)i.Argument;
+        if (_ctx.Scope == ScopeKind.Class) _ctx.GlobalLoads.Add(arg.Name);
+        var name = NameNode(arg.Name);
+        if (arg.PushNull && Version < PythonVersion.V3_13) Push(NullMarker.Instance);
+        Push(name);
+        if (arg.PushNull && Version >= PythonVersion.V3_13) Push(NullMarker.Instance);
+        return true;
+    }
+
+    public bool LoadClosure(Instruction i)
+    {
+        Push(new ClosureMarker([NameOf(i)]));
+        return true;
+    }
+
+    public bool PushNull(Instruction i) { Push(NullMarker.Instance); return true; }
+
+    public bool LoadAttr(Instruction i)
+    {
+        var arg = (NameArgument)i.Argument;
+        var owner = PopExpr();
+        var attr = S.Attribute(owner, arg.Name);
+        if (!arg.IsMethod) Push(attr);
+        else if (Version < PythonVersion.V3_13) { Push(NullMarker.Instance); Push(attr); }
+        else { Push(attr); Push(NullMarker.Instance); }
+        return true;
+    }
+
+    public bool LoadMethod(Instruction i)
+    {
+        var owner = PopExpr();
+        Push(NullMarker.Instance);
+        Push(S.Attribute(owner, NameOf(i)));
+        return true;
+    }
+
+    public bool LoadSuperAttr(Instruction i)
+    {
+        var arg = (NameArgument)i.Argument;
+        var self = PopExpr();
+        var cls = PopExpr();
+        var super = PopExpr();
+        var call = arg.IsTwoArgSuper ? S.Call(super, [cls, self]) : S.Call(super);
+        var attr = S.Attribute(call, arg.Name);
+        if (!arg.IsMethod) Push(attr);
+        else if (Version < PythonVersion.V3_13) { Push(NullMarker.Instance); Push(attr); }
+        else { Push(attr); Push(NullMarker.Instance); }
+        return true;
+    }
+
+    public bool LoadSpecial(Instruction i)
+    {
+        var method = ((TableArgument)i.Argument).Value;
+        var owner = PopExpr();
+        bool isAsync = method.StartsWith("__a", StringComparison.Ordinal);
+        if (method is "__exit__" or "__aexit__") Push(new WithExitMarker(owner, isAsync));
+        else Push(new WithEnterMethod(owner, isAsync));
+        Push(new OpaqueMarker("special self"));
+        return true;
+    }
+
+    public bool LoadBuildClass(Instruction i) { Push(BuildClassMarker.Instance); return true; }
+
+    // ---------------------------------------------------------------- stack shuffling
+
+    private void Duplicate(int depth)
+    {
+        var item = Stack.Peek(depth);
+        _duplicated.Add(item);
+        Stack.Push(item, Stack.PeekSeq(depth));
+    }
+
+    public bool DupTop(Instruction i)
+    {
+        if (i.Name == "DUP_TOP_TWO") { Duplicate(1); Duplicate(1); }
+        else Duplicate(0);
+        return true;
+    }
+
+    public bool Copy(Instruction i)
+    {
+        Duplicate(i.Arg - 1);
+        return true;
+    }
+
+    public bool Swap(Instruction i)
+    {
+        Stack.Swap(0, i.Arg - 1);
+        return true;
+    }
+
+    public bool Rotate(Instruction i)
+    {
+        int n = i.Name switch { "ROT_TWO" => 2, "ROT_THREE" => 3, "ROT_FOUR" => 4, _ => i.Arg };
+        Stack.RotateTopDown(n);
+        return true;
+    }
+
+    public bool PopTop(Instruction i)
+    {
+        var item = Stack.Pop();
+        switch (item)
+        {
+            case ExprNode e:
+                if (Stack.Count >= StatementBase && _duplicated.Contains(e) && ContainsItem(e))
+                    return true; // the spare copy of a chained comparison's middle operand
+                if (Stack.Count != StatementBase)
+                    throw _ctx.Fail("evaluate", $"value {Describe(e)} discarded in the middle of an expression", _op);
+                Emit(S.Expr(Materialize(e)));
+                FlushMultiAssign();
+                return true;
+            case PendingAssignMarker p:
+                Emit(S.Expr(Materialize(p)));
+                return true;
+            case ImportMarker import:
+                if (import.FromNames.Count > 0)
+                    Emit(S.ImportFrom(import.Module.Length == 0 ? null : import.Module, [.. import.FromNames], import.Level));
+                else if (import.AttributeDepth == 0)
+                    throw _ctx.Fail("evaluate", "an imported module is discarded without a name", _op);
+                return true;
+            case TargetSlot slot:
+                slot.Group.Discarded = true;
+                Unwound.Add(slot);
+                return true;
+            case FunctionMarker or ClassMarker:
+                throw _ctx.Fail("evaluate", "a function or class object is discarded", _op);
+            default:
+                Unwound.Add(item);
+                return true;
+        }
+    }
+
+    private bool ContainsItem(object item)
+    {
+        foreach (var x in Stack.Items) if (ReferenceEquals(x, item)) return true;
+        return false;
+    }
+
+    // ---------------------------------------------------------------- operators
+
+    public bool UnaryOp(Instruction i)
+    {
+        var operand = PopExpr();
+        var op = i.Name switch
+        {
+            "UNARY_POSITIVE" => Unaryop.UAdd,
+            "UNARY_NEGATIVE" => Unaryop.USub,
+            "UNARY_NOT" => Unaryop.Not,
+            "UNARY_INVERT" => Unaryop.Invert,
+            _ => throw Unsupported(i),
+        };
+        Push(S.UnaryOp(op, operand));
+        return true;
+    }
+
+    private static readonly Dictionary<string, Operator> s_binaryByName = new()
+    {
+        ["POWER"] = Operator.Pow, ["MULTIPLY"] = Operator.Mult, ["MATRIX_MULTIPLY"] = Operator.MatMult,
+        ["FLOOR_DIVIDE"] = Operator.FloorDiv, ["TRUE_DIVIDE"] = Operator.Div, ["MODULO"] = Operator.Mod,
+        ["ADD"] = Operator.Add, ["SUBTRACT"] = Operator.Sub, ["LSHIFT"] = Operator.LShift, ["RSHIFT"] = Operator.RShift,
+        ["AND"] = Operator.BitAnd, ["XOR"] = Operator.BitXor, ["OR"] = Operator.BitOr,
+    };
+
+    private static readonly Dictionary<string, Operator> s_binaryBySymbol = new()
+    {
+        ["+"] = Operator.Add, ["&"] = Operator.BitAnd, ["//"] = Operator.FloorDiv, ["<<"] = Operator.LShift,
+        ["@"] = Operator.MatMult, ["*"] = Operator.Mult, ["%"] = Operator.Mod, ["|"] = Operator.BitOr,
+        ["**"] = Operator.Pow, [">>"] = Operator.RShift, ["-"] = Operator.Sub, ["/"] = Operator.Div, ["^"] = Operator.BitXor,
+    };
+
+    public bool BinaryOp(Instruction i)
+    {
+        Operator op;
+        bool inplace;
+        if (i.Argument is TableArgument t)
+        {
+            var symbol = t.Value;
+            if (symbol == "[]") return Subscript(i);
+            inplace = symbol.Length > 1 && symbol.EndsWith('=') && symbol != "==";
+            if (!s_binaryBySymbol.TryGetValue(inplace ? symbol[..^1] : symbol, out op)) throw Unsupported(i);
+        }
+        else
+        {
+            inplace = false;
+            if (!s_binaryByName.TryGetValue(i.Name["BINARY_".Length..], out op)) throw Unsupported(i);
+        }
+        var right = PopExpr();
+        var left = PopExpr();
+        if (inplace) Push(new AugmentedMarker(left, op, right));
+        else Push(S.BinOp(left, op, right));
+        return true;
+    }
+
+    public bool InplaceOp(Instruction i)
+    {
+        if (!s_binaryByName.TryGetValue(i.Name["INPLACE_".Length..], out var op)) throw Unsupported(i);
+        var right = PopExpr();
+        var left = PopExpr();
+        Push(new AugmentedMarker(left, op, right));
+        return true;
+    }
+
+    private static Cmpop CompareOperator(string text) => text switch
+    {
+        "<" => Cmpop.Lt, "<=" => Cmpop.LtE, "==" => Cmpop.Eq, "!=" => Cmpop.NotEq, ">" => Cmpop.Gt, ">=" => Cmpop.GtE,
+        "in" => Cmpop.In, "not in" => Cmpop.NotIn, "is" => Cmpop.Is, "is not" => Cmpop.IsNot,
+        _ => throw new ArgumentException("comparison " + text),
+    };
+
+    public bool CompareOp(Instruction i)
+    {
+        var arg = (CompareArgument)i.Argument;
+        var right = Pop();
+        var left = Pop();
+        if (arg.Operator == "exception match")
+        {
+            Push(left);
+            Push(new ExceptionMatchMarker(Materialize(right)));
+            return true;
+        }
+        Push(S.Compare(Materialize(left), [CompareOperator(arg.Operator)], [Materialize(right)]));
+        return true;
+    }
+
+    public bool IsOp(Instruction i)
+    {
+        var right = PopExpr();
+        var left = PopExpr();
+        Push(S.Compare(left, [((InvertArgument)i.Argument).Inverted ? Cmpop.IsNot : Cmpop.Is], [right]));
+        return true;
+    }
+
+    public bool ContainsOp(Instruction i)
+    {
+        var right = PopExpr();
+        var left = PopExpr();
+        Push(S.Compare(left, [((InvertArgument)i.Argument).Inverted ? Cmpop.NotIn : Cmpop.In], [right]));
+        return true;
+    }
+
+    public bool Subscript(Instruction i)
+    {
+        var index = PopExpr();
+        var container = PopExpr();
+        Push(S.Subscript(container, index));
+        return true;
+    }
+
+    public bool Slice(Instruction i)
+    {
+        var stop = PopExpr();
+        var start = PopExpr();
+        var container = PopExpr();
+        Push(S.Subscript(container, S.Slice(NoneToNull(start), NoneToNull(stop))));
+        return true;
+    }
+
+    private static ExprNode? NoneToNull(ExprNode e) => e is Constant { Value: PyNone } ? null : e;
+
+    public bool BuildSlice(Instruction i)
+    {
+        var parts = PopExprs(i.Arg);
+        Push(S.Slice(NoneToNull(parts[0]), NoneToNull(parts[1]), parts.Count > 2 ? NoneToNull(parts[2]) : null));
+        return true;
+    }
+
+    public bool GetLen(Instruction i) => throw _ctx.Fail("evaluate", "match statements are not supported yet", _op);
+    public bool MatchClass(Instruction i) => GetLen(i);
+    public bool MatchKeys(Instruction i) => GetLen(i);
+    public bool MatchMapping(Instruction i) => GetLen(i);
+    public bool MatchSequence(Instruction i) => GetLen(i);
+    public bool CopyDictWithoutKeys(Instruction i) => GetLen(i);
+}
+
+/// <summary>3.8's COMPARE_OP exception-match: the type an except clause tests against (the exception stays below).</summary>
+internal sealed class ExceptionMatchMarker(ExprNode type) : StackMarker
+{
+    public ExprNode Type { get; } = type;
+}
+
+/// <summary>3.13+ CONVERT_VALUE: a value with its conversion, waiting for FORMAT_SIMPLE / FORMAT_WITH_SPEC.</summary>
+internal sealed class ConvertedValue(ExprNode value, int conversion) : StackMarker
+{
+    public ExprNode Value { get; } = value;
+    public int Conversion { get; } = conversion;
+}

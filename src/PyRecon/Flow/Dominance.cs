@@ -1,0 +1,84 @@
+namespace PyRecon.Flow;
+
+/// <summary>
+/// Immediate dominators by the Cooper-Harvey-Kennedy iteration over a graph given by successor lists;
+/// node <c>n</c> (the count) is a virtual root joined to every root. Used both ways: over the CFG for
+/// dominators, over the reversed CFG (virtual exit) for post-dominators.
+/// </summary>
+internal static class Dominance
+{
+    /// <returns>idom per node; -1 for unreachable nodes; the virtual root's index (n) for nodes whose only dominator is the root.</returns>
+    public static int[] ImmediateDominators(int n, Func<int, IReadOnlyList<int>> successors, IEnumerable<int> roots)
+    {
+        int root = n;
+        var succ = new List<int>[n + 1];
+        for (int i = 0; i < n; i++) succ[i] = [.. successors(i)];
+        succ[root] = [.. roots.Distinct()];
+        var preds = new List<int>[n + 1];
+        for (int i = 0; i <= n; i++) preds[i] = [];
+        for (int i = 0; i <= n; i++)
+            foreach (var s in succ[i]) preds[s].Add(i);
+
+        // Reverse postorder from the root (iterative DFS).
+        var order = new int[n + 1];
+        Array.Fill(order, -1);
+        var rpo = new List<int>(n + 1);
+        var visited = new bool[n + 1];
+        var stack = new Stack<(int Node, int Child)>();
+        stack.Push((root, 0));
+        visited[root] = true;
+        var post = new List<int>(n + 1);
+        while (stack.Count > 0)
+        {
+            var (node, child) = stack.Pop();
+            if (child < succ[node].Count)
+            {
+                stack.Push((node, child + 1));
+                int s = succ[node][child];
+                if (!visited[s])
+                {
+                    visited[s] = true;
+                    stack.Push((s, 0));
+                }
+            }
+            else post.Add(node);
+        }
+        for (int i = post.Count - 1; i >= 0; i--) rpo.Add(post[i]);
+        for (int i = 0; i < rpo.Count; i++) order[rpo[i]] = i;
+
+        var idom = new int[n + 1];
+        Array.Fill(idom, -1);
+        idom[root] = root;
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (int b in rpo)
+            {
+                if (b == root) continue;
+                int newIdom = -1;
+                foreach (int p in preds[b])
+                {
+                    if (idom[p] < 0) continue;
+                    newIdom = newIdom < 0 ? p : Intersect(p, newIdom, idom, order);
+                }
+                if (newIdom >= 0 && idom[b] != newIdom)
+                {
+                    idom[b] = newIdom;
+                    changed = true;
+                }
+            }
+        }
+        return idom;
+    }
+
+    private static int Intersect(int a, int b, int[] idom, int[] order)
+    {
+        while (a != b)
+        {
+            while (order[a] > order[b]) a = idom[a];
+            while (order[b] > order[a]) b = idom[b];
+        }
+        return a;
+    }
+}

@@ -1,0 +1,242 @@
+using System.Collections.Immutable;
+using PyRecon.Bytecode;
+using PyRecon.Model;
+
+namespace PyRecon.Flow;
+
+/// <summary>
+/// Rewrites version plumbing into one shape before blocks are built, so that the structurer sees the same
+/// thing for every version:
+/// <list type="bullet">
+/// <item>3.11+ generator prologue (RETURN_GENERATOR; POP_TOP) and 3.12+ generator wrapper handler
+/// (CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR; RERAISE): dropped.</item>
+/// <item>3.11+ SEND loops of await / yield from: the loop body (YIELD_VALUE, RESUME, JUMP_BACKWARD_NO_INTERRUPT)
+/// and its CLEANUP_THROW handler are absorbed; SEND stays a plain op that the evaluator turns into one expression.</item>
+/// <item>async for heads (3.8-3.10 SETUP_FINALLY; GET_ANEXT; LOAD_CONST None; YIELD_FROM; POP_BLOCK, 3.11+
+/// GET_ANEXT; LOAD_CONST None; SEND ... under an END_ASYNC_FOR handler) become one <see cref="OpKind.AsyncForIter"/>.</item>
+/// <item>3.12+ value-context and/or (COPY 1; [TO_BOOL]; POP_JUMP_IF_X; POP_TOP) becomes the 3.8-3.11
+/// JUMP_IF_X_OR_POP (<see cref="OpKind.KeepJump"/>); a copy-jump into a POP_TOP (3.14 threading) becomes a plain
+/// conditional jump past it.</item>
+/// <item>3.12+ normalize_jumps undone: POP_JUMP_IF_X next; JUMP_BACKWARD head becomes the backward conditional
+/// jump POP_JUMP_IF_notX head that 3.8-3.11 emit.</item>
+/// </list>
+/// </summary>
+internal sealed class OpNormalizer(PythonVersion version, Op[] ops)
+{
+    private int NextReal(int i)
+    {
+        for (int k = i + 1; k < ops.Length; k++)
+            if (ops[k].Kind != OpKind.Skip) return k;
+        return ops.Length;
+    }
+
+    private int PrevReal(int i)
+    {
+        for (int k = i - 1; k >= 0; k--)
+            if (ops[k].Kind != OpKind.Skip) return k;
+        return -1;
+    }
+
+    private static void Absorb(Op op, string why)
+    {
+        op.Kind = OpKind.Skip;
+        op.Target = -1;
+        op.AbsorbedBy = why;
+    }
+
+    private int[] CountTargets()
+    {
+        var count = new int[ops.Length + 1];
+        foreach (var op in ops)
+            if (op.Target >= 0 && op.Kind != OpKind.Skip) count[op.Target]++;
+        return count;
+    }
+
+    public void BeforeHandlers()
+    {
+        if (version >= PythonVersion.V3_11) GeneratorPrologue();
+        if (version >= PythonVersion.V3_11) SendLoops();
+        if (version < PythonVersion.V3_11) AsyncForBlockStack();
+        if (version >= PythonVersion.V3_12)
+        {
+            CopyJumps();
+            BackwardConditions();
+        }
+    }
+
+    public ImmutableArray<ExceptionHandler> AfterHandlers(ImmutableArray<ExceptionHandler> handlers, ExceptionHandler?[] handlerOf)
+    {
+        if (version < PythonVersion.V3_11) return handlers;
+        var removed = new HashSet<ExceptionHandler>();
+        foreach (var h in handlers)
+        {
+            var first = ops[h.Target];
+            if (first.Instruction.Argument is TableArgument { Value: "INTRINSIC_STOPITERATION_ERROR" })
+            {
+                removed.Add(h);
+                for (int k = h.Target; k < ops.Length; k++)
+                {
+                    bool last = ops[k].Name == "RERAISE";
+                    Absorb(ops[k], "generator wrapper");
+                    if (last) break;
+                }
+            }
+            else if (first.Name == "CLEANUP_THROW")
+            {
+                removed.Add(h);
+                Absorb(first, "await");
+                // Out of line it jumps back to the END_SEND; inline it falls into it.
+                if (h.Target + 1 < ops.Length && ops[h.Target + 1].Kind == OpKind.Jump) Absorb(ops[h.Target + 1], "await");
+            }
+        }
+        AsyncForTable(handlerOf, removed);
+        if (removed.Count == 0) return handlers;
+
+        ExceptionHandler? Survivor(ExceptionHandler? h)
+        {
+            for (int guard = 0; h is not null && removed.Contains(h) && guard < 1000; guard++) h = h.Parent;
+            return h is not null && removed.Contains(h) ? null : h;
+        }
+        for (int i = 0; i < handlerOf.Length; i++) handlerOf[i] = Survivor(handlerOf[i]);
+        foreach (var h in handlers) h.Parent = Survivor(h.Parent);
+        return handlers.Where(h => !removed.Contains(h)).ToImmutableArray();
+    }
+
+    private void GeneratorPrologue()
+    {
+        int i = NextReal(-1);
+        if (i < ops.Length && ops[i].Name == "RETURN_GENERATOR")
+        {
+            Absorb(ops[i], "generator prologue");
+            int pop = NextReal(i);
+            if (pop < ops.Length && ops[pop].Name == "POP_TOP") Absorb(ops[pop], "generator prologue");
+        }
+    }
+
+    private void SendLoops()
+    {
+        foreach (var op in ops)
+        {
+            if (op.Handler != OpcodeHandler.Send || op.Instruction.Argument is not JumpArgument { TargetIndex: >= 0 } j) continue;
+            for (int k = op.Index + 1; k < j.TargetIndex && k < ops.Length; k++) Absorb(ops[k], "await");
+        }
+    }
+
+    private void AsyncForBlockStack()
+    {
+        foreach (var setup in ops)
+        {
+            if (setup.Kind != OpKind.Setup || setup.Name != "SETUP_FINALLY" || setup.Target < 0) continue;
+            if (ops[setup.Target].Name != "END_ASYNC_FOR") continue;
+            int i = setup.Index;
+            if (i + 4 >= ops.Length || ops[i + 1].Name != "GET_ANEXT" || ops[i + 2].Name != "LOAD_CONST" || ops[i + 3].Name != "YIELD_FROM" || ops[i + 4].Name != "POP_BLOCK")
+                continue;
+            setup.Kind = OpKind.AsyncForIter;
+            for (int k = i + 1; k <= i + 4; k++) Absorb(ops[k], "async for");
+        }
+    }
+
+    private void AsyncForTable(ExceptionHandler?[] handlerOf, HashSet<ExceptionHandler> removed)
+    {
+        foreach (var g in ops)
+        {
+            if (g.Name != "GET_ANEXT" || g.Kind != OpKind.Plain) continue;
+            var h = handlerOf[g.Index];
+            if (h is null || ops[h.Target].Name != "END_ASYNC_FOR") continue;
+            g.Kind = OpKind.AsyncForIter;
+            g.Target = h.Target;
+            // LOAD_CONST None; SEND (its loop already absorbed); END_SEND (3.12+)
+            for (int k = g.Index + 1; k < ops.Length; k++)
+            {
+                var op = ops[k];
+                if (op.Kind == OpKind.Skip) continue;
+                if (op.Name is "LOAD_CONST" or "SEND" or "END_SEND") { Absorb(op, "async for"); if (op.Name == "END_SEND" || (op.Name == "SEND" && version < PythonVersion.V3_12)) break; continue; }
+                break;
+            }
+            removed.Add(h);
+            ops[h.Target].Target = -1;
+        }
+    }
+
+    private bool IsCopyJump(Op jump, out int copy, out int toBool)
+    {
+        copy = toBool = -1;
+        if (jump.Kind != OpKind.CondJump || jump.Sense is not (JumpSense.IfTrue or JumpSense.IfFalse)) return false;
+        int p = PrevReal(jump.Index);
+        if (p >= 0 && ops[p].Name == "TO_BOOL") { toBool = p; p = PrevReal(p); }
+        if (p < 0 || ops[p].Name != "COPY" || ops[p].Instruction.Arg != 1) return false;
+        copy = p;
+        return true;
+    }
+
+    private void CopyJumps()
+    {
+        var targets = CountTargets();
+        bool Targeted(int from, int to)
+        {
+            for (int k = from; k <= to; k++) if (targets[k] > 0) return true;
+            return false;
+        }
+        // Keep-jumps first: they absorb the POP_TOP they fall into.
+        var copyJumps = new List<(Op Jump, int Copy, int ToBool)>();
+        foreach (var op in ops)
+            if (IsCopyJump(op, out int copy, out int toBool) && !Targeted(copy + 1, op.Index)) copyJumps.Add((op, copy, toBool));
+        var copyJumpTargets = new HashSet<int>(copyJumps.Select(c => c.Jump.Target));
+        foreach (var (jump, copy, toBool) in copyJumps)
+        {
+            int fall = NextReal(jump.Index);
+            if (fall >= ops.Length || ops[fall].Name != "POP_TOP") continue;
+            // Every jump into that POP_TOP must be another copy-jump (3.14 threads `a and b or c` into it).
+            if (targets[fall] > 0 && ops.Any(o => o.Target == fall && o.Kind != OpKind.Skip && !copyJumps.Any(c => ReferenceEquals(c.Jump, o))))
+                continue;
+            jump.Kind = OpKind.KeepJump;
+            jump.Depth = ops[copy].Depth;
+            Absorb(ops[copy], "keep-jump");
+            if (toBool >= 0) Absorb(ops[toBool], "keep-jump");
+            Absorb(ops[fall], "keep-jump");
+        }
+        foreach (var (jump, copy, toBool) in copyJumps)
+        {
+            if (jump.Kind != OpKind.CondJump) continue;
+            int t = jump.Target;
+            if (t < 0 || t >= ops.Length) continue;
+            bool popAtTarget = ops[t].Name == "POP_TOP";
+            if (!popAtTarget) continue;
+            jump.Depth = ops[copy].Depth;
+            Absorb(ops[copy], "copy-jump");
+            if (toBool >= 0) Absorb(ops[toBool], "copy-jump");
+            if (ops[t].Kind != OpKind.Skip) jump.Target = t + 1;
+        }
+    }
+
+    private void BackwardConditions()
+    {
+        var targets = CountTargets();
+        foreach (var c in ops)
+        {
+            if (c.Kind != OpKind.CondJump || c.Target < 0) continue;
+            int jb = NextReal(c.Index);
+            if (jb >= ops.Length) continue;
+            var back = ops[jb];
+            if (back.Kind != OpKind.Jump || back.Target < 0 || back.Target > c.Index || targets[jb] > 0) continue;
+            int after = NextReal(jb);
+            if (FirstRealAt(c.Target) != after) continue;
+            int head = back.Target;
+            c.Sense = Negate(c.Sense);
+            c.Target = head;
+            Absorb(back, "backward condition");
+            targets[head]++;
+        }
+    }
+
+    private int FirstRealAt(int i) => i < ops.Length && ops[i].Kind == OpKind.Skip ? NextReal(i) : i;
+
+    public static JumpSense Negate(JumpSense s) => s switch
+    {
+        JumpSense.IfTrue => JumpSense.IfFalse,
+        JumpSense.IfFalse => JumpSense.IfTrue,
+        JumpSense.IfNone => JumpSense.IfNotNone,
+        JumpSense.IfNotNone => JumpSense.IfNone,
+        _ => s,
+    };
+}

@@ -1,0 +1,567 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Structuring;
+
+/// <summary>
+/// Conditions: compound conditions in jump context (chains of conditional jumps merged by the
+/// two-node rules of Cifuentes: shared target = and, target = the other's fall-through = or), chained
+/// comparisons, value-context and/or and conditional expressions (reduced before any statement is made),
+/// and the statements built on a condition: if/elif/else, assert, loop control.
+/// </summary>
+internal sealed partial class Structurer
+{
+    /// <summary>A reduced condition: falls through to <see cref="Fall"/> when <see cref="FallCond"/> holds, else jumps to <see cref="Target"/>.</summary>
+    private sealed class CondNode
+    {
+        public required ExprNode FallCond { get; set; }
+        public required int Target { get; set; }
+        public required int Fall { get; set; }
+        public required HashSet<int> Blocks { get; init; }
+        public required int FirstOp { get; init; }
+        public required int LastOp { get; set; }
+    }
+
+    // ---------------------------------------------------------------- boolean helpers
+
+    private static ExprNode Negate(ExprNode e) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not } n => n.Operand,
+        BoolOp b => S.BoolOp(b.Op == Boolop.And ? Boolop.Or : Boolop.And, [.. b.Values.Select(Negate)]),
+        _ => S.UnaryOp(Unaryop.Not, e),
+    };
+
+    private static ExprNode Combine(Boolop op, ExprNode left, ExprNode right)
+    {
+        var values = ImmutableArray.CreateBuilder<ExprNode>();
+        if (left is BoolOp l && l.Op == op) values.AddRange(l.Values); else values.Add(left);
+        if (right is BoolOp r && r.Op == op) values.AddRange(r.Values); else values.Add(right);
+        return S.BoolOp(op, values.ToImmutable());
+    }
+
+    /// <summary>Value-context and/or keeps nesting as written: only a left operand of the same operator is flattened.</summary>
+    private static ExprNode CombineValue(Boolop op, ExprNode left, ExprNode right)
+    {
+        var values = ImmutableArray.CreateBuilder<ExprNode>();
+        if (left is BoolOp l && l.Op == op) values.AddRange(l.Values); else values.Add(left);
+        if (right is BoolOp r && r.Op == op) values.AddRange(r.Values); else values.Add(right);
+        return S.BoolOp(op, values.ToImmutable());
+    }
+
+    private static ExprNode FallCondition(JumpSense sense, ExprNode value) => sense switch
+    {
+        JumpSense.IfFalse => value,
+        JumpSense.IfTrue => Negate(value),
+        JumpSense.IfNone => S.Compare(value, [Cmpop.IsNot], [S.Constant(PyNone.Instance)]),
+        JumpSense.IfNotNone => S.Compare(value, [Cmpop.Is], [S.Constant(PyNone.Instance)]),
+        _ => throw new ArgumentOutOfRangeException(nameof(sense)),
+    };
+
+    // ---------------------------------------------------------------- entry from the walk
+
+    private int StructureCondition(Op op, Region region, List<StmtNode> output)
+    {
+        if (op.Kind == OpKind.KeepJump)
+        {
+            int next = ReduceKeep(op);
+            return next;
+        }
+        int pending = _eval.Stack.Count - 1 - region.Base;
+        if (pending > 0 && !IsChainMiddle())
+            return ReduceConditionValue(op, region);
+
+        var node = BuildCondition(op, region);
+        if (IsExpressionJoin(node, region, out int join))
+            return ReduceTernaryOrThreaded(node, join, region);
+
+        var loop = region.InnermostLoop;
+        if (loop is not null && loop.BottomTest >= 0 && IsBottomTest(node, loop))
+            return -1;
+        if (TryWhileWithBottomTest(node, region, output, out int afterWhile)) return afterWhile;
+        if (loop is not null && loop.ContinueTargets.Contains(RealAt(node.Target)) || loop is not null && loop.ContinueTargets.Contains(node.Target))
+            return IfToLoopEnd(node, region, output);
+        if (loop is not null && (node.Target == loop.BreakTarget || RealAt(node.Target) == RealAt(loop.BreakTarget)) && loop.BreakTarget >= 0)
+        {
+            var brk = S.Break();
+            EmitIf(S.If(Negate(node.FallCond), [brk]), node, output);
+            _ctx.SetLine(brk, _ops[node.LastOp].Line);
+            return node.Fall;
+        }
+        return StructureIf(node, region, output);
+    }
+
+    /// <summary>True when the value under the condition is the spare middle operand of a chained comparison.</summary>
+    private bool IsChainMiddle()
+    {
+        if (_eval.Stack.Count < 2) return false;
+        return _eval.Stack.Peek(0) is Compare c && ReferenceEquals(c.Comparators[^1], _eval.Stack.Peek(1));
+    }
+
+    private bool IsExpressionJoin(CondNode node, Region region, out int join)
+    {
+        join = -1;
+        int block = _flow.BlockIdOf(node.FirstOp);
+        int ipdom = _flow.ImmediatePostDominator(block);
+        if (ipdom < 0 || ipdom == _flow.VirtualNode) return false;
+        int start = _flow.Blocks[ipdom].Start;
+        int depth = _ops[RealAt(start)].Depth;
+        if (depth <= region.Base) return false;
+        join = start;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- compound conditions
+
+    /// <summary>
+    /// Pops the condition of <paramref name="op"/> and merges the conditional jumps that follow it (blocks that
+    /// only compute one value and jump) into one condition, the way compiler_jump_if laid them out.
+    /// </summary>
+    private CondNode BuildCondition(Op op, Region region)
+    {
+        Consume(op.Index);
+        var chain = new List<CondNode> { FirstNode(op, region) };
+        while (true)
+        {
+            var last = chain[^1];
+            var next = TryConditionBlock(last.Fall, chain, region);
+            if (next is null) break;
+            chain.Add(next);
+        }
+        // Merge right to left until one node remains; an unmergeable tail is not part of this condition.
+        for (int keep = chain.Count; keep >= 1; keep--)
+        {
+            var reduced = Reduce(chain.Take(keep).ToList());
+            if (reduced is not null)
+            {
+                if (keep < chain.Count) RewindTo(chain[keep]);
+                return reduced;
+            }
+        }
+        throw Fail("a condition could not be reduced", op.Index);
+    }
+
+    private readonly Dictionary<int, SymbolicStack> _rewind = [];
+
+    private void RewindTo(CondNode node)
+    {
+        // The dropped blocks were evaluated speculatively; the walk will evaluate them again.
+        if (_rewind.TryGetValue(node.FirstOp, out var stack)) _eval.Stack = stack;
+    }
+
+    private CondNode FirstNode(Op op, Region region)
+    {
+        var value = _eval.PopExpr();
+        int target = op.Target;
+        if (value is Compare c && _eval.Stack.Count > region.Base && ReferenceEquals(_eval.Stack.Peek(), c.Comparators[^1]))
+            return ChainInJumpContext(op, c, region);
+        return new CondNode
+        {
+            FallCond = FallCondition(op.Sense, value),
+            Target = target,
+            Fall = NextReal(op.Index),
+            Blocks = [_flow.BlockIdOf(op.Index)],
+            FirstOp = op.Index,
+            LastOp = op.Index,
+        };
+    }
+
+    /// <summary>
+    /// `if a < b < c:` — each link jumps to a clean-up block (POP_TOP of the spare operand; jump on) when false;
+    /// the last link jumps straight to the false target.
+    /// </summary>
+    private CondNode ChainInJumpContext(Op first, Compare head, Region region)
+    {
+        var compare = head;
+        int cleanup = RealAt(first.Target);
+        Op link = first;
+        int falseTarget;
+        var blocks = new HashSet<int> { _flow.BlockIdOf(first.Index) };
+        while (true)
+        {
+            int pos = NextReal(link.Index);
+            int term = TerminatorIndex(pos);
+            for (int i = pos; i < term; i++)
+            {
+                if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
+                if (_ops[i].Kind != OpKind.Plain) throw Fail("unexpected op in a chained comparison", i);
+                _eval.Eval(_ops[i]);
+            }
+            if (term >= _ops.Length || _ops[term].Kind != OpKind.CondJump) throw Fail("chained comparison without its jump", term);
+            var next = _ops[term];
+            Consume(term);
+            blocks.Add(_flow.BlockIdOf(term));
+            var value = _eval.PopExpr();
+            if (value is not Compare c || !ReferenceEquals(c.Left, compare.Comparators[^1]))
+                throw Fail("chained comparison link does not compare the shared operand", term);
+            compare = S.Compare(compare.Left, compare.Ops.AddRange(c.Ops), compare.Comparators.AddRange(c.Comparators));
+            link = next;
+            if (RealAt(next.Target) == cleanup) continue;
+            falseTarget = next.Target;
+            break;
+        }
+        // The clean-up: POP_TOP; JUMP_FORWARD false-target.
+        var pop = _ops[cleanup];
+        if (pop.Name != "POP_TOP") throw Fail("chained comparison clean-up is not a POP_TOP", cleanup);
+        Consume(cleanup);
+        int jump = NextReal(cleanup);
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && RealAt(_ops[jump].Target) == RealAt(falseTarget)) Consume(jump);
+        else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
+        return new CondNode
+        {
+            FallCond = compare,
+            Target = falseTarget,
+            Fall = NextReal(link.Index),
+            Blocks = blocks,
+            FirstOp = first.Index,
+            LastOp = link.Index,
+        };
+    }
+
+    /// <summary>The block at <paramref name="pos"/> as a condition node when it only computes a value and jumps.</summary>
+    private CondNode? TryConditionBlock(int pos, List<CondNode> chain, Region region)
+    {
+        if (pos >= _ops.Length) return null;
+        var block = _flow.BlockOf(pos);
+        if (block.Start != pos && RealAt(block.Start) != pos) return null;
+        if (region.IsStop(pos) || region.IsStop(block.Start)) return null;
+        if (_flow.IsLoopHead(block.Id)) return null;
+        if (!ReferenceEquals(HandlerAt(pos), region.Handler)) return null;
+        var inChain = chain.SelectMany(c => c.Blocks).ToHashSet();
+        if (block.Predecessors.Count == 0 || !block.Predecessors.All(inChain.Contains)) return null;
+        var term = _flow.Terminator(block);
+        if (term is null || term.Kind != OpKind.CondJump) return null;
+
+        var saved = _eval.Stack;
+        var savedOut = _eval.Out;
+        var savedLine = _eval.StatementLine;
+        var trial = saved.Clone();
+        var scratch = new List<StmtNode>();
+        _eval.Stack = trial;
+        _eval.Out = scratch;
+        try
+        {
+            for (int i = pos; i < term.Index; i++)
+            {
+                var op = _ops[i];
+                if (op.Kind == OpKind.Skip) continue;
+                if (op.Kind != OpKind.Plain) return Restore();
+                _eval.Eval(op);
+            }
+            if (scratch.Count > 0 || trial.Count != region.Base + 1) return Restore();
+            var value = _eval.PopExpr();
+            _rewind[term.Index] = saved;
+            _rewind[pos] = saved;
+            Consume(term.Index);
+            ConsumeSkipsFrom(pos, term.Index);
+            _eval.Out = savedOut;
+            return new CondNode
+            {
+                FallCond = FallCondition(term.Sense, value),
+                Target = term.Target,
+                Fall = NextReal(term.Index),
+                Blocks = [block.Id],
+                FirstOp = pos,
+                LastOp = term.Index,
+            };
+        }
+        catch (DecompileFailure)
+        {
+            return Restore();
+        }
+
+        CondNode? Restore()
+        {
+            _eval.Stack = saved;
+            _eval.Out = savedOut;
+            _eval.StatementLine = savedLine;
+            return null;
+        }
+    }
+
+    /// <summary>Merges adjacent nodes (x falls into y) right to left; null when they do not form one condition.</summary>
+    private CondNode? Reduce(List<CondNode> nodes)
+    {
+        bool changed = true;
+        while (nodes.Count > 1 && changed)
+        {
+            changed = false;
+            for (int i = nodes.Count - 2; i >= 0; i--)
+            {
+                var x = nodes[i];
+                var y = nodes[i + 1];
+                if (RealAt(x.Fall) != RealAt(y.FirstOp) && x.Fall != y.FirstOp) continue;
+                var yBlock = _flow.BlockOf(y.FirstOp);
+                if (!yBlock.Predecessors.All(x.Blocks.Contains)) continue;
+                CondNode? merged = null;
+                if (Same(x.Target, y.Target))
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
+                else if (Same(x.Target, y.Fall))
+                    merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                if (merged is null) continue;
+                nodes[i] = merged;
+                nodes.RemoveAt(i + 1);
+                changed = true;
+                break;
+            }
+        }
+        return nodes.Count == 1 ? nodes[0] : null;
+    }
+
+    private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
+
+    private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()
+    {
+        FallCond = cond,
+        Target = target,
+        Fall = y.Fall,
+        Blocks = [.. x.Blocks, .. y.Blocks],
+        FirstOp = x.FirstOp,
+        LastOp = y.LastOp,
+    };
+
+    // ---------------------------------------------------------------- value context
+
+    /// <summary>JUMP_IF_X_OR_POP (or its 3.12+ copy form): `left and right` / `left or right`, or a chained comparison.</summary>
+    private int ReduceKeep(Op op)
+    {
+        Consume(op.Index);
+        var leftItem = _eval.Stack.Peek();
+        var left = _eval.PopExpr();
+        if (left is Compare c && _eval.Stack.Count > 0 && ReferenceEquals(_eval.Stack.Peek(), c.Comparators[^1]) && IsChainCleanup(op.Target, out int end))
+        {
+            EvalValue(NextReal(op.Index), end, null);
+            var right = _eval.PopExpr();
+            if (right is not Compare rc || !ReferenceEquals(rc.Left, c.Comparators[^1])) throw Fail("chained comparison link does not compare the shared operand", op.Index);
+            _eval.Push(S.Compare(c.Left, c.Ops.AddRange(rc.Ops), c.Comparators.AddRange(rc.Comparators)));
+            return end;
+        }
+        _ = leftItem;
+        EvalValue(NextReal(op.Index), op.Target, null);
+        var rightValue = _eval.PopExpr();
+        _eval.Push(CombineValue(op.Sense == JumpSense.IfFalse ? Boolop.And : Boolop.Or, left, rightValue));
+        return op.Target;
+    }
+
+    /// <summary>The clean-up of a value-context chained comparison: ROT_TWO/SWAP 2; POP_TOP, falling into the end.</summary>
+    private bool IsChainCleanup(int target, out int end)
+    {
+        end = -1;
+        int a = RealAt(target);
+        if (a >= _ops.Length) return false;
+        var first = _ops[a];
+        if (!(first.Name == "ROT_TWO" || (first.Name == "SWAP" && first.Instruction.Arg == 2))) return false;
+        int b = NextReal(a);
+        if (b >= _ops.Length || _ops[b].Name != "POP_TOP") return false;
+        Consume(a);
+        Consume(b);
+        end = NextReal(b);
+        return true;
+    }
+
+    /// <summary>A conditional jump inside an expression: a conditional expression, or a threaded and/or.</summary>
+    private int ReduceConditionValue(Op op, Region region)
+    {
+        var node = BuildCondition(op, region);
+        int block = _flow.BlockIdOf(node.FirstOp);
+        int ipdom = _flow.ImmediatePostDominator(block);
+        if (ipdom < 0 || ipdom == _flow.VirtualNode) throw Fail("a conditional expression without a join", op.Index);
+        return ReduceTernaryOrThreaded(node, _flow.Blocks[ipdom].Start, region);
+    }
+
+    /// <summary>
+    /// After a condition in value context: either `a if c else b` (both arms reach <paramref name="join"/> with
+    /// one value), or a jump threaded into an and/or (`(a and b) or c`: the then-arm ends in a keep-jump whose
+    /// fall-through is the condition's target).
+    /// </summary>
+    private int ReduceTernaryOrThreaded(CondNode node, int join, Region region)
+    {
+        var baseStack = _eval.Stack;
+        _eval.Stack = baseStack.Clone();
+        var threaded = EvalValue(node.Fall, join, node.Target);
+        if (threaded is not null)
+        {
+            var b = _eval.PopExpr();
+            var combined = threaded.Sense == JumpSense.IfTrue
+                ? Combine(Boolop.And, node.FallCond, b)
+                : Combine(Boolop.Or, Negate(node.FallCond), b);
+            EvalValue(node.Target, threaded.Target, null);
+            var right = _eval.PopExpr();
+            _eval.Push(CombineValue(threaded.Sense == JumpSense.IfFalse ? Boolop.And : Boolop.Or, combined, right));
+            return threaded.Target;
+        }
+        var thenValue = _eval.PopExpr();
+        _eval.Stack = baseStack;
+        EvalValue(node.Target, join, null);
+        var elseValue = _eval.PopExpr();
+        _eval.Push(S.IfExp(node.FallCond, thenValue, elseValue));
+        return join;
+    }
+
+    /// <summary>
+    /// Evaluates an expression's ops from <paramref name="pos"/> until <paramref name="until"/>, reducing nested
+    /// and/or and conditional expressions. When <paramref name="threadInto"/> is set and a keep-jump falls into it,
+    /// stops there and returns that keep-jump (its value on the stack).
+    /// </summary>
+    private Op? EvalValue(int pos, int until, int? threadInto)
+    {
+        var savedOut = _eval.Out;
+        var scratch = new List<StmtNode>();
+        _eval.Out = scratch;
+        try
+        {
+            int guard = 0;
+            while (RealAt(pos) != RealAt(until))
+            {
+                if (++guard > _ops.Length + 10) throw Fail("an expression does not reach its join", pos);
+                if (pos >= _ops.Length) throw Fail("an expression runs past the code", pos);
+                int term = TerminatorIndex(pos);
+                int stopAt = until > pos && until < term ? until : term;
+                for (int i = pos; i < stopAt; i++)
+                {
+                    var op = _ops[i];
+                    if (op.Kind == OpKind.Skip) { Consume(i); continue; }
+                    if (op.Kind != OpKind.Plain) throw Fail($"{op.Name} inside an expression", i);
+                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { i = resume - 1; continue; }
+                    _eval.Eval(op);
+                }
+                if (stopAt == until) break;
+                var block = _flow.BlockOf(pos);
+                if (term >= block.End) { pos = block.End; continue; }
+                var t = _ops[term];
+                switch (t.Kind)
+                {
+                    case OpKind.Jump:
+                        Consume(term);
+                        if (t.Target <= term) throw Fail("backward jump inside an expression", term);
+                        pos = t.Target;
+                        break;
+                    case OpKind.KeepJump:
+                        if (threadInto is int into && Same(NextReal(term), into))
+                        {
+                            Consume(term);
+                            return t;
+                        }
+                        pos = ReduceKeep(t);
+                        break;
+                    case OpKind.CondJump:
+                    {
+                        var region = new Region { Base = _eval.Stack.Count - 1 };
+                        pos = ReduceConditionValue(t, region);
+                        break;
+                    }
+                    default:
+                        throw Fail($"{t.Name} inside an expression", term);
+                }
+            }
+            if (scratch.Count > 0) throw Fail("a statement inside an expression", pos);
+            return null;
+        }
+        finally
+        {
+            _eval.Out = savedOut;
+        }
+    }
+
+    // ---------------------------------------------------------------- statements on a condition
+
+    private void EmitIf(StmtNode stmt, CondNode node, List<StmtNode> output)
+    {
+        output.Add(stmt);
+        _ctx.SetLine(stmt, _eval.StatementLine > 0 ? _eval.StatementLine : _ops[node.FirstOp].Line);
+        _eval.StatementLine = 0;
+    }
+
+    private static ImmutableArray<StmtNode> Body(List<StmtNode> statements) =>
+        statements.Count == 0 ? [S.Pass()] : [.. statements];
+
+    private int StructureIf(CondNode node, Region region, List<StmtNode> output)
+    {
+        if (!_walking.Add(node.FirstOp)) throw Fail("an if statement contains itself (unstructured loop)", node.FirstOp);
+        try
+        {
+            return StructureIfOnce(node, region, output);
+        }
+        finally
+        {
+            _walking.Remove(node.FirstOp);
+        }
+    }
+
+    private int StructureIfOnce(CondNode node, Region region, List<StmtNode> output)
+    {
+        int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[node.FirstOp].Line;
+        _eval.StatementLine = 0;
+        int elseStart = node.Target;
+        var atIf = _eval.Stack;
+
+        var thenRegion = region.Child(stops: [elseStart, RealAt(elseStart)], elseStart: RealAt(elseStart));
+        var thenOut = new List<StmtNode>();
+        _eval.Stack = atIf.Clone();
+        int thenEnd = WalkSequence(node.Fall, thenRegion, thenOut);
+
+        var elseOut = new List<StmtNode>();
+        int join;
+        if (thenEnd >= 0 && Same(thenEnd, elseStart))
+            join = elseStart;
+        else if (thenEnd >= 0)
+        {
+            join = thenEnd;
+            var elseRegion = region.Child(stops: [join, RealAt(join)]);
+            _eval.Stack = atIf.Clone();
+            int elseEnd = WalkSequence(elseStart, elseRegion, elseOut);
+            if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+        }
+        else if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && thenOut.Count > 0 && thenOut[^1] is Return { Value: null })
+        {
+            // 3.10+ copies the implicit `return None` into each branch; a module or class body cannot say
+            // `return`, so the rest of the sequence is the else branch and both returns are left out later.
+            _eval.Stack = atIf.Clone();
+            int rest = WalkSequence(elseStart, region.Child(), elseOut);
+            _eval.Stack = atIf.Clone();
+            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            output.Add(full);
+            _ctx.SetLine(full, line);
+            return rest;
+        }
+        else
+            join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
+
+        _eval.Stack = atIf.Clone();
+        StmtNode stmt;
+        if (thenOut.Count == 1 && elseOut.Count == 0 && _ctx.Pseudo.Get(thenOut[0]) is AssertFailure fail)
+            stmt = S.Assert(Negate(node.FallCond), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
+        else
+            stmt = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
+        return join;
+    }
+
+    /// <summary>A condition that jumps to the loop head: `if cond: rest-of-body` (the join is the loop's end).</summary>
+    private int IfToLoopEnd(CondNode node, Region region, List<StmtNode> output)
+    {
+        int line = _ops[node.FirstOp].Line;
+        var atIf = _eval.Stack;
+        _eval.Stack = atIf.Clone();
+        var thenOut = new List<StmtNode>();
+        int end = WalkSequence(node.Fall, region.Child(), thenOut);
+        if (end >= 0) throw Fail("an if running to the loop end stops early", node.Fall);
+        StripTrailingContinue(thenOut);
+        var stmt = S.If(node.FallCond, Body(thenOut));
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.Stack = atIf;
+        return -1;
+    }
+
+    private static void StripTrailingContinue(List<StmtNode> body)
+    {
+        if (body.Count > 0 && body[^1] is Continue) body.RemoveAt(body.Count - 1);
+    }
+}

@@ -1,0 +1,268 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Structuring;
+
+/// <summary>
+/// Loops: for / async for (FOR_ITER heads), while with the test at the head (3.8-3.9, 3.14, and the
+/// continue target of 3.10-3.13), while with the test duplicated at the bottom (3.10-3.13), while True;
+/// each with its else clause (the code between the loop's own exit and the break target).
+/// </summary>
+internal sealed partial class Structurer
+{
+    private const int LoopNotHandled = int.MinValue;
+
+    /// <summary>Blocks of the natural loop of <paramref name="head"/>: those that reach a back edge without passing the head.</summary>
+    private HashSet<int> NaturalLoop(int head)
+    {
+        var set = new HashSet<int> { head };
+        var work = new Stack<int>();
+        foreach (var p in _flow.Blocks[head].Predecessors)
+            if (_flow.Dominates(head, p) && set.Add(p)) work.Push(p);
+        while (work.Count > 0)
+        {
+            int b = work.Pop();
+            foreach (var p in _flow.Blocks[b].Predecessors)
+                if (!_flow.Blocks[p].Unreachable && set.Add(p)) work.Push(p);
+        }
+        return set;
+    }
+
+    /// <summary>The op a `break` jumps to: a forward jump from inside the loop to outside it, past the loop's exit.</summary>
+    private int FindBreakTarget(HashSet<int> loopBlocks, int head, int exit)
+    {
+        int best = -1;
+        foreach (var b in loopBlocks)
+        {
+            var term = _flow.Terminator(_flow.Blocks[b]);
+            if (term is null || term.Kind != OpKind.Jump || term.Target <= head) continue;
+            int tb = _flow.BlockIdOf(term.Target);
+            if (loopBlocks.Contains(tb)) continue;
+            if (exit >= 0 && term.Target < exit) continue;
+            if (best < 0 || term.Target < best) best = term.Target;
+        }
+        return best;
+    }
+
+    private int StructureLoop(int pos, Region region, List<StmtNode> output)
+    {
+        int real = RealAt(pos);
+        var op = _ops[real];
+        if (op.Kind is OpKind.ForIter or OpKind.AsyncForIter) return StructureFor(pos, real, region, output);
+        var block = _flow.BlockOf(pos);
+        var loopBlocks = NaturalLoop(block.Id);
+        var term = _flow.Terminator(block);
+        if (term is not null && term.Kind == OpKind.CondJump && IsPureTest(pos, term.Index, region))
+        {
+            int tb = _flow.BlockIdOf(term.Target), fb = _flow.BlockIdOf(NextReal(term.Index));
+            if (!loopBlocks.Contains(tb) && loopBlocks.Contains(fb))
+                return StructureWhileAtHead(pos, term, loopBlocks, region, output);
+        }
+        return StructureWhileTrue(pos, loopBlocks, region, output);
+    }
+
+    /// <summary>True when the ops [pos, term) only compute a value (no statement ends inside: depth stays above base).</summary>
+    private bool IsPureTest(int pos, int term, Region region)
+    {
+        for (int i = pos; i < term; i++)
+        {
+            if (_ops[i].Kind == OpKind.Skip) continue;
+            if (_ops[i].Kind != OpKind.Plain) return false;
+            if (i > pos && _ops[i].Depth == region.Base) return false;
+        }
+        return true;
+    }
+
+    private int StructureFor(int pos, int real, Region region, List<StmtNode> output)
+    {
+        var op = _ops[real];
+        int line = op.Line;
+        ConsumeSkipsFrom(pos, real);
+        Consume(real);
+        if (_eval.Stack.Count == 0 || _eval.Stack.Peek() is not IteratorMarker iterator)
+            throw Fail("a for loop without an iterator on the stack", real);
+        int exit = RealAt(op.Target);
+        int afterExit = exit;
+        // Exit plumbing (3.12 END_FOR; 3.13 END_FOR, POP_TOP; 3.14 END_FOR, POP_ITER; async END_ASYNC_FOR): whatever
+        // runs at the exit while the stack is still above the loop's own base.
+        int loopBase = _eval.Stack.Count - 1;
+        while (afterExit < _ops.Length && (_ops[afterExit].Depth > loopBase || _ops[afterExit].Name == "END_ASYNC_FOR"))
+        {
+            Consume(afterExit);
+            afterExit = NextReal(afterExit);
+        }
+        var loopBlocks = NaturalLoop(_flow.BlockIdOf(pos));
+        int breakTarget = FindBreakTarget(loopBlocks, pos, afterExit);
+        if (breakTarget < 0) breakTarget = afterExit;
+
+        var loop = new LoopInfo
+        {
+            Head = pos,
+            ContinueTargets = [pos, real],
+            Exit = exit,
+            Iterator = iterator,
+            BreakTarget = breakTarget,
+            BodyBase = _eval.Stack.Count,
+        };
+        var atLoop = _eval.Stack;
+        _eval.Stack = atLoop.Clone();
+        var group = new TargetGroup(TargetGroupKind.ForItem, 1) { Line = line };
+        _eval.Stack.Push(new TargetSlot(group, 0));
+        var body = new List<StmtNode>();
+        var bodyRegion = region.Child(stops: [exit], loop: loop, baseDepth: atLoop.Count);
+        int end = WalkSequence(NextReal(real), bodyRegion, body);
+        if (end >= 0) throw Fail($"for loop body stops at op {end}", real);
+        if (group.Targets[0] is not ExprNode target) throw Fail("for loop without a target", real);
+        StripTrailingContinue(body);
+
+        _eval.Stack = atLoop.Clone();
+        _eval.Stack.Pop();
+        var orelse = new List<StmtNode>();
+        int after = breakTarget;
+        if (!Same(breakTarget, afterExit))
+        {
+            var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
+            int elseEnd = WalkSequence(afterExit, elseRegion, orelse);
+            if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("for-else ends away from the break target", afterExit);
+            _eval.Stack = atLoop.Clone();
+            _eval.Stack.Pop();
+        }
+        StmtNode stmt = iterator.IsAsync
+            ? S.AsyncFor(target, iterator.Iterable, Body(body), [.. orelse])
+            : S.For(target, iterator.Iterable, Body(body), [.. orelse]);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.StatementLine = 0;
+        return after;
+    }
+
+    /// <summary>A while loop whose test is at its head (3.8-3.9, 3.14; 3.10-3.13 when a continue targets the test).</summary>
+    private int StructureWhileAtHead(int pos, Op term, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
+    {
+        int line = _ops[RealAt(pos)].Line;
+        var atLoop = _eval.Stack;
+        _eval.Stack = atLoop.Clone();
+        for (int i = pos; i < term.Index; i++)
+        {
+            if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
+            _eval.Eval(_ops[i]);
+        }
+        var headRegion = region.Child(stops: []);
+        var node = BuildCondition(term, headRegion);
+        return WhileLoop(pos, node, loopBlocks, line, atLoop, region, output, continueAlso: null);
+    }
+
+    private int WhileLoop(int head, CondNode node, HashSet<int> loopBlocks, int line, SymbolicStack atLoop, Region region, List<StmtNode> output, int? continueAlso)
+    {
+        int exit = node.Target;
+        int bodyStart = node.Fall;
+        // 3.10-3.13: the body head carries its own back edge from the duplicated test at the bottom.
+        int bodyBlock = _flow.BlockIdOf(bodyStart);
+        int bottomTest = -1;
+        var allBlocks = new HashSet<int>(loopBlocks);
+        if (_flow.IsLoopHead(bodyBlock) && bodyBlock != _flow.BlockIdOf(head))
+        {
+            bottomTest = bodyStart;
+            allBlocks.UnionWith(NaturalLoop(bodyBlock));
+        }
+        int breakTarget = FindBreakTarget(allBlocks, head, RealAt(exit));
+        if (breakTarget < 0) breakTarget = exit;
+        var loop = new LoopInfo
+        {
+            Head = bottomTest >= 0 ? bodyStart : head,
+            ContinueTargets = continueAlso is int c ? [head, RealAt(head), c] : [head, RealAt(head)],
+            Exit = exit,
+            BreakTarget = breakTarget,
+            BottomTest = bottomTest,
+            BodyBase = atLoop.Count,
+        };
+        if (bottomTest >= 0) loop.ContinueTargets.Add(bodyStart);
+        _eval.Stack = atLoop.Clone();
+        var body = new List<StmtNode>();
+        var bodyRegion = region.Child(stops: [RealAt(exit)], loop: loop);
+        int end = WalkSequence(bodyStart, bodyRegion, body);
+        if (end >= 0) throw Fail($"while loop body stops at op {end}", head);
+        StripTrailingContinue(body);
+
+        _eval.Stack = atLoop.Clone();
+        var orelse = new List<StmtNode>();
+        if (!Same(breakTarget, exit))
+        {
+            var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
+            int elseEnd = WalkSequence(exit, elseRegion, orelse);
+            if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("while-else ends away from the break target", exit);
+            _eval.Stack = atLoop.Clone();
+        }
+        var stmt = S.While(node.FallCond, Body(body), [.. orelse]);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.StatementLine = 0;
+        return breakTarget;
+    }
+
+    /// <summary>3.10-3.13: `while c:` compiles to `if c: (body; if c: loop)`; recognise it at the top test.</summary>
+    private bool TryWhileWithBottomTest(CondNode node, Region region, List<StmtNode> output, out int after)
+    {
+        after = -1;
+        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return false;
+        int bodyStart = RealAt(node.Fall);
+        if (bodyStart >= _ops.Length) return false;
+        var bodyBlock = _flow.BlockOf(bodyStart);
+        if (bodyBlock.Start != node.Fall && RealAt(bodyBlock.Start) != bodyStart) return false;
+        if (!_flow.IsLoopHead(bodyBlock.Id)) return false;
+        // The latch: a conditional jump back to the body head that falls into the loop exit.
+        bool found = false;
+        foreach (var p in bodyBlock.Predecessors)
+        {
+            if (!_flow.Dominates(bodyBlock.Id, p)) continue;
+            var term = _flow.Terminator(_flow.Blocks[p]);
+            if (term is null || term.Kind != OpKind.CondJump) continue;
+            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, bodyStart)) { found = true; break; }
+        }
+        if (!found) return false;
+        int line = _ops[node.FirstOp].Line;
+        var loopBlocks = NaturalLoop(bodyBlock.Id);
+        after = WhileLoop(node.FirstOp, node, loopBlocks, line, _eval.Stack, region, output, continueAlso: null);
+        return true;
+    }
+
+    /// <summary>The duplicated test at the bottom of a 3.10-3.13 while body: it ends the body.</summary>
+    private bool IsBottomTest(CondNode node, LoopInfo loop)
+    {
+        bool backToHead = Same(node.Target, loop.Head) && Same(node.Fall, loop.Exit);
+        bool fallsToHead = Same(node.Fall, loop.Head) && Same(node.Target, loop.Exit);
+        return backToHead || fallsToHead;
+    }
+
+    private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
+    {
+        int line = _ops[RealAt(pos)].Line;
+        int breakTarget = FindBreakTarget(loopBlocks, pos, -1);
+        var loop = new LoopInfo
+        {
+            Head = pos,
+            ContinueTargets = [pos, RealAt(pos)],
+            BreakTarget = breakTarget,
+            BodyBase = _eval.Stack.Count,
+        };
+        var atLoop = _eval.Stack;
+        _eval.Stack = atLoop.Clone();
+        var body = new List<StmtNode>();
+        var bodyRegion = region.Child(loop: loop);
+        // The head block is this loop's own: walking it must not start the loop again.
+        int end = WalkSequence(pos, bodyRegion, body);
+        if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
+        StripTrailingContinue(body);
+        _eval.Stack = atLoop.Clone();
+        var stmt = S.While(S.Constant(PyBool.True), Body(body));
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.StatementLine = 0;
+        return loop.BreakTarget >= 0 ? loop.BreakTarget : -1;
+    }
+}

@@ -1,0 +1,83 @@
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+
+namespace PyRecon.Structuring;
+
+/// <summary>The loop a region's statements are in: where continue and break go, and the iterator it keeps.</summary>
+internal sealed class LoopInfo
+{
+    /// <summary>Op indexes a `continue` jumps to (the head; 3.10-3.13 while loops also their top test).</summary>
+    public required HashSet<int> ContinueTargets { get; init; }
+    /// <summary>Op index a `break` jumps to (-1 when unknown: no break seen yet).</summary>
+    public int BreakTarget { get; set; } = -1;
+    /// <summary>Where the loop's own exit path starts (FOR_ITER's target, a while test's false target).</summary>
+    public int Exit { get; init; } = -1;
+    /// <summary>The for loop's iterator on the stack (null for while loops).</summary>
+    public IteratorMarker? Iterator { get; init; }
+    /// <summary>3.10-3.13 while: the block holding the duplicated test at the bottom (the natural end of the body).</summary>
+    public int BottomTest { get; init; } = -1;
+    public required int Head { get; init; }
+    /// <summary>Stack height inside the body (the iterator included).</summary>
+    public int BodyBase { get; init; }
+}
+
+/// <summary>
+/// Where a statement sequence may go: the ops at which it stops (the join of an enclosing if, the end of a
+/// loop body), the loop it is in, and the exception handler its ops are expected to be under. Regions chain
+/// to their parent: a stop of any enclosing region also ends this one.
+/// </summary>
+internal sealed class Region
+{
+    public Region? Parent { get; init; }
+    /// <summary>Stack height at which a statement is complete (enclosing constructs' items below it).</summary>
+    public int Base { get; init; }
+    public HashSet<int> Stops { get; } = [];
+    public LoopInfo? Loop { get; init; }
+    public ExceptionHandler? Handler { get; init; }
+    /// <summary>An if's then-branch: an unconditional jump forward past this op ends the branch (its target is the join).</summary>
+    public int ElseStart { get; init; } = -1;
+    /// <summary>Set by the walk when the region ended at a jump past <see cref="ElseStart"/>.</summary>
+    public int JumpedPast { get; set; } = -1;
+    /// <summary>The try-finally whose body this region is (its normal exits carry a copy of the finally body).</summary>
+    public FinallyInfo? Finally { get; init; }
+
+    public bool IsStop(int op)
+    {
+        for (var r = this; r is not null; r = r.Parent)
+            if (r.Stops.Contains(op)) return true;
+        return false;
+    }
+
+    public LoopInfo? InnermostLoop
+    {
+        get
+        {
+            for (var r = this; r is not null; r = r.Parent)
+                if (r.Loop is not null) return r.Loop;
+            return null;
+        }
+    }
+
+    public Region Child(IEnumerable<int>? stops = null, LoopInfo? loop = null, ExceptionHandler? handler = null, bool keepHandler = true, int elseStart = -1, FinallyInfo? fin = null, int? baseDepth = null)
+    {
+        var region = new Region
+        {
+            Parent = this,
+            Base = baseDepth ?? Base,
+            Loop = loop,
+            Handler = keepHandler ? Handler : handler,
+            ElseStart = elseStart,
+            Finally = fin,
+        };
+        if (stops is not null) region.Stops.UnionWith(stops);
+        return region;
+    }
+}
+
+/// <summary>A try-finally body's knowledge of its finally block, to strip the copies on its exits.</summary>
+internal sealed class FinallyInfo
+{
+    /// <summary>Ops of the canonical (exceptional) finally body.</summary>
+    public required int Start { get; init; }
+    public required int End { get; init; }
+}

@@ -1,0 +1,308 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Structuring;
+
+/// <summary>
+/// Turns one code object's flow into statements: a walk over ops that evaluates straight-line code through
+/// the <see cref="Evaluator"/> and, at each control-flow op, recognises the construct the compiler made it
+/// from (if/elif/else, while/for with else, break/continue, try/except/finally, with, boolean and
+/// conditional expressions). Regions carry where a sequence must stop, so each construct's extent comes
+/// from the flow (jump targets, handlers, dominators), never from guessing offsets.
+/// </summary>
+internal sealed partial class Structurer
+{
+    private readonly CodeContext _ctx;
+    private readonly FunctionFlow _flow;
+    private readonly Op[] _ops;
+    private readonly Evaluator _eval;
+
+    public Structurer(CodeContext ctx)
+    {
+        _ctx = ctx;
+        _flow = ctx.Flow;
+        _ops = _flow.Ops;
+        _eval = new Evaluator(ctx);
+    }
+
+    public Evaluator Evaluator => _eval;
+
+    public List<StmtNode> Run()
+    {
+        var output = new List<StmtNode>();
+        var root = new Region { Base = InitialDepth() };
+        for (int k = 0; k < root.Base; k++) _eval.Stack.Push(new OpaqueMarker("generator entry"));
+        int end = WalkSequence(0, root, output);
+        if (end >= 0) throw _ctx.Fail("structure", $"the body ends in the middle of the code (op {end})");
+        return output;
+    }
+
+    private int InitialDepth()
+    {
+        for (int i = 0; i < _ops.Length; i++)
+            if (_ops[i].Depth >= 0) return _ops[i].Depth;
+        return 0;
+    }
+
+    private DecompileFailure Fail(string reason, int op = -1) =>
+        _ctx.Fail("structure", reason, op >= 0 && op < _ops.Length ? _ops[op] : null);
+
+    // ---------------------------------------------------------------- op navigation
+
+    internal int NextReal(int i)
+    {
+        for (int k = i + 1; k < _ops.Length; k++)
+            if (_ops[k].Kind != OpKind.Skip) return k;
+        return _ops.Length;
+    }
+
+    /// <summary>The op itself when it is not a Skip, else the next real op.</summary>
+    internal int RealAt(int i) => i >= 0 && i < _ops.Length && _ops[i].Kind == OpKind.Skip ? NextReal(i) : i;
+
+    private void ConsumeSkipsFrom(int from, int to)
+    {
+        for (int k = from; k < to && k < _ops.Length; k++)
+            if (_ops[k].Kind == OpKind.Skip) _ctx.Consume(k);
+    }
+
+    private ExceptionHandler? HandlerAt(int pos)
+    {
+        int real = RealAt(pos);
+        if (real < _ops.Length) return _flow.HandlerOf(real);
+        return null;
+    }
+
+    /// <summary>Index of the terminator of the block holding <paramref name="pos"/>, or the block end when it falls through.</summary>
+    private int TerminatorIndex(int pos)
+    {
+        var block = _flow.BlockOf(pos);
+        var term = _flow.Terminator(block);
+        return term?.Index ?? block.End;
+    }
+
+    private void Consume(int op)
+    {
+        _ctx.Consume(op);
+    }
+
+    // ---------------------------------------------------------------- the walk
+
+    /// <summary>
+    /// Walks statements from <paramref name="pos"/> until the region stops: returns the op where it stopped
+    /// (a stop of the region or a parent, or a position outside the region's handler), or -1 when the
+    /// sequence ended in return, raise, break or continue.
+    /// </summary>
+    private int _depth;
+    private readonly HashSet<int> _walking = [];
+
+    internal int WalkSequence(int pos, Region region, List<StmtNode> output)
+    {
+        if (++_depth > 600) throw Fail("constructs nested too deeply", pos);
+        try
+        {
+            return Walk(pos, region, output);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private int Walk(int pos, Region region, List<StmtNode> output)
+    {
+        var started = new HashSet<int>();
+        while (true)
+        {
+            if (pos < 0) return -1;
+            if (pos >= _ops.Length) throw Fail("the walk ran past the last instruction");
+            if (region.IsStop(pos)) return pos;
+            if (!started.Add(pos)) throw Fail($"control flow returns to op {pos} outside any loop", pos);
+            _eval.Out = output;
+            _eval.StatementBase = region.Base;
+
+            var handler = HandlerAt(pos);
+            if (!ReferenceEquals(handler, region.Handler))
+            {
+                if (handler is not null && handler.IsWithin(region.Handler))
+                {
+                    pos = StructureProtected(pos, OutermostNew(handler, region.Handler), region, output);
+                    continue;
+                }
+                return pos;
+            }
+
+            var block = _flow.BlockOf(pos);
+            if (pos == block.Start && _flow.IsLoopHead(block.Id) && !IsHandledHead(region, pos))
+            {
+                int after = StructureLoop(pos, region, output);
+                if (after == LoopNotHandled) { }
+                else { pos = after; continue; }
+            }
+
+            CheckDepth(pos, region);
+            int term = TerminatorIndex(pos);
+            int stopped = EvaluateStraight(pos, term, region, output);
+            if (stopped != term)
+            {
+                pos = stopped;
+                continue;
+            }
+            if (term >= block.End)
+            {
+                pos = block.End;
+                continue;
+            }
+            pos = Terminate(_ops[term], region, output);
+        }
+    }
+
+    /// <summary>The handler right inside <paramref name="current"/> on <paramref name="handler"/>'s chain.</summary>
+    private static ExceptionHandler OutermostNew(ExceptionHandler handler, ExceptionHandler? current)
+    {
+        var h = handler;
+        while (h.Parent is not null && !ReferenceEquals(h.Parent, current)) h = h.Parent;
+        return h;
+    }
+
+    private static bool IsHandledHead(Region region, int pos)
+    {
+        for (var r = region; r is not null; r = r.Parent)
+            if (r.Loop is not null && (r.Loop.Head == pos || r.Loop.ContinueTargets.Contains(pos))) return true;
+        return false;
+    }
+
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void CheckDepthDebug(int pos) { }
+
+    private void CheckDepth(int pos, Region region)
+    {
+        int real = RealAt(pos);
+        if (real >= _ops.Length) return;
+        int expected = _ops[real].Depth;
+        if (expected >= 0 && expected != _eval.Stack.Count)
+            throw Fail($"stack model out of step at op {real}: {_eval.Stack.Count} items, the compiler counts {expected} ({_eval.Stack})", real);
+    }
+
+    /// <summary>
+    /// Evaluates ops [pos, term) — plain ops through the evaluator, 3.8-3.10 SETUP_*/POP_BLOCK as the
+    /// structure markers they are. Returns <paramref name="term"/>, or an earlier op where the region changes.
+    /// </summary>
+    private int EvaluateStraight(int pos, int term, Region region, List<StmtNode> output)
+    {
+        for (int i = pos; i < term; i++)
+        {
+            var op = _ops[i];
+            switch (op.Kind)
+            {
+                case OpKind.Skip:
+                    Consume(i);
+                    break;
+                case OpKind.Plain:
+                    if (i != pos && !ReferenceEquals(_flow.HandlerOf(i), region.Handler)) return i;
+                    if (TryInlineComprehension(i, region, output, out int resume))
+                    {
+                        if (resume != i) return resume;
+                    }
+                    _eval.Eval(op);
+                    break;
+                case OpKind.Setup:
+                    Consume(i);
+                    SetupOp(op);
+                    break;
+                case OpKind.PopBlock:
+                    Consume(i);
+                    break;
+                default:
+                    throw Fail($"{op.Name} in the middle of a block", i);
+            }
+        }
+        return term;
+    }
+
+    /// <summary>3.8-3.10 SETUP_WITH / SETUP_ASYNC_WITH: what BEFORE_WITH does in later versions.</summary>
+    private void SetupOp(Op op)
+    {
+        if (op.Name == "SETUP_WITH")
+        {
+            var context = _eval.PopExpr();
+            _eval.Push(new WithExitMarker(context, false));
+            _eval.Push(new TargetSlot(new TargetGroup(TargetGroupKind.WithEnter, 1) { Context = context, Line = op.Line }, 0));
+        }
+    }
+
+    /// <summary>Handles a block's terminator; returns where the walk goes on (-1 when the sequence ended).</summary>
+    private int Terminate(Op op, Region region, List<StmtNode> output)
+    {
+        switch (op.Kind)
+        {
+            case OpKind.Jump:
+                return HandleJump(op, region, output);
+            case OpKind.Return:
+            case OpKind.Raise:
+                _eval.Eval(op);
+                MarkSharedReturn(op, output);
+                return -1;
+            case OpKind.CondJump:
+            case OpKind.KeepJump:
+                return StructureCondition(op, region, output);
+            case OpKind.ForIter:
+            case OpKind.AsyncForIter:
+                throw Fail($"{op.Name} outside a loop head", op.Index);
+            default:
+                return TerminateSpecial(op, region, output);
+        }
+    }
+
+    private void MarkSharedReturn(Op op, List<StmtNode> output)
+    {
+        if (op.Kind != OpKind.Return || output.Count == 0 || output[^1] is not Return { Value: null } ret) return;
+        var block = _flow.BlockOf(op.Index);
+        if (block.Predecessors.Count > 1 || (block.Start > 0 && _flow.Blocks[block.Id].Predecessors.Count == 1 && _flow.Blocks[block.Predecessors[0]].Next != block.Id))
+            _ctx.SharedReturns.Add(ret);
+    }
+
+    private int HandleJump(Op op, Region region, List<StmtNode> output)
+    {
+        Consume(op.Index);
+        int t = op.Target;
+        var loop = region.InnermostLoop;
+        if (loop is not null)
+        {
+            if (loop.ContinueTargets.Contains(t) || (loop.BottomTest >= 0 && RealAt(t) == loop.BottomTest))
+            {
+                EmitAt(S.Continue(), op, output);
+                return -1;
+            }
+            if (t == loop.BreakTarget || (loop.Iterator is not null && _eval.Unwound.Contains(loop.Iterator) && t != loop.Exit))
+            {
+                if (loop.BreakTarget < 0) loop.BreakTarget = t;
+                EmitAt(S.Break(), op, output);
+                return -1;
+            }
+        }
+        if (region.IsStop(t)) return t;
+        for (var r = region; r is not null; r = r.Parent)
+        {
+            if (r.ElseStart >= 0 && t > r.ElseStart)
+            {
+                r.JumpedPast = t;
+                r.Stops.Add(t); // the then-branch ends here: t is the if's join
+                return t;
+            }
+        }
+        if (t <= op.Index) throw Fail($"backward jump to op {t} outside a loop", op.Index);
+        return t;
+    }
+
+    private void EmitAt(StmtNode stmt, Op op, List<StmtNode> output)
+    {
+        output.Add(stmt);
+        _ctx.SetLine(stmt, _eval.StatementLine > 0 ? _eval.StatementLine : op.Line);
+        _eval.StatementLine = 0;
+    }
+}
