@@ -229,9 +229,27 @@ public sealed class FunctionFlow
     private void Analyze()
     {
         int n = Blocks.Length;
+        // Roots: the entry, and the handlers of ops that are themselves reachable (a handler whose protected
+        // code is dead, as the compiler leaves for `try: pass`, is dead too).
         var roots = new List<int>();
         if (n > 0) roots.Add(0);
-        foreach (var h in Handlers) roots.Add(_blockOf[h.Target]);
+        var reached = new bool[n];
+        var work = new Stack<int>();
+        if (n > 0) { reached[0] = true; work.Push(0); }
+        while (work.Count > 0)
+        {
+            int b = work.Pop();
+            var block = Blocks[b];
+            foreach (var s in block.Successors)
+                if (!reached[s]) { reached[s] = true; work.Push(s); }
+            for (int i = block.Start; i < block.End; i++)
+            {
+                var h = _handlerOf[i];
+                if (h is null || Ops[i].Kind == OpKind.Skip) continue;
+                int hb = _blockOf[h.Target];
+                if (!reached[hb]) { reached[hb] = true; roots.Add(hb); work.Push(hb); }
+            }
+        }
         _idom = Dominance.ImmediateDominators(n, b => Blocks[b].Successors, roots);
         for (int b = 0; b < n; b++) Blocks[b].Unreachable = _idom[b] < 0;
 

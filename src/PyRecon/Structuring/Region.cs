@@ -40,6 +40,35 @@ internal sealed class Region
     public int JumpedPast { get; set; } = -1;
     /// <summary>The try-finally whose body this region is (its normal exits carry a copy of the finally body).</summary>
     public FinallyInfo? Finally { get; init; }
+    /// <summary>Set on the body region of a with / try / except clause: recognises the code its exits run.</summary>
+    public ConstructExit? Exit { get; init; }
+    /// <summary>The name an `except ... as name` body binds (its clean-up stores are not statements).</summary>
+    public string? ExceptName { get; init; }
+    /// <summary>The canonical finally body in a handler: its closing RERAISE ends the walk.</summary>
+    public bool IsFinallyHandler { get; init; }
+
+    public string? ActiveExceptName
+    {
+        get
+        {
+            for (var r = this; r is not null; r = r.Parent)
+                if (r.ExceptName is not null) return r.ExceptName;
+            return null;
+        }
+    }
+
+    public bool InFinallyHandler
+    {
+        get
+        {
+            for (var r = this; r is not null; r = r.Parent)
+            {
+                if (r.IsFinallyHandler) return true;
+                if (r.Exit is not null) return false;
+            }
+            return false;
+        }
+    }
 
     public bool IsStop(int op)
     {
@@ -58,12 +87,16 @@ internal sealed class Region
         }
     }
 
-    public Region Child(IEnumerable<int>? stops = null, LoopInfo? loop = null, ExceptionHandler? handler = null, bool keepHandler = true, int elseStart = -1, FinallyInfo? fin = null, int? baseDepth = null)
+    public Region Child(IEnumerable<int>? stops = null, LoopInfo? loop = null, ExceptionHandler? handler = null, bool keepHandler = true, int elseStart = -1, FinallyInfo? fin = null, int? baseDepth = null,
+        ConstructExit? exit = null, string? exceptName = null, bool finallyHandler = false)
     {
         var region = new Region
         {
             Parent = this,
             Base = baseDepth ?? Base,
+            Exit = exit,
+            ExceptName = exceptName,
+            IsFinallyHandler = finallyHandler,
             Loop = loop,
             Handler = keepHandler ? Handler : handler,
             ElseStart = elseStart,
@@ -72,6 +105,20 @@ internal sealed class Region
         if (stops is not null) region.Stops.UnionWith(stops);
         return region;
     }
+}
+
+/// <summary>
+/// The code a construct runs when control leaves its body (a with's __exit__ call, a copy of a finally body,
+/// an except clause's POP_EXCEPT): how to recognise it at an exit, and where the construct statement sits.
+/// </summary>
+internal abstract class ConstructExit
+{
+    /// <summary>The region the construct statement is in.</summary>
+    public required Region Outer { get; init; }
+    /// <summary>The op after this construct's exit code starting at <paramref name="pos"/>, or -1 when there is none.</summary>
+    public abstract int MatchUnwinding(int pos);
+    /// <summary>Takes the exit code [pos, after) on the current stack (evaluating what moves the stack, consuming the rest).</summary>
+    public abstract void ConsumeUnwinding(int pos, int after);
 }
 
 /// <summary>A try-finally body's knowledge of its finally block, to strip the copies on its exits.</summary>

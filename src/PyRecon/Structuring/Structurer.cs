@@ -123,6 +123,7 @@ internal sealed partial class Structurer
             if (region.IsStop(pos)) return pos;
             if (!started.Add(pos)) throw Fail($"control flow returns to op {pos} outside any loop", pos);
             _eval.Out = output;
+            _eval.Unwound.Clear();
             _eval.StatementBase = region.Base;
 
             var handler = HandlerAt(pos);
@@ -133,7 +134,7 @@ internal sealed partial class Structurer
                     pos = StructureProtected(pos, OutermostNew(handler, region.Handler), region, output);
                     continue;
                 }
-                return pos;
+                return LeaveRegion(pos, region, output);
             }
 
             var block = _flow.BlockOf(pos);
@@ -204,6 +205,12 @@ internal sealed partial class Structurer
                     break;
                 case OpKind.Plain:
                     if (i != pos && !ReferenceEquals(_flow.HandlerOf(i), region.Handler)) return i;
+                    if (region.ActiveExceptName is string excName && op.Name == "LOAD_CONST")
+                    {
+                        // `except E as name:` ends by clearing the name (None; store; delete): not statements.
+                        int skip = SkipNameCleanup(i, excName);
+                        if (skip != i && skip <= term) { ConsumeRange(i, skip); i = skip - 1; continue; }
+                    }
                     if (TryInlineComprehension(i, region, output, out int resume))
                     {
                         if (resume != i) return resume;
