@@ -33,7 +33,15 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 
     public ExprNode LambdaBody(CodeObject code)
     {
-        var body = Body(code, ScopeKind.Lambda);
+        List<StmtNode> body;
+        try
+        {
+            body = Body(code, ScopeKind.Lambda);
+        }
+        catch (DecompileFailure f)
+        {
+            throw new DecompileFailure(f.Stage, $"in a lambda (line {code.FirstLineNo}): {f.Message}", f.Offset);
+        }
         if (body is [Return { Value: { } value }]) return value;
         if (body is [Return { Value: null }]) return S.Constant(PyNone.Instance);
         if (body is [Expr { Value: Yield or YieldFrom } e, ..]) return e.Value;
@@ -42,8 +50,16 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 
     public ExprNode Comprehension(CodeObject code, ExprNode iterable)
     {
-        var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
-        return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo);
+        try
+        {
+            var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
+            return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo);
+        }
+        catch (DecompileFailure f)
+        {
+            // A comprehension is an expression of its parent: it fails with it, saying where.
+            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
+        }
     }
 
     public List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code) =>

@@ -12,11 +12,18 @@ namespace PyRecon.Decompilation;
 /// </summary>
 internal static class ComprehensionBuilder
 {
-    public static ExprNode Build(CodeObject code, List<StmtNode> body, ExprNode iterable, PseudoRegistry? pseudo = null)
+    public static ExprNode Build(CodeObject code, List<StmtNode> body, ExprNode iterable, PseudoRegistry? pseudo = null) =>
+        Build(code.Name, body, iterable, pseudo, inline: false);
+
+    /// <summary>A 3.12+ inlined comprehension: <paramref name="kind"/> is &lt;listcomp&gt;, &lt;setcomp&gt; or &lt;dictcomp&gt;.</summary>
+    public static ExprNode BuildInline(string kind, List<StmtNode> body, PseudoRegistry pseudo) =>
+        Build(kind, body, null, pseudo, inline: true);
+
+    private static ExprNode Build(string name, List<StmtNode> body, ExprNode? iterable, PseudoRegistry? pseudo, bool inline)
     {
         var loops = body.Where(s => s is not Return).ToList();
         if (loops.Count != 1 || loops[0] is not (For or AsyncFor))
-            throw new DecompileFailure("comprehension", $"{code.Name} is not one loop");
+            throw new DecompileFailure("comprehension", $"{name} is not one loop");
         var generators = ImmutableArray.CreateBuilder<Comprehension>();
         StmtNode current = loops[0];
         ExprNode? element = null, value = null;
@@ -26,20 +33,20 @@ internal static class ComprehensionBuilder
             {
                 case For f:
                     generators.Add(S.Comprehension(f.Target, f.Iter, [], 0));
-                    current = Single(f.Body, f.Orelse, code);
+                    current = Single(f.Body, f.Orelse, name);
                     break;
                 case AsyncFor f:
                     generators.Add(S.Comprehension(f.Target, f.Iter, [], 1));
-                    current = Single(f.Body, f.Orelse, code);
+                    current = Single(f.Body, f.Orelse, name);
                     break;
                 case If i when i.Orelse.IsEmpty:
                 {
                     var last = generators[^1];
                     generators[^1] = S.Comprehension(last.Target, last.Iter, last.Ifs.Add(i.Test), last.IsAsync);
-                    current = Single(i.Body, [], code);
+                    current = Single(i.Body, [], name);
                     break;
                 }
-                case Expr { Value: Yield y } when code.Name == "<genexpr>":
+                case Expr { Value: Yield y } when name == "<genexpr>":
                     element = y.Value ?? S.Constant(PyNone.Instance);
                     break;
                 case Expr e when pseudo?.Get(e) is ComprehensionElement ce:
@@ -47,15 +54,18 @@ internal static class ComprehensionBuilder
                     value = ce.Value;
                     break;
                 default:
-                    throw new DecompileFailure("comprehension", $"unexpected {current.PythonName} in {code.Name}");
+                    throw new DecompileFailure("comprehension", $"unexpected {current.PythonName} in {name}");
             }
         }
         var first = generators[0];
-        if (!ReferenceEquals(first.Iter, Evaluator.ComprehensionSource) && !first.Iter.Equals(Evaluator.ComprehensionSource))
-            throw new DecompileFailure("comprehension", $"{code.Name} does not iterate over its argument");
-        generators[0] = S.Comprehension(first.Target, iterable, first.Ifs, first.IsAsync);
+        if (!inline)
+        {
+            if (!ReferenceEquals(first.Iter, Evaluator.ComprehensionSource) && !first.Iter.Equals(Evaluator.ComprehensionSource))
+                throw new DecompileFailure("comprehension", $"{name} does not iterate over its argument");
+            generators[0] = S.Comprehension(first.Target, iterable!, first.Ifs, first.IsAsync);
+        }
         var gens = generators.ToImmutable();
-        return code.Name switch
+        return name switch
         {
             "<listcomp>" => S.ListComp(element, gens),
             "<setcomp>" => S.SetComp(element, gens),
@@ -64,10 +74,10 @@ internal static class ComprehensionBuilder
         };
     }
 
-    private static StmtNode Single(ImmutableArray<StmtNode> body, ImmutableArray<StmtNode> orelse, CodeObject code)
+    private static StmtNode Single(ImmutableArray<StmtNode> body, ImmutableArray<StmtNode> orelse, string name)
     {
         var real = body.Where(s => s is not Continue).ToList();
-        if (real.Count != 1 || !orelse.IsEmpty) throw new DecompileFailure("comprehension", $"{code.Name}: a loop body holds {real.Count} statements");
+        if (real.Count != 1 || !orelse.IsEmpty) throw new DecompileFailure("comprehension", $"{name}: a loop body holds {real.Count} statements");
         return real[0];
     }
 }

@@ -322,7 +322,11 @@ internal sealed partial class Evaluator
 
     public bool SetupAnnotations(Instruction i) => true;
 
-    public bool LoadFastAndClear(Instruction i) => throw Structural(i);
+    public bool LoadFastAndClear(Instruction i)
+    {
+        Push(new SavedLocalMarker(NameOf(i)));
+        return true;
+    }
 
     // ---------------------------------------------------------------- intrinsics
 

@@ -130,7 +130,19 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public void EmitPseudo(PseudoStatement pseudo) => Emit(_ctx.Pseudo.Make(pseudo));
 
     /// <summary>True when the stack holds nothing above the current statement's base.</summary>
-    public bool AtStatementBase => Stack.Count <= StatementBase;
+    public bool AtStatementBase => PendingCount == 0;
+
+    /// <summary>Items above the statement base, not counting locals an inlined comprehension saved (they are restored by stores of their own).</summary>
+    public int PendingCount
+    {
+        get
+        {
+            int n = 0;
+            for (int i = StatementBase; i < Stack.Count; i++)
+                if (Stack.At(i) is not SavedLocalMarker) n++;
+            return n;
+        }
+    }
 
     private void FlushMultiAssign()
     {
@@ -145,6 +157,8 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     {
         switch (item)
         {
+            case SavedLocalMarker saved when target is Name { Id: var id } && id == saved.Name:
+                return; // an inlined comprehension restores the local it saved
             case TargetSlot slot:
                 FillSlot(slot, target);
                 return;
@@ -184,7 +198,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             Stack.Replace(0, pending);
             return;
         }
-        if (Stack.Count > StatementBase || _multiAssign.Count > 0)
+        if (PendingCount > 0 || _multiAssign.Count > 0)
         {
             _multiAssign.Add((target, value, seq));
             FlushMultiAssign();
@@ -426,7 +440,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             case ExprNode e:
                 if (Stack.Count >= StatementBase && _duplicated.Contains(e) && ContainsItem(e))
                     return true; // the spare copy of a chained comparison's middle operand
-                if (Stack.Count != StatementBase)
+                if (PendingCount != 0)
                     throw _ctx.Fail("evaluate", $"value {Describe(e)} discarded in the middle of an expression", _op);
                 Emit(S.Expr(Materialize(e)));
                 FlushMultiAssign();

@@ -193,3 +193,16 @@ internal sealed class TargetGroup(TargetGroupKind kind, int count)
 
     public ExprNode TupleTarget() => SyntaxFactory.Tuple([.. Targets.Select(t => t!)], ExprContext.Store);
 }
+
+/// <summary>3.12+ inlined comprehension: a local's value saved by LOAD_FAST_AND_CLEAR, restored by a store after the loop.</summary>
+internal sealed class SavedLocalMarker(string name) : StackMarker
+{
+    public string Name { get; } = name;
+    public override string ToString() => "saved:" + Name;
+}
+
+/// <summary>3.12+ inlined comprehension: the list/set/dict being built (BUILD_LIST 0 before the loop).</summary>
+internal sealed class AccumulatorMarker(string kind) : StackMarker
+{
+    public string Kind { get; } = kind;
+}

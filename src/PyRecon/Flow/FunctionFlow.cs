@@ -104,11 +104,30 @@ public sealed class FunctionFlow
         var (handlers, handlerOf, handlerProblems) = ExceptionHandlerBuilder.Build(code, ops);
         problems.AddRange(handlerProblems);
         handlers = normalizer.AfterHandlers(handlers, handlerOf);
+        InheritHandlersForJumps(ops, handlerOf);
 
         var (blocks, blockOf) = BuildBlocks(ops, handlers, handlerOf);
         var flow = new FunctionFlow(code, ops, handlers, handlerOf, blocks, blockOf, problems);
         flow.Analyze();
         return flow;
+    }
+
+    /// <summary>
+    /// Jumps cannot raise, and the optimizer creates some after exception targets are assigned (normalize_jumps,
+    /// inverted conditions), so the table may leave them out of a range they sit in. A jump reached by falling
+    /// from the op before it belongs with that op's handler.
+    /// </summary>
+    private static void InheritHandlersForJumps(Op[] ops, ExceptionHandler?[] handlerOf)
+    {
+        int previous = -1;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            if (op.Kind == OpKind.Skip) continue;
+            if (op.Kind is OpKind.Jump or OpKind.CondJump or OpKind.KeepJump && previous >= 0 && !ops[previous].IsTerminator && ops[previous].Kind is OpKind.Plain)
+                handlerOf[i] = handlerOf[previous];
+            previous = i;
+        }
     }
 
     private static Op Classify(Op op, PythonVersion version)

@@ -37,11 +37,6 @@ internal sealed partial class Structurer
         throw Fail($"{op.Name} outside its construct", op.Index);
     }
 
-    private bool TryInlineComprehension(int pos, Region? region, List<StmtNode> output, out int resume)
-    {
-        resume = pos;
-        return false;
-    }
 
     // ---------------------------------------------------------------- leaving a region
 

@@ -44,8 +44,9 @@ internal sealed partial class Structurer
 
     private int InitialDepth()
     {
+        // The first op that is not plumbing (3.11+ generators start with RETURN_GENERATOR; POP_TOP, absorbed).
         for (int i = 0; i < _ops.Length; i++)
-            if (_ops[i].Depth >= 0) return _ops[i].Depth;
+            if (_ops[i].Depth >= 0 && _ops[i].Kind != OpKind.Skip) return _ops[i].Depth;
         return 0;
     }
 
