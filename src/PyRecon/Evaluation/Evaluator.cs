@@ -56,6 +56,20 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         }
     }
 
+    /// <summary>
+    /// For plumbing ops whose meaning the structurer takes care of (3.8's BEGIN_FINALLY, WITH_CLEANUP_*, ...):
+    /// move the stack by the op's static effect (the compiler's own count) so the model stays in step.
+    /// </summary>
+    public void ApplyStaticEffect(Op op)
+    {
+        _op = op;
+        _ctx.Consume(op.Index);
+        var ins = op.Instruction;
+        int effect = OpcodeTable.For(Version).StackEffect(ins.Opcode, ins.Arg, jump: false) ?? 0;
+        for (int k = 0; k < -effect; k++) Stack.Pop();
+        for (int k = 0; k < effect; k++) Stack.Push(new OpaqueMarker(op.Name));
+    }
+
     public void Eval(Op op)
     {
         _op = op;
@@ -550,8 +564,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         var left = Pop();
         if (arg.Operator == "exception match")
         {
-            Push(left);
-            Push(new ExceptionMatchMarker(Materialize(right)));
+            Push(new ExceptionMatchMarker(Materialize(right))); // 3.8: the duplicated exception and the type -> the test
             return true;
         }
         Push(S.Compare(Materialize(left), [CompareOperator(arg.Operator)], [Materialize(right)]));

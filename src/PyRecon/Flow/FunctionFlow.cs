@@ -248,28 +248,25 @@ public sealed class FunctionFlow
     private void Analyze()
     {
         int n = Blocks.Length;
-        // Roots: the entry, and the handlers of ops that are themselves reachable (a handler whose protected
-        // code is dead, as the compiler leaves for `try: pass`, is dead too).
-        var roots = new List<int>();
-        if (n > 0) roots.Add(0);
-        var reached = new bool[n];
-        var work = new Stack<int>();
-        if (n > 0) { reached[0] = true; work.Push(0); }
-        while (work.Count > 0)
+        // Dominators follow exception edges too (a protected block reaches its handler): handler code is then
+        // dominated by the code it protects, and code a handler flows back into stays under its loop head.
+        // A handler of dead code is dead itself, as the compiler leaves it for `try: pass`.
+        var withExceptions = new List<int>[n];
+        for (int b = 0; b < n; b++)
         {
-            int b = work.Pop();
-            var block = Blocks[b];
-            foreach (var s in block.Successors)
-                if (!reached[s]) { reached[s] = true; work.Push(s); }
-            for (int i = block.Start; i < block.End; i++)
+            var list = new List<int>(Blocks[b].Successors);
+            for (int i = Blocks[b].Start; i < Blocks[b].End; i++)
             {
                 var h = _handlerOf[i];
                 if (h is null || Ops[i].Kind == OpKind.Skip) continue;
                 int hb = _blockOf[h.Target];
-                if (!reached[hb]) { reached[hb] = true; roots.Add(hb); work.Push(hb); }
+                if (!list.Contains(hb)) list.Add(hb);
             }
+            withExceptions[b] = list;
         }
-        _idom = Dominance.ImmediateDominators(n, b => Blocks[b].Successors, roots);
+        var roots = new List<int>();
+        if (n > 0) roots.Add(0);
+        _idom = Dominance.ImmediateDominators(n, b => withExceptions[b], roots);
         for (int b = 0; b < n; b++) Blocks[b].Unreachable = _idom[b] < 0;
 
         var reversed = new List<int>[n];

@@ -18,14 +18,36 @@ namespace PyRecon.Structuring;
 /// </summary>
 internal sealed partial class Structurer
 {
+    private enum HandlerKind { With, TryExcept, TryFinally }
+
     private int StructureProtected(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
-        if (_ctx.Version >= PythonVersion.V3_11) return StructureProtected311(pos, handler, region, output);
-        return StructureProtected38(pos, handler, region, output);
+        switch (ClassifyHandler(handler))
+        {
+            case HandlerKind.With:
+                return StructureWith(pos, handler, region, output);
+            case HandlerKind.TryExcept:
+                return StructureTryExcept(pos, handler, region, output);
+            default:
+                return _ctx.Version == PythonVersion.V3_8
+                    ? StructureTryFinally38(pos, handler, region, output)
+                    : StructureTryFinally(pos, handler, region, output);
+        }
     }
 
-    private int StructureProtected38(int pos, ExceptionHandler handler, Region region, List<StmtNode> output) =>
-        throw Fail("try/with statements of 3.8-3.10 are not supported yet", pos);
+    private HandlerKind ClassifyHandler(ExceptionHandler handler)
+    {
+        int start = RealAt(handler.Target);
+        if (_ctx.Version >= PythonVersion.V3_11)
+        {
+            if (_ops[start].Name != "PUSH_EXC_INFO") throw Fail("a handler that does not start with PUSH_EXC_INFO", start);
+            int first = NextReal(start);
+            if (_ops[first].Name == "WITH_EXCEPT_START") return HandlerKind.With;
+            return IsExceptClauseStart(first) ? HandlerKind.TryExcept : HandlerKind.TryFinally;
+        }
+        if (handler.Origin is HandlerOrigin.SetupWith or HandlerOrigin.SetupAsyncWith) return HandlerKind.With;
+        return IsExceptClauseStart(start) ? HandlerKind.TryExcept : HandlerKind.TryFinally;
+    }
 
     private int TerminateSpecial(Op op, Region region, List<StmtNode> output)
     {
@@ -34,10 +56,23 @@ internal sealed partial class Structurer
             Consume(op.Index);
             return -1;
         }
+        if (op.Kind == OpKind.EndFinally && region.InFinallyHandler)
+        {
+            // 3.8: the finally body runs in line and ends with END_FINALLY; what follows is the try's follow.
+            _eval.ApplyStaticEffect(op);
+            int after = NextReal(op.Index);
+            FinallyRegion(region)!.Stops.Add(after);
+            return after;
+        }
         throw Fail($"{op.Name} outside its construct", op.Index);
     }
 
-
+    private static Region? FinallyRegion(Region region)
+    {
+        for (var r = region; r is not null; r = r.Parent)
+            if (r.IsFinallyHandler) return r;
+        return null;
+    }
     // ---------------------------------------------------------------- leaving a region
 
     /// <summary>The innermost region with an exit rule among those sharing <paramref name="region"/>'s handler.</summary>
@@ -76,9 +111,11 @@ internal sealed partial class Structurer
             if (p >= _ops.Length) return false;
             var op = _ops[p];
             if (op.Kind == OpKind.Return) return true;
+            // `return <constant>`: the constant is loaded after the unwinding.
+            if (op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return) return true;
             var loop = r.InnermostLoop;
             if (op.Kind == OpKind.Jump)
-                return loop is not null && (loop.ContinueTargets.Contains(op.Target) || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
+                return loop is not null && (loop.ContinueTargets.Contains(op.Target) && p != loop.ClosingJump || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
             if (op.Kind == OpKind.Plain && (op.Name == "ROT_TWO" || op.Name == "SWAP" && op.Instruction.Arg == 2) && NextReal(p) < _ops.Length && _ops[NextReal(p)].Name == "POP_TOP")
             {
                 pos = NextReal(p);
@@ -131,40 +168,44 @@ internal sealed partial class Structurer
         return p;
     }
 
-    // ---------------------------------------------------------------- 3.11+
+    // ---------------------------------------------------------------- handlers
 
-    private int StructureProtected311(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
-    {
-        int start = RealAt(handler.Target);
-        if (_ops[start].Name != "PUSH_EXC_INFO") throw Fail("a handler that does not start with PUSH_EXC_INFO", start);
-        int first = NextReal(start);
-        var firstOp = _ops[first];
-        if (firstOp.Name == "WITH_EXCEPT_START") return StructureWith311(pos, handler, region, output);
-        if (IsExceptClauseStart(first)) return StructureTryExcept311(pos, handler, region, output);
-        return StructureTryFinally311(pos, handler, region, output);
-    }
-
+    /// <summary>True when a handler's code starts with an except clause (a type test or a bare except's POP_TOP).</summary>
     private bool IsExceptClauseStart(int first)
     {
-        if (_ops[first].Name == "POP_TOP") return true;
-        if (_ops[first].Name == "RERAISE") return true;
-        var block = _flow.BlockOf(first);
-        var term = _flow.Terminator(block);
+        var op = _ops[first];
+        if (op.Name == "POP_TOP") return true;
+        if (_ctx.Version >= PythonVersion.V3_11 && op.Name == "RERAISE") return true;
+        if (_ctx.Version < PythonVersion.V3_11 && op.Name != "DUP_TOP") return false;
+        var term = _flow.Terminator(_flow.BlockOf(first));
         if (term is null || term.Kind != OpKind.CondJump) return false;
+        if (term.Name == "JUMP_IF_NOT_EXC_MATCH") return true;
         int before = term.Index - 1;
         while (before > first && _ops[before].Kind == OpKind.Skip) before--;
-        return _ops[before].Name is "CHECK_EXC_MATCH" or "CHECK_EG_MATCH";
+        return _ops[before].Name is "CHECK_EXC_MATCH" or "CHECK_EG_MATCH"
+            || _ops[before].Instruction.Argument is CompareArgument { Operator: "exception match" };
     }
 
-    /// <summary>The stack a handler starts with: the region's stack cut to the handler's depth, the exception (and lasti) on top.</summary>
-    private SymbolicStack HandlerStack(SymbolicStack atTry, ExceptionHandler handler)
+    /// <summary>
+    /// The stack a handler starts with: the stack at the protected code cut to the handler's depth, plus what the
+    /// raise pushes (as many exception markers as the compiler counts at the handler: 1-2 from 3.11, 6 before);
+    /// 3.11+'s PUSH_EXC_INFO evaluated. Returns the op after the entry.
+    /// </summary>
+    private int EnterHandler(SymbolicStack atTry, ExceptionHandler handler)
     {
         var stack = atTry.Clone();
         if (stack.Count < handler.Depth) throw Fail($"handler depth {handler.Depth} above the stack ({stack.Count})", handler.Target);
         stack.Truncate(handler.Depth);
-        if (handler.Lasti) stack.Push(new ExceptionMarker("lasti"));
-        stack.Push(new ExceptionMarker("exception"));
-        return stack;
+        int start = RealAt(handler.Target);
+        int depth = _ops[start].Depth;
+        for (int k = handler.Depth; k < depth; k++) stack.Push(new ExceptionMarker("raised"));
+        _eval.Stack = stack;
+        if (_ops[start].Name == "PUSH_EXC_INFO")
+        {
+            _eval.Eval(_ops[start]);
+            return NextReal(start);
+        }
+        return start;
     }
 
     private void EvalOp(int i)
@@ -174,7 +215,12 @@ internal sealed partial class Structurer
         _eval.Eval(op);
     }
 
-    /// <summary>Consumes the generic clean-up `COPY 3; POP_EXCEPT; RERAISE 1` covering a handler's own code.</summary>
+    private void ConsumeRange(int from, int to)
+    {
+        for (int i = from; i < to && i < _ops.Length; i++) Consume(i);
+    }
+
+    /// <summary>Consumes the generic clean-up `COPY 3; POP_EXCEPT; RERAISE 1` covering a handler's own code (3.11+).</summary>
     private void ConsumeCleanupOf(int handlerStart)
     {
         var cleanup = _flow.HandlerOf(handlerStart);
@@ -184,7 +230,82 @@ internal sealed partial class Structurer
         for (int k = 0; k < 3; k++) { Consume(c); c = NextReal(c); }
     }
 
-    private int StructureTryExcept311(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
+    // ---------------------------------------------------------------- try / except
+
+    private sealed record Clause(ExprNode? Type, string? Name, int BodyStart, int Next);
+
+    /// <summary>
+    /// One except clause's head, per version: 3.11+ `type; CHECK_EXC_MATCH; POP_JUMP_IF_FALSE next; STORE|POP_TOP`;
+    /// 3.9-3.10 `DUP_TOP; type; JUMP_IF_NOT_EXC_MATCH next; POP_TOP; STORE|POP_TOP; POP_TOP; [SETUP_FINALLY]`;
+    /// 3.8 the same with `COMPARE_OP exception match; POP_JUMP_IF_FALSE`. A bare except pops the exception
+    /// (POP_TOP, three of them before 3.11). Null at the no-match re-raise that ends the handler.
+    /// </summary>
+    private Clause? ParseClause(int p)
+    {
+        var op = _ops[p];
+        bool modern = _ctx.Version >= PythonVersion.V3_11;
+        if (op.Name == "RERAISE" || op.Kind == OpKind.EndFinally)
+        {
+            if (op.Kind == OpKind.EndFinally) _eval.ApplyStaticEffect(op); else Consume(p);
+            return null;
+        }
+        if (op.Name == "POP_TOP")
+        {
+            int count = modern ? 1 : 3;
+            for (int k = 0; k < count; k++)
+            {
+                if (_ops[p].Name != "POP_TOP") throw Fail("a bare except without its POP_TOPs", p);
+                Consume(p);
+                _eval.Stack.Pop();
+                p = NextReal(p);
+            }
+            return new Clause(null, null, p, -1);
+        }
+        int term = TerminatorIndex(p);
+        for (int i = p; i < term; i++) EvalOp(i);
+        var jump = _ops[term];
+        if (jump.Kind != OpKind.CondJump) throw Fail("an except clause without its test", term);
+        Consume(term);
+        ExprNode type;
+        if (jump.Name == "JUMP_IF_NOT_EXC_MATCH")
+        {
+            type = _eval.PopExpr();
+            _eval.Stack.Pop(); // the duplicated exception
+        }
+        else if (_eval.Stack.Pop() is ExceptionMatchMarker match) type = match.Type;
+        else throw Fail("an except clause test that is not an exception match", term);
+        p = NextReal(term);
+        if (!modern)
+        {
+            if (_ops[p].Name != "POP_TOP") throw Fail("an except clause without its POP_TOP", p);
+            Consume(p);
+            _eval.Stack.Pop();
+            p = NextReal(p);
+        }
+        string? name = null;
+        var bind = _ops[p];
+        if (bind.Name == "POP_TOP") { Consume(p); _eval.Stack.Pop(); }
+        else if (bind.Handler is OpcodeHandler.StoreFast or OpcodeHandler.StoreName or OpcodeHandler.StoreGlobal or OpcodeHandler.StoreDeref)
+        {
+            Consume(p);
+            _eval.Stack.Pop();
+            name = bind.Instruction.Argument.ToString();
+        }
+        else throw Fail("an except clause that neither binds nor drops the exception", p);
+        p = NextReal(p);
+        if (!modern)
+        {
+            if (_ops[p].Name != "POP_TOP") throw Fail("an except clause without its last POP_TOP", p);
+            Consume(p);
+            _eval.Stack.Pop();
+            p = NextReal(p);
+            // `as name`: the body runs under SETUP_FINALLY of the name clean-up.
+            if (name is not null && _ops[p].Kind == OpKind.Setup) { Consume(p); p = NextReal(p); }
+        }
+        return new Clause(type, name, p, jump.Target);
+    }
+
+    private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = _ops[RealAt(pos)].Line;
         var atTry = _eval.Stack;
@@ -193,91 +314,58 @@ internal sealed partial class Structurer
         var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region });
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
 
-        // The handler: PUSH_EXC_INFO, then clauses `type; CHECK_EXC_MATCH; POP_JUMP_IF_FALSE next; STORE name | POP_TOP; body`.
-        _eval.Stack = HandlerStack(atTry, handler);
-        int p = RealAt(handler.Target);
-        EvalOp(p);
-        int excBase = _eval.Stack.Count - 1; // previous exception under the current one
+        int p = EnterHandler(atTry, handler);
+        var atHandler = _eval.Stack;
         var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
         int join = -1;
-        var savedHandlerStack = _eval.Stack;
-        p = NextReal(p);
         while (true)
         {
-            _eval.Stack = savedHandlerStack.Clone();
-            var op = _ops[p];
-            ExprNode? type = null;
-            string? name = null;
-            int next = -1;
-            int clauseLine = op.Line;
-            if (op.Name == "RERAISE")
-            {
-                Consume(p);
-                break;
-            }
-            if (op.Name == "POP_TOP")
-            {
-                Consume(p);
-                _eval.Stack.Pop();
-                p = NextReal(p);
-            }
-            else
-            {
-                int term = TerminatorIndex(p);
-                for (int i = p; i < term; i++)
-                {
-                    if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
-                    _eval.Eval(_ops[i]);
-                }
-                var jump = _ops[term];
-                if (jump.Kind != OpKind.CondJump) throw Fail("an except clause without its test", term);
-                Consume(term);
-                if (_eval.Stack.Pop() is not ExceptionMatchMarker match) throw Fail("an except clause test that is not CHECK_EXC_MATCH", term);
-                type = match.Type;
-                next = jump.Target;
-                p = NextReal(term);
-                var bind = _ops[p];
-                if (bind.Name == "POP_TOP") { Consume(p); _eval.Stack.Pop(); }
-                else if (bind.Handler is OpcodeHandler.StoreFast or OpcodeHandler.StoreName or OpcodeHandler.StoreGlobal or OpcodeHandler.StoreDeref)
-                {
-                    Consume(p);
-                    _eval.Stack.Pop();
-                    name = bind.Instruction.Argument.ToString();
-                }
-                else throw Fail("an except clause that neither binds nor drops the exception", p);
-                p = NextReal(p);
-            }
-            var clauseHandler = HandlerAt(p);
-            var clauseRegion = region.Child(handler: clauseHandler, keepHandler: false, baseDepth: excBase,
-                exit: new ExceptBodyExit(this, name) { Outer = region }, exceptName: name);
+            _eval.Stack = atHandler.Clone();
+            var clause = ParseClause(p);
+            if (clause is null) break;
+            int excBase = _eval.Stack.Count;
+            var exit = new ExceptBodyExit(this, clause.Name) { Outer = region };
+            var clauseHandler = HandlerAt(clause.BodyStart);
+            var clauseRegion = region.Child(handler: clauseHandler, keepHandler: false, baseDepth: excBase, exit: exit, exceptName: clause.Name);
             var clauseBody = new List<StmtNode>();
-            _eval.StatementBase = excBase;
-            int clauseEnd = WalkSequence(p, clauseRegion, clauseBody);
+            int clauseEnd = WalkSequence(clause.BodyStart, clauseRegion, clauseBody);
             if (clauseEnd >= 0)
             {
-                int after = new ExceptBodyExit(this, name) { Outer = region }.MatchUnwinding(clauseEnd);
+                int after = exit.MatchUnwinding(clauseEnd);
                 if (after < 0) throw Fail("an except clause that ends without POP_EXCEPT", clauseEnd);
-                ConsumeRange(clauseEnd, after);
-                int target = after;
-                if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
-                if (join >= 0 && !Same(join, target)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
-                join = target;
+                exit.ConsumeUnwinding(clauseEnd, after);
+                if (IsAbrupt(after, region))
+                {
+                    int end = WalkSequence(after, region.Child(), clauseBody);
+                    if (end >= 0) throw Fail("an except clause's exit does not leave", after);
+                }
+                else
+                {
+                    int target = after;
+                    if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
+                    if (join >= 0 && !Same(join, target)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                    join = target;
+                }
             }
-            if (name is not null) ConsumeNameCleanupHandler(clauseHandler);
-            handlers.Add(S.ExceptHandler(type, name, Body(clauseBody)));
-            _ = clauseLine;
-            if (type is null || next < 0) break;
-            p = RealAt(next);
+            if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler);
+            handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
+            if (clause.Type is null || clause.Next < 0) break;
+            p = RealAt(clause.Next);
         }
-        ConsumeCleanupOf(RealAt(handler.Target));
+        if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
         var orelse = new List<StmtNode>();
         int resume = bodyEnd;
         if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
-            int elseEnd = WalkSequence(bodyEnd, region.Child(stops: [join, RealAt(join)]), orelse);
-            if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail("try-else ends away from the clauses' join", bodyEnd);
+            int start = bodyEnd;
+            if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
+            if (!Same(start, join))
+            {
+                int elseEnd = WalkSequence(start, region.Child(stops: [join, RealAt(join)]), orelse);
+                if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail("try-else ends away from the clauses' join", bodyEnd);
+            }
             resume = join;
         }
         else if (bodyEnd < 0) resume = join;
@@ -288,12 +376,8 @@ internal sealed partial class Structurer
         return resume;
     }
 
-    private void ConsumeRange(int from, int to)
-    {
-        for (int i = from; i < to && i < _ops.Length; i++) Consume(i);
-    }
-
-    /// <summary>`except ... as name`: the handler that clears the name when the body raises (`LOAD_CONST None; STORE; DELETE; RERAISE 1`).</summary>
+    /// <summary>`except ... as name`: the handler that clears the name when the body raises
+    /// (`LOAD_CONST None; STORE; DELETE; RERAISE` — END_FINALLY in 3.8).</summary>
     private void ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler)
     {
         if (clauseHandler is null) return;
@@ -301,29 +385,28 @@ internal sealed partial class Structurer
         if (c + 3 < _ops.Length && _ops[c].Name == "LOAD_CONST" && _ops[NextReal(c)].Name.StartsWith("STORE_", StringComparison.Ordinal))
         {
             int s = NextReal(c), d = NextReal(s), r = NextReal(d);
-            if (_ops[d].Name.StartsWith("DELETE_", StringComparison.Ordinal) && _ops[r].Name == "RERAISE")
+            if (_ops[d].Name.StartsWith("DELETE_", StringComparison.Ordinal) && _ops[r].Name is "RERAISE" or "END_FINALLY")
             {
                 Consume(c); Consume(s); Consume(d); Consume(r);
             }
         }
     }
 
-    private int StructureTryFinally311(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
+    // ---------------------------------------------------------------- try / finally
+
+    /// <summary>3.9+: the finally body is copied onto every exit of the try body; the handler holds the canonical copy.</summary>
+    private int StructureTryFinally(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = _ops[RealAt(pos)].Line;
         var atTry = _eval.Stack;
-        // The canonical finally body: the handler's code between PUSH_EXC_INFO and its RERAISE 0.
-        _eval.Stack = HandlerStack(atTry, handler);
-        int push = RealAt(handler.Target);
-        EvalOp(push);
-        int finStart = NextReal(push);
+        int finStart = EnterHandler(atTry, handler);
         var finRegion = region.Child(handler: HandlerAt(finStart), keepHandler: false, baseDepth: _eval.Stack.Count, finallyHandler: true);
         var finalBody = new List<StmtNode>();
         int finEnd = WalkSequence(finStart, finRegion, finalBody);
         if (finEnd >= 0) throw Fail("a finally body that does not end in RERAISE", finStart);
         int reraise = FindFinallyReraise(finStart);
         var canonical = RealOps(finStart, reraise);
-        ConsumeCleanupOf(push);
+        if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
         var exit = new FinallyExit(this, canonical) { Outer = region };
@@ -339,27 +422,63 @@ internal sealed partial class Structurer
             resume = after;
         }
         _eval.Stack = atTry.Clone();
+        EmitTryFinally(body, finalBody, line, output);
+        return resume;
+    }
+
+    private void EmitTryFinally(List<StmtNode> body, List<StmtNode> finalBody, int line, List<StmtNode> output)
+    {
+        // try/except/finally is a try/except inside a try/finally: print it as one statement.
         StmtNode stmt = body is [Try { Finalbody.IsEmpty: true, Handlers.IsEmpty: false } inner]
             ? S.Try(inner.Body, inner.Handlers, inner.Orelse, Body(finalBody))
             : S.Try(Body(body), [], [], Body(finalBody));
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
-        return resume;
     }
 
-    /// <summary>The RERAISE that closes a finally handler's body (the last op the finally walk consumed).</summary>
+    /// <summary>The RERAISE that closes a finally handler's body (the first one the finally walk consumed).</summary>
     private int FindFinallyReraise(int finStart)
     {
-        int best = -1;
         for (int i = finStart; i < _ops.Length; i++)
-        {
-            if (_ops[i].Name == "RERAISE" && _ctx.Consumed[i]) { best = i; break; }
-        }
-        if (best < 0) throw Fail("the finally body's RERAISE was not found", finStart);
-        return best;
+            if (_ops[i].Name == "RERAISE" && _ctx.Consumed[i]) return i;
+        throw Fail("the finally body's RERAISE was not found", finStart);
     }
 
-    private int StructureWith311(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
+    /// <summary>
+    /// 3.8: one finally body run as a subroutine — the normal exit is `POP_BLOCK; BEGIN_FINALLY` falling into it,
+    /// return/break/continue are `POP_BLOCK; CALL_FINALLY` then the jump; the body ends with END_FINALLY.
+    /// </summary>
+    private int StructureTryFinally38(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
+    {
+        int line = _ops[RealAt(pos)].Line;
+        var atTry = _eval.Stack;
+        _eval.Stack = atTry.Clone();
+        var exit = new CallFinallyExit(this) { Outer = region };
+        var body = new List<StmtNode>();
+        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: exit);
+        int bodyEnd = WalkSequence(pos, bodyRegion, body);
+        int fin = RealAt(handler.Target);
+        if (bodyEnd >= 0)
+        {
+            int begin = RealAt(bodyEnd);
+            if (_ops[begin].Name != "BEGIN_FINALLY" || NextReal(begin) != fin) throw Fail("the normal exit of a try body does not enter its finally block", begin);
+            _eval.ApplyStaticEffect(_ops[begin]);
+        }
+        else
+        {
+            _eval.Stack = atTry.Clone();
+            for (int k = atTry.Count; k < _ops[fin].Depth; k++) _eval.Stack.Push(new OpaqueMarker("BEGIN_FINALLY"));
+        }
+        var finRegion = region.Child(baseDepth: _eval.Stack.Count, finallyHandler: true);
+        var finalBody = new List<StmtNode>();
+        int follow = WalkSequence(fin, finRegion, finalBody);
+        EmitTryFinally(body, finalBody, line, output);
+        return bodyEnd >= 0 ? follow : -1;
+    }
+
+    // ---------------------------------------------------------------- with
+
+    private int StructureWith(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         if (_eval.Stack.Count == 0 || _eval.Stack.Peek() is not TargetSlot { Group.Kind: TargetGroupKind.WithEnter } slot)
             throw Fail("a with body without its __enter__ result", pos);
@@ -367,20 +486,26 @@ internal sealed partial class Structurer
         var exitMarker = _eval.Stack.Items.OfType<WithExitMarker>().LastOrDefault() ?? throw Fail("a with body without its __exit__", pos);
         var atWith = _eval.Stack;
         _eval.Stack = atWith.Clone();
-        var exit = new WithExit(this) { Outer = region };
+        ConstructExit exit = _ctx.Version == PythonVersion.V3_8
+            ? new WithCleanupExit(this, RealAt(handler.Target)) { Outer = region }
+            : new WithExit(this) { Outer = region };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
         int resume = -1;
         if (bodyEnd >= 0)
         {
-            int after = exit.MatchUnwinding(bodyEnd);
-            if (after < 0) throw Fail("the normal exit of a with body does not call __exit__", bodyEnd);
-            exit.ConsumeUnwinding(bodyEnd, after);
-            resume = after;
+            if (_ctx.Version == PythonVersion.V3_8) resume = WithNormalExit38(bodyEnd, RealAt(handler.Target));
+            else
+            {
+                int after = exit.MatchUnwinding(bodyEnd);
+                if (after < 0) throw Fail("the normal exit of a with body does not call __exit__", bodyEnd);
+                exit.ConsumeUnwinding(bodyEnd, after);
+                resume = after;
+            }
         }
-        ConsumeWithHandler311(handler);
-        // The stack after the with: its own items gone.
+        if (_ctx.Version == PythonVersion.V3_8) ConsumeAll(RealAt(handler.Target), "END_FINALLY");
+        else ConsumeWithHandler(handler);
         _eval.Stack = atWith.Clone();
         while (_eval.Stack.Count > 0 && !ReferenceEquals(_eval.Stack.Pop(), exitMarker)) { }
         var item = S.Withitem(exitMarker.Context, slot.Group.Targets[0]);
@@ -388,6 +513,31 @@ internal sealed partial class Structurer
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         return resume;
+    }
+
+    /// <summary>3.8: `BEGIN_FINALLY` falls into the handler `WITH_CLEANUP_START; [await]; WITH_CLEANUP_FINISH; END_FINALLY`.</summary>
+    private int WithNormalExit38(int bodyEnd, int handlerStart)
+    {
+        int p = RealAt(bodyEnd);
+        if (_ops[p].Name != "BEGIN_FINALLY" || NextReal(p) != handlerStart) throw Fail("the normal exit of a with body does not enter its clean-up", p);
+        while (true)
+        {
+            var op = _ops[p];
+            _eval.ApplyStaticEffect(op);
+            p = NextReal(p);
+            if (op.Name == "END_FINALLY") return p;
+            if (p >= _ops.Length) throw Fail("a with clean-up without END_FINALLY", handlerStart);
+        }
+    }
+
+    /// <summary>Marks ops from <paramref name="p"/> up to and including the first <paramref name="last"/> as consumed.</summary>
+    private void ConsumeAll(int p, string last)
+    {
+        for (; p < _ops.Length; p = NextReal(p))
+        {
+            Consume(p);
+            if (_ops[p].Name == last) break;
+        }
     }
 
     private static StmtNode MergeWith(Withitem item, List<StmtNode> body, bool isAsync)
@@ -398,8 +548,11 @@ internal sealed partial class Structurer
         return isAsync ? S.AsyncWith([item], Body(body)) : S.With([item], Body(body));
     }
 
-    /// <summary>`PUSH_EXC_INFO; WITH_EXCEPT_START; [await]; [TO_BOOL]; POP_JUMP_IF_TRUE; RERAISE 2` and the suppress path `POP_TOP; POP_EXCEPT; POP_TOP...; [JUMP]`.</summary>
-    private void ConsumeWithHandler311(ExceptionHandler handler)
+    /// <summary>
+    /// The with handler: `[PUSH_EXC_INFO]; WITH_EXCEPT_START; [await]; [TO_BOOL]; POP_JUMP_IF_TRUE; RERAISE`, then the
+    /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it).
+    /// </summary>
+    private void ConsumeWithHandler(ExceptionHandler handler)
     {
         int p = RealAt(handler.Target);
         int guard = 0;
@@ -416,8 +569,7 @@ internal sealed partial class Structurer
             }
             p = NextReal(p);
         }
-        ConsumeCleanupOf(RealAt(handler.Target));
-        // Suppress path: POP_TOP; POP_EXCEPT; POP_TOP; POP_TOP; [POP_TOP]; then a jump to the follow (or the follow itself).
+        if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
         while (p < _ops.Length && _ops[p].Name is "POP_TOP" or "POP_EXCEPT")
         {
             Consume(p);
@@ -430,7 +582,7 @@ internal sealed partial class Structurer
     /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it returns.</summary>
     private void MarkDuplicateTail(int p)
     {
-        int guard = 0;
+        int start = p, guard = 0;
         while (p < _ops.Length && guard++ < 8)
         {
             var op = _ops[p];
@@ -439,14 +591,7 @@ internal sealed partial class Structurer
                 p = NextReal(p);
                 continue;
             }
-            if (op.Kind == OpKind.Return)
-            {
-                for (int k = p; k >= 0 && guard-- > -16; k--)
-                {
-                    if (_ctx.Consumed[k]) break;
-                    Consume(k);
-                }
-            }
+            if (op.Kind == OpKind.Return) ConsumeRange(start, p + 1);
             return;
         }
     }
@@ -460,26 +605,43 @@ internal sealed partial class Structurer
         public override void ConsumeUnwinding(int pos, int after) { }
     }
 
-    /// <summary>3.11+ with: `[SWAP...]; LOAD_CONST None x3; CALL; [await]; POP_TOP`.</summary>
+    /// <summary>
+    /// A with body's exit: `[SWAP|ROT_TWO...]` then the __exit__ call — 3.11+ `LOAD_CONST None x3; CALL`, 3.9-3.10
+    /// `LOAD_CONST None; DUP_TOP; DUP_TOP; CALL_FUNCTION 3` — then `[await]; POP_TOP`.
+    /// </summary>
     private sealed class WithExit(Structurer s) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
             var ops = s._ops;
-            for (int k = 0; k < 2 && p < ops.Length && ops[p].Name == "SWAP"; k++) p = s.NextReal(p);
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 2 && p < ops.Length && ops[p].Name is "SWAP" or "ROT_TWO"; k++) p = s.NextReal(p);
+            if (p >= ops.Length || ops[p].Name != "LOAD_CONST" || ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return -1;
+            p = s.NextReal(p);
+            if (s._ctx.Version >= PythonVersion.V3_11)
             {
-                if (p >= ops.Length || ops[p].Name != "LOAD_CONST" || ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return -1;
-                p = s.NextReal(p);
+                for (int k = 0; k < 2; k++)
+                {
+                    if (p >= ops.Length || ops[p].Name != "LOAD_CONST" || ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return -1;
+                    p = s.NextReal(p);
+                }
+                if (p >= ops.Length || ops[p].Name != "CALL") return -1;
             }
-            if (p >= ops.Length || ops[p].Name != "CALL") return -1;
+            else
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    if (p >= ops.Length || ops[p].Name != "DUP_TOP") return -1;
+                    p = s.NextReal(p);
+                }
+                if (p >= ops.Length || ops[p].Name != "CALL_FUNCTION" || ops[p].Instruction.Arg != 3) return -1;
+            }
             p = s.NextReal(p);
             if (p < ops.Length && ops[p].Name == "GET_AWAITABLE")
             {
                 p = s.NextReal(p);
                 if (p < ops.Length && ops[p].Name == "LOAD_CONST") p = s.NextReal(p);
-                if (p < ops.Length && ops[p].Name == "SEND") p = s.NextReal(p);
+                if (p < ops.Length && ops[p].Name is "SEND" or "YIELD_FROM") p = s.NextReal(p);
                 if (p < ops.Length && ops[p].Name == "END_SEND") p = s.NextReal(p);
             }
             if (p >= ops.Length || ops[p].Name != "POP_TOP") return -1;
@@ -492,7 +654,45 @@ internal sealed partial class Structurer
         }
     }
 
-    /// <summary>An except clause body: `[SWAP 2]; POP_EXCEPT; [LOAD_CONST None; STORE name; DELETE name]`.</summary>
+    /// <summary>
+    /// 3.8 with: return/break/continue run `[ROT_TWO]; BEGIN_FINALLY; WITH_CLEANUP_START; [await]; WITH_CLEANUP_FINISH;
+    /// POP_FINALLY`; the normal exit's BEGIN_FINALLY falls into the handler instead (not an exit rule).
+    /// </summary>
+    private sealed class WithCleanupExit(Structurer s, int handlerStart) : ConstructExit
+    {
+        public override int MatchUnwinding(int pos)
+        {
+            int p = s.RealAt(pos);
+            var ops = s._ops;
+            if (p < ops.Length && ops[p].Name == "ROT_TWO") p = s.NextReal(p);
+            if (p >= ops.Length || ops[p].Name != "BEGIN_FINALLY") return -1;
+            p = s.NextReal(p);
+            if (p == handlerStart || p >= ops.Length || ops[p].Name != "WITH_CLEANUP_START") return -1;
+            for (int guard = 0; guard < 8 && p < ops.Length; guard++)
+            {
+                if (ops[p].Name == "POP_FINALLY") return s.NextReal(p);
+                p = s.NextReal(p);
+            }
+            return -1;
+        }
+
+        public override void ConsumeUnwinding(int pos, int after)
+        {
+            for (int i = pos; i < after; i++)
+            {
+                var op = s._ops[i];
+                if (op.Kind == OpKind.Skip) { s.Consume(i); continue; }
+                if (op.Name == "ROT_TWO") s.EvalOp(i);
+                else s._eval.ApplyStaticEffect(op);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An except clause body's exit: `[SWAP|ROT_FOUR]; [POP_BLOCK]; [ROT_FOUR]; POP_EXCEPT`, then for `as name` the
+    /// clean-up (3.9+: `LOAD_CONST None; STORE; DELETE`; 3.8: `CALL_FINALLY` to it, or on the normal exit
+    /// `BEGIN_FINALLY; LOAD_CONST None; STORE; DELETE; END_FINALLY` before POP_EXCEPT).
+    /// </summary>
     private sealed class ExceptBodyExit(Structurer s, string? name) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
@@ -502,24 +702,46 @@ internal sealed partial class Structurer
             if (p < ops.Length && ops[p].Name is "SWAP" or "ROT_TWO" or "ROT_FOUR") p = s.NextReal(p);
             if (p < ops.Length && ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             if (p < ops.Length && ops[p].Name is "ROT_FOUR") p = s.NextReal(p);
+            if (p < ops.Length && ops[p].Name == "BEGIN_FINALLY" && name is not null)
+            {
+                // 3.8 normal exit of `except ... as name`: the clean-up finally runs in line.
+                p = s.SkipNameCleanup(s.NextReal(p), name);
+                if (p >= ops.Length || ops[p].Name != "END_FINALLY") return -1;
+                p = s.NextReal(p);
+            }
             if (p >= ops.Length || ops[p].Name != "POP_EXCEPT") return -1;
             p = s.NextReal(p);
-            if (name is not null) p = s.SkipNameCleanup(p, name);
+            if (name is not null)
+            {
+                if (p < ops.Length && ops[p].Kind == OpKind.CallFinally) p = s.NextReal(p);
+                else p = s.SkipNameCleanup(p, name);
+            }
             return p;
         }
 
         public override void ConsumeUnwinding(int pos, int after)
         {
-            int cleanup = -1;
+            // Only the moves and POP_EXCEPT change the model; the name clean-up and 3.8's finally plumbing cancel out.
             for (int i = pos; i < after; i++)
             {
                 var op = s._ops[i];
-                if (op.Name == "POP_EXCEPT") { s.EvalOp(i); cleanup = i; continue; }
-                if (cleanup >= 0) { s.Consume(i); continue; } // the name clean-up: not statements
-                if (op.Kind == OpKind.PopBlock) { s.Consume(i); continue; }
-                s.EvalOp(i);
+                if (op.Name is "SWAP" or "ROT_TWO" or "ROT_FOUR" or "POP_EXCEPT") s.EvalOp(i);
+                else s.Consume(i);
             }
         }
+    }
+
+    /// <summary>3.8 try/finally: return/break/continue run `[POP_BLOCK]; CALL_FINALLY`.</summary>
+    private sealed class CallFinallyExit(Structurer s) : ConstructExit
+    {
+        public override int MatchUnwinding(int pos)
+        {
+            int p = s.RealAt(pos);
+            if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
+            return p < s._ops.Length && s._ops[p].Kind == OpKind.CallFinally ? s.NextReal(p) : -1;
+        }
+
+        public override void ConsumeUnwinding(int pos, int after) => s.ConsumeRange(pos, after);
     }
 
     /// <summary>A try body under a finally: each exit repeats the finally body.</summary>

@@ -33,6 +33,18 @@ internal sealed partial class Structurer
         return set;
     }
 
+    /// <summary>The last (in layout) unconditional jump back to the head: the loop body's natural end.</summary>
+    private int ClosingJump(HashSet<int> loopBlocks, int head)
+    {
+        int headBlock = _flow.BlockIdOf(head), best = -1;
+        foreach (var b in loopBlocks)
+        {
+            var term = _flow.Terminator(_flow.Blocks[b]);
+            if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
+        }
+        return best;
+    }
+
     /// <summary>The op a `break` jumps to: a forward jump from inside the loop to outside it, past the loop's exit.</summary>
     private int FindBreakTarget(HashSet<int> loopBlocks, int head, int exit)
     {
@@ -108,6 +120,7 @@ internal sealed partial class Structurer
             Iterator = iterator,
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
+            ClosingJump = ClosingJump(loopBlocks, pos),
         };
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();
@@ -180,6 +193,7 @@ internal sealed partial class Structurer
             BreakTarget = breakTarget,
             BottomTest = bottomTest,
             BodyBase = atLoop.Count,
+            ClosingJump = ClosingJump(allBlocks, head),
         };
         if (bottomTest >= 0) loop.ContinueTargets.Add(bodyStart);
         _eval.Stack = atLoop.Clone();
@@ -249,6 +263,7 @@ internal sealed partial class Structurer
             ContinueTargets = [pos, RealAt(pos)],
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
+            ClosingJump = ClosingJump(loopBlocks, pos),
         };
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();

@@ -17,6 +17,8 @@ internal sealed class LoopInfo
     /// <summary>3.10-3.13 while: the block holding the duplicated test at the bottom (the natural end of the body).</summary>
     public int BottomTest { get; init; } = -1;
     public required int Head { get; init; }
+    /// <summary>The back-edge jump that closes the body in layout (the natural end; other jumps to the head are continues).</summary>
+    public int ClosingJump { get; init; } = -1;
     /// <summary>Stack height inside the body (the iterator included).</summary>
     public int BodyBase { get; init; }
 }

@@ -212,6 +212,12 @@ internal sealed partial class Structurer
                         int skip = SkipNameCleanup(i, excName);
                         if (skip != i && skip <= term) { ConsumeRange(i, skip); i = skip - 1; continue; }
                     }
+                    if (op.Name == "POP_EXCEPT" && _eval.PendingCount == 0 && ExitRegion(region) is { Exit: ExceptBodyExit } clause)
+                    {
+                        // An except clause ends at the POP_EXCEPT that drops its exception (nothing left pending).
+                        clause.Stops.Add(i);
+                        return i;
+                    }
                     if (TryInlineComprehension(i, region, output, out int resume))
                     {
                         if (resume != i) return resume;
