@@ -45,20 +45,35 @@ internal sealed partial class Structurer
         return best;
     }
 
-    /// <summary>The op a `break` jumps to: a forward jump from inside the loop to outside it, past the loop's exit.</summary>
-    private int FindBreakTarget(HashSet<int> loopBlocks, int head, int exit)
+    /// <summary>
+    /// The op a `break` jumps to: an unconditional jump from the loop body (the blocks its first block dominates)
+    /// to code the body does not dominate, other than the loop's head; forward past the loop's exit, or — a break
+    /// that ends an enclosing loop's body is threaded to that loop's head — an enclosing loop's continue target.
+    /// A `while True` body is the whole loop, so only jumps past the loop's last block count.
+    /// </summary>
+    private int FindBreakTarget(int bodyEntry, HashSet<int> loopBlocks, int head, int exit, Region region, bool whileTrue = false)
     {
-        int best = -1;
-        foreach (var b in loopBlocks)
+        int best = -1, outer = -1;
+        var enclosing = region.InnermostLoop;
+        int entryBlock = _flow.BlockIdOf(bodyEntry), headBlock = _flow.BlockIdOf(head);
+        int lastLoopOp = loopBlocks.Max(b => _flow.Blocks[b].End - 1);
+        foreach (var block in _flow.Blocks)
         {
-            var term = _flow.Terminator(_flow.Blocks[b]);
-            if (term is null || term.Kind != OpKind.Jump || term.Target <= head) continue;
-            int tb = _flow.BlockIdOf(term.Target);
-            if (loopBlocks.Contains(tb)) continue;
-            if (exit >= 0 && term.Target < exit) continue;
-            if (best < 0 || term.Target < best) best = term.Target;
+            if (block.Unreachable || !_flow.Dominates(entryBlock, block.Id)) continue;
+            var term = _flow.Terminator(block);
+            if (term is null || term.Kind != OpKind.Jump) continue;
+            int target = term.Target, tb = _flow.BlockIdOf(target);
+            if (tb == headBlock) continue;
+            if (whileTrue ? loopBlocks.Contains(tb) || target <= lastLoopOp && target > head : _flow.Dominates(entryBlock, tb)) continue;
+            if (target <= head)
+            {
+                if (enclosing is not null && enclosing.ContinueTargets.Contains(target)) outer = target;
+                continue;
+            }
+            if (exit >= 0 && target < exit) continue;
+            if (best < 0 || target < best) best = target;
         }
-        return best;
+        return best >= 0 ? best : outer;
     }
 
     private int StructureLoop(int pos, Region region, List<StmtNode> output)
@@ -109,7 +124,7 @@ internal sealed partial class Structurer
             afterExit = NextReal(afterExit);
         }
         var loopBlocks = NaturalLoop(_flow.BlockIdOf(pos));
-        int breakTarget = FindBreakTarget(loopBlocks, pos, afterExit);
+        int breakTarget = FindBreakTarget(NextReal(real), loopBlocks, pos, afterExit, region);
         if (breakTarget < 0) breakTarget = afterExit;
 
         var loop = new LoopInfo
@@ -183,7 +198,7 @@ internal sealed partial class Structurer
             bottomTest = bodyStart;
             allBlocks.UnionWith(NaturalLoop(bodyBlock));
         }
-        int breakTarget = FindBreakTarget(allBlocks, head, RealAt(exit));
+        int breakTarget = FindBreakTarget(bodyStart, allBlocks, head, RealAt(exit), region);
         if (breakTarget < 0) breakTarget = exit;
         var loop = new LoopInfo
         {
@@ -256,7 +271,7 @@ internal sealed partial class Structurer
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
     {
         int line = _ops[RealAt(pos)].Line;
-        int breakTarget = FindBreakTarget(loopBlocks, pos, -1);
+        int breakTarget = FindBreakTarget(pos, loopBlocks, pos, -1, region, whileTrue: true);
         var loop = new LoopInfo
         {
             Head = pos,

@@ -122,6 +122,12 @@ internal sealed partial class Structurer
             if (pos < 0) return -1;
             if (pos >= _ops.Length) throw Fail("the walk ran past the last instruction");
             if (region.IsStop(pos)) return pos;
+            if (started.Count > 0 && region.InnermostLoop is { } current && (current.ContinueTargets.Contains(pos) || current.ContinueTargets.Contains(RealAt(pos))))
+            {
+                // A construct whose follow is the loop head (a threaded break of an inner loop): the body ends here.
+                EmitAt(S.Continue(), _ops[RealAt(pos)], output);
+                return -1;
+            }
             if (!started.Add(pos)) throw Fail($"control flow returns to op {pos} outside any loop", pos);
             _eval.Out = output;
             _eval.Unwound.Clear();
