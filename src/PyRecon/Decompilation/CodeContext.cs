@@ -43,6 +43,11 @@ internal sealed class CodeContext
     /// <summary>Return statements whose block has several predecessors (3.10+: an explicit final return).</summary>
     public HashSet<StmtNode> SharedReturns { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Statements of a module or class body that failed while the rest of the body decompiled.</summary>
+    public List<DecompileFailure> PartialFailures { get; } = [];
+    /// <summary>Comment lines to print before given statements (failure markers).</summary>
+    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
+
     public void Consume(int op) => Consumed[op] = true;
 
     public void SetLine(StmtNode stmt, int line)

@@ -116,10 +116,13 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx)
     {
         var instructions = Decoder.Decode(code);
-        var flow = FunctionFlow.Build(code, instructions);
+        var flow = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class);
         ctx = new CodeContext(code, flow, kind, this);
         var body = new Structurer(ctx).Run();
         CoverageCheck.Run(ctx);
-        return CleanupPipeline.Run(body, ctx);
+        body = CleanupPipeline.Run(body, ctx);
+        foreach (var partial in ctx.PartialFailures) Report(code, partial);
+        foreach (var (stmt, lines) in ctx.Comments) Comments[stmt] = lines;
+        return body;
     }
 }

@@ -89,7 +89,8 @@ public sealed class FunctionFlow
         return null;
     }
 
-    public static FunctionFlow Build(CodeObject code, ImmutableArray<Instruction> instructions)
+    /// <param name="moduleOrClass">True for module and class bodies (which cannot return, so inlined exits must be undone).</param>
+    public static FunctionFlow Build(CodeObject code, ImmutableArray<Instruction> instructions, bool moduleOrClass = false)
     {
         var problems = new List<string>();
         var ops = new Op[instructions.Length];
@@ -99,7 +100,7 @@ public sealed class FunctionFlow
         for (int i = 0; i < ops.Length; i++) ops[i].Depth = depths.DepthBefore[i] ?? -1;
         problems.AddRange(depths.Problems);
 
-        var normalizer = new OpNormalizer(code.Version, ops);
+        var normalizer = new OpNormalizer(code.Version, ops, moduleOrClass);
         normalizer.BeforeHandlers();
         var (handlers, handlerOf, handlerProblems) = ExceptionHandlerBuilder.Build(code, ops);
         problems.AddRange(handlerProblems);

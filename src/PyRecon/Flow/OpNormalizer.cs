@@ -21,7 +21,7 @@ namespace PyRecon.Flow;
 /// jump POP_JUMP_IF_notX head that 3.8-3.11 emit.</item>
 /// </list>
 /// </summary>
-internal sealed class OpNormalizer(PythonVersion version, Op[] ops)
+internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleOrClass)
 {
     private int NextReal(int i)
     {
@@ -64,8 +64,75 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops)
         }
     }
 
+    /// <summary>
+    /// 3.10 and 3.12+ replace a jump to a small block that leaves the scope (at most 4 instructions ending in
+    /// return or raise) by a copy of that block. Where the copy matters to the structure — module and class
+    /// bodies cannot return, a copy inside a loop hides a break and its else clause, a copy of a def would
+    /// duplicate the code object — the copy is turned back into a jump to the block it repeats (same code,
+    /// same stack depth, later in the layout; semantics are unchanged). Elsewhere the copy prints as the
+    /// `return` it is, which recompiles the same.
+    /// </summary>
+    private void UninlineExitCopies(ExceptionHandler?[] handlerOf)
+    {
+        var targets = CountTargets();
+        // Candidate originals: any run of at most 4 ops that ends the scope (once the jump to it was inlined, the
+        // original need not start a block any more).
+        var exitBlocks = new List<(int Start, List<int> Ops)>();
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Kind == OpKind.Skip || ops[i].Depth < 0) continue;
+            var run = new List<int>();
+            for (int k = i; k < ops.Length && run.Count < 5; k = NextReal(k))
+            {
+                run.Add(k);
+                if (ops[k].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
+                if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
+            }
+            // Only returns: identical raise blocks are usually separate statements (asserts) rather than copies.
+            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return)
+                exitBlocks.Add((i, run));
+        }
+        if (exitBlocks.Count == 0) return;
+        foreach (var end in ops)
+        {
+            if (end.Kind is not OpKind.Return) continue;
+            foreach (var (start, block) in exitBlocks.OrderByDescending(b => b.Ops.Count))
+            {
+                if (block[^1] <= end.Index) continue; // the original comes later in the layout
+                int k = block.Count;
+                var copy = new List<int> { end.Index };
+                for (int p = PrevReal(end.Index); copy.Count < k && p >= 0; p = PrevReal(p)) copy.Insert(0, p);
+                if (copy.Count != k || copy[0] == start) continue;
+                if (!Same(copy, block) || ops[copy[0]].Depth != ops[start].Depth) continue;
+                if (!ReferenceEquals(handlerOf[copy[0]], handlerOf[start])) continue;
+                if (copy.Skip(1).Any(c => targets[c] > 0)) continue;
+                bool needed = moduleOrClass || copy.Any(c => ops[c].Name == "MAKE_FUNCTION");
+                if (!needed) continue;
+                var first = ops[copy[0]];
+                first.Kind = OpKind.Jump;
+                first.Target = start;
+                first.AbsorbedBy = "inlined exit";
+                foreach (var c in copy.Skip(1)) Absorb(ops[c], "inlined exit");
+                targets[start]++;
+                break;
+            }
+        }
+    }
+
+    private bool Same(List<int> a, List<int> b)
+    {
+        for (int i = 0; i < a.Count; i++)
+        {
+            var x = ops[a[i]].Instruction;
+            var y = ops[b[i]].Instruction;
+            if (x.Opcode.Name != y.Opcode.Name || x.Arg != y.Arg) return false;
+        }
+        return true;
+    }
+
     public ImmutableArray<ExceptionHandler> AfterHandlers(ImmutableArray<ExceptionHandler> handlers, ExceptionHandler?[] handlerOf)
     {
+        if ((version == PythonVersion.V3_10 || version >= PythonVersion.V3_12) && Environment.GetEnvironmentVariable("PYRECON_NO_UNINLINE") != "1") UninlineExitCopies(handlerOf);
         if (version < PythonVersion.V3_11) return handlers;
         var removed = new HashSet<ExceptionHandler>();
         foreach (var h in handlers)

@@ -409,6 +409,19 @@ internal sealed partial class Structurer
     /// </summary>
     private Op? EvalValue(int pos, int until, int? threadInto)
     {
+        if (++_depth > 600) { _depth--; throw Fail("expressions nested too deeply", pos); }
+        try
+        {
+            return EvalValueOnce(pos, until, threadInto);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Op? EvalValueOnce(int pos, int until, int? threadInto)
+    {
         var savedOut = _eval.Out;
         var scratch = new List<StmtNode>();
         _eval.Out = scratch;
@@ -532,11 +545,7 @@ internal sealed partial class Structurer
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
         _eval.Stack = atIf.Clone();
-        StmtNode stmt;
-        if (thenOut.Count == 1 && elseOut.Count == 0 && _ctx.Pseudo.Get(thenOut[0]) is AssertFailure fail)
-            stmt = S.Assert(Negate(node.FallCond), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
-        else
-            stmt = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+        var stmt = MakeIf(node.FallCond, thenOut, elseOut);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
@@ -553,11 +562,19 @@ internal sealed partial class Structurer
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
         if (end >= 0) throw Fail("an if running to the loop end stops early", node.Fall);
         StripTrailingContinue(thenOut);
-        var stmt = S.If(node.FallCond, Body(thenOut));
+        var stmt = MakeIf(node.FallCond, thenOut, []);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.Stack = atIf;
         return -1;
+    }
+
+    /// <summary>An if statement, or an assert when the then-branch is only the raise of LOAD_ASSERTION_ERROR.</summary>
+    private StmtNode MakeIf(ExprNode test, List<StmtNode> then, List<StmtNode> orelse)
+    {
+        if (then.Count == 1 && orelse.Count == 0 && _ctx.Pseudo.Get(then[0]) is AssertFailure fail)
+            return S.Assert(Negate(test), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
+        return S.If(test, Body(then), [.. orelse]);
     }
 
     private static void StripTrailingContinue(List<StmtNode> body)

@@ -37,9 +37,79 @@ internal sealed partial class Structurer
         var output = new List<StmtNode>();
         var root = new Region { Base = InitialDepth() };
         for (int k = 0; k < root.Base; k++) _eval.Stack.Push(new OpaqueMarker("generator entry"));
-        int end = WalkSequence(0, root, output);
+        _root = root;
+        int end = _ctx.Scope is ScopeKind.Module or ScopeKind.Class ? WalkContained(0, root, output) : WalkSequence(0, root, output);
         if (end >= 0) throw _ctx.Fail("structure", $"the body ends in the middle of the code (op {end})");
         return output;
+    }
+
+    private Region? _root;
+    private int _rootStatement = -1;
+
+    /// <summary>
+    /// A module or class body keeps every statement that decompiles: when a top-level statement fails, it becomes a
+    /// marked `pass` and the walk resumes at the first op after it that all its paths reach (its immediate
+    /// post-dominator at statement level); only when there is none does the whole body fail.
+    /// </summary>
+    private int WalkContained(int pos, Region root, List<StmtNode> output)
+    {
+        while (true)
+        {
+            var stack = _eval.Stack.Clone();
+            try
+            {
+                return WalkSequence(pos, root, output);
+            }
+            catch (DecompileFailure failure)
+            {
+                int failedAt = _rootStatement;
+                int resume = failedAt < 0 ? -1 : ResumeAfter(failedAt, root);
+                if (resume < 0) throw;
+                SkipFailedRegion(failedAt, resume);
+                var marker = S.Pass();
+                int firstLine = _ops[RealAt(failedAt)].Line;
+                _ctx.Comments[marker] = [$"PYRECON: the statement at line {firstLine} could not be decompiled ({failure.Stage}: {failure.Message})"];
+                _ctx.SetLine(marker, firstLine);
+                output.Add(marker);
+                _ctx.PartialFailures.Add(failure);
+                stack.Truncate(root.Base);
+                _eval.Stack = stack;
+                _eval.StatementLine = 0;
+                pos = resume;
+            }
+        }
+    }
+
+    private int ResumeAfter(int failedAt, Region root)
+    {
+        int block = _flow.BlockIdOf(failedAt);
+        for (int b = _flow.ImmediatePostDominator(block), guard = 0; b >= 0 && b != _flow.VirtualNode && guard < _flow.Blocks.Length; b = _flow.ImmediatePostDominator(b), guard++)
+        {
+            int start = _flow.Blocks[b].Start;
+            int real = RealAt(start);
+            if (start <= failedAt || real >= _ops.Length) continue;
+            if (_ops[real].Depth == root.Base && _flow.HandlerOf(real) is null) return start;
+        }
+        return -1;
+    }
+
+    /// <summary>Marks the ops of a failed statement (all code it reaches before the resume point) as accounted for.</summary>
+    private void SkipFailedRegion(int failedAt, int resume)
+    {
+        int stop = _flow.BlockIdOf(resume);
+        var seen = new HashSet<int>();
+        var work = new Stack<int>();
+        work.Push(_flow.BlockIdOf(failedAt));
+        while (work.Count > 0)
+        {
+            int b = work.Pop();
+            if (b == stop || !seen.Add(b)) continue;
+            var block = _flow.Blocks[b];
+            for (int i = Math.Max(block.Start, b == _flow.BlockIdOf(failedAt) ? failedAt : block.Start); i < block.End; i++) Consume(i);
+            foreach (var s in block.Successors) work.Push(s);
+            for (int i = block.Start; i < block.End; i++)
+                if (_flow.HandlerOf(i) is { } h) work.Push(_flow.BlockIdOf(h.Target));
+        }
     }
 
     private int InitialDepth()
@@ -129,6 +199,7 @@ internal sealed partial class Structurer
                 return -1;
             }
             if (!started.Add(pos)) throw Fail($"control flow returns to op {pos} outside any loop", pos);
+            if (ReferenceEquals(region, _root)) _rootStatement = pos;
             _eval.Out = output;
             _eval.Unwound.Clear();
             _eval.StatementBase = region.Base;
