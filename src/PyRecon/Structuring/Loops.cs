@@ -47,7 +47,7 @@ internal sealed partial class Structurer
 
     /// <summary>
     /// The op a `break` jumps to: an unconditional jump from the loop body (the blocks its first block dominates)
-    /// to code the body does not dominate, other than the loop's head; forward past the loop's exit, or — a break
+    /// to code outside the natural loop, other than the loop's head; forward past the loop's exit, or — a break
     /// that ends an enclosing loop's body is threaded to that loop's head — an enclosing loop's continue target.
     /// A `while True` body is the whole loop, so only jumps past the loop's last block count.
     /// </summary>
@@ -64,7 +64,7 @@ internal sealed partial class Structurer
             if (term is null || term.Kind != OpKind.Jump) continue;
             int target = term.Target, tb = _flow.BlockIdOf(target);
             if (tb == headBlock) continue;
-            if (whileTrue ? loopBlocks.Contains(tb) || target <= lastLoopOp && target > head : _flow.Dominates(entryBlock, tb)) continue;
+            if (loopBlocks.Contains(tb) || whileTrue && target <= lastLoopOp && target > head) continue;
             if (target <= head)
             {
                 if (enclosing is not null && enclosing.ContinueTargets.Contains(target)) outer = target;
@@ -132,6 +132,7 @@ internal sealed partial class Structurer
             Head = pos,
             ContinueTargets = [pos, real],
             Exit = exit,
+            AfterExit = afterExit,
             Iterator = iterator,
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
@@ -151,6 +152,7 @@ internal sealed partial class Structurer
         _eval.Stack = atLoop.Clone();
         _eval.Stack.Pop();
         var orelse = new List<StmtNode>();
+        if (loop.InlinedBreak) breakTarget = loop.BreakTarget;
         int after = breakTarget;
         if (!Same(breakTarget, afterExit))
         {

@@ -10,8 +10,12 @@ internal sealed class LoopInfo
     public required HashSet<int> ContinueTargets { get; init; }
     /// <summary>Op index a `break` jumps to (-1 when unknown: no break seen yet).</summary>
     public int BreakTarget { get; set; } = -1;
+    /// <summary>The break target is a follow the compiler copied into the loop body (it is walked after the loop).</summary>
+    public bool InlinedBreak { get; set; }
     /// <summary>Where the loop's own exit path starts (FOR_ITER's target, a while test's false target).</summary>
     public int Exit { get; init; } = -1;
+    /// <summary>The first op after the exit's plumbing (END_FOR, POP_ITER): where the else clause or the follow starts.</summary>
+    public int AfterExit { get; init; } = -1;
     /// <summary>The for loop's iterator on the stack (null for while loops).</summary>
     public IteratorMarker? Iterator { get; init; }
     /// <summary>3.10-3.13 while: the block holding the duplicated test at the bottom (the natural end of the body).</summary>

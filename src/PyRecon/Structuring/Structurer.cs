@@ -226,6 +226,7 @@ internal sealed partial class Structurer
             CheckDepth(pos, region);
             int term = TerminatorIndex(pos);
             int stopped = EvaluateStraight(pos, term, region, output);
+            if (stopped == InlinedBreakSentinel) return -1;
             if (stopped != term)
             {
                 pos = stopped;
@@ -300,6 +301,12 @@ internal sealed partial class Structurer
                         if (resume != i) return resume;
                     }
                     _eval.Eval(op);
+                    if (op.Name is "POP_TOP" or "POP_ITER" && IsInlinedBreak(i, region))
+                    {
+                        // `break` whose follow (a small return) the compiler copied in place of the jump.
+                        EmitAt(S.Break(), op, output);
+                        return InlinedBreakSentinel;
+                    }
                     break;
                 case OpKind.Setup:
                     Consume(i);
@@ -313,6 +320,29 @@ internal sealed partial class Structurer
             }
         }
         return term;
+    }
+
+    private const int InlinedBreakSentinel = int.MinValue + 1;
+
+    /// <summary>
+    /// True when the op just evaluated popped the for loop's iterator and what follows is a small return of a
+    /// value computed after the pop: a `return x` inside the loop would compute x first, so this is a break whose
+    /// follow was inlined (3.10+). Constant returns read the same both ways and stay returns. Records the follow
+    /// as the loop's break target.
+    /// </summary>
+    private bool IsInlinedBreak(int popAt, Region region)
+    {
+        var loop = region.InnermostLoop;
+        if (loop?.Iterator is null || !_eval.Unwound.Contains(loop.Iterator) || _eval.Stack.Count != loop.BodyBase - 1) return false;
+        if (_ctx.Version < PythonVersion.V3_10) return false;
+        int p = NextReal(popAt), count = 0, first = p;
+        while (p < _ops.Length && _ops[p].Kind == OpKind.Plain && count < 4) { p = NextReal(p); count++; }
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Return || count == 0) return false;
+        if (count == 1 && _ops[first].Name is "LOAD_CONST" or "LOAD_SMALL_INT") return false;
+        if (loop.BreakTarget >= 0 && loop.BreakTarget != loop.Exit && loop.BreakTarget != loop.AfterExit && RealAt(loop.BreakTarget) != first) return false;
+        loop.BreakTarget = first;
+        loop.InlinedBreak = true;
+        return true;
     }
 
     /// <summary>3.8-3.10 SETUP_WITH / SETUP_ASYNC_WITH: what BEFORE_WITH does in later versions.</summary>
@@ -361,6 +391,9 @@ internal sealed partial class Structurer
     {
         Consume(op.Index);
         int t = op.Target;
+        // A jump to where this very region ends (a for-else clause reaching its loop's follow, which a threaded
+        // break made the enclosing loop's head) ends the branch rather than continuing that loop.
+        if (region.Stops.Contains(t) || region.Stops.Contains(RealAt(t))) return t;
         var loop = region.InnermostLoop;
         if (loop is not null)
         {
