@@ -1,105 +1,207 @@
-using System.Text;
 using PyRecon.Model;
 
 namespace PyRecon.Syntax;
 
 /// <summary>
-/// Writes expressions, patterns, arguments and f-/t-strings. Parentheses come from one place,
-/// <see cref="Expr"/>: a child is wrapped exactly when its level is below what its position requires.
+/// Writes expressions, patterns, arguments and f-/t-strings into a <see cref="SourceBuilder"/>, left to right.
+/// Parentheses come from one place, <see cref="Expr"/>: a child is wrapped exactly when its level is below
+/// what its position requires. With a <see cref="LineMap"/>, a node whose line is below the cursor is moved
+/// down to it (<see cref="At"/>) where a break is allowed: inside brackets, or, when the statement writer can
+/// still parenthesize the enclosing expression, by asking it to (<see cref="NeedsParentheses"/>).
 /// </summary>
 internal sealed class ExpressionWriter
 {
     private readonly PythonVersion _target;
     private readonly QuoteRules _rules;
     private readonly ConstantWriter _constants;
+    private readonly SourceBuilder _out;
+    private readonly LineMap? _lines;
 
-    public ExpressionWriter(PythonVersion target, QuoteRules rules)
+    public ExpressionWriter(PythonVersion target, QuoteRules rules, SourceBuilder output, LineMap? lines = null)
     {
         _target = target;
         _rules = rules;
         _constants = new ConstantWriter(rules);
+        _out = output;
+        _lines = lines;
     }
 
-    /// <summary>The text of <paramref name="e"/> in a position that requires at least <paramref name="context"/>.</summary>
-    public string Expr(ExprNode e, Precedence context)
+    /// <summary>The text of <paramref name="e"/> alone (no line map) in a position that requires <paramref name="context"/>.</summary>
+    public static string Text(ExprNode e, Precedence context, PythonVersion target, QuoteRules rules)
     {
-        var (text, level) = Write(e);
-        return level < context ? "(" + text + ")" : text;
+        var output = new SourceBuilder();
+        new ExpressionWriter(target, rules, output).Expr(e, context);
+        return output.ToString();
     }
 
-    private string Test(ExprNode e) => Expr(e, Precedence.Test);
+    private void W(string text) => _out.Append(text);
 
-    private (string, Precedence) Write(ExprNode e)
+    /// <summary>Moves <paramref name="node"/> down to its known line when the cursor is above it and a break is
+    /// possible here; otherwise it is written where the cursor is.</summary>
+    public void At(SyntaxNode node)
+    {
+        if (_lines is null) return;
+        int line = _lines.Of(node);
+        if (line <= _out.Line) return;
+        if (_out.Depth > 0) _out.BreakTo(line);
+        else if (_out.CanParenthesize) throw new NeedsParentheses();
+    }
+
+    /// <summary>Writes <paramref name="e"/> in a position that requires at least <paramref name="context"/>.</summary>
+    public void Expr(ExprNode e, Precedence context)
+    {
+        if (e is Constant c)
+        {
+            var (text, constantLevel) = _constants.Write(c.Value, c.Kind);
+            Wrapped(e, constantLevel < context, () => W(text));
+            return;
+        }
+        Wrapped(e, Level(e) < context, () => Write(e), parenthesesAreItsOwn: e is Tuple);
+    }
+
+    private void Wrapped(SyntaxNode node, bool parenthesize, Action write, bool parenthesesAreItsOwn = false)
+    {
+        if (!parenthesize)
+        {
+            At(node);
+            write();
+            return;
+        }
+        // A parenthesized node starts after its parenthesis (as in CPython's positions; a break after "(" is
+        // always allowed), except a tuple display, whose parentheses are part of it.
+        if (parenthesesAreItsOwn) At(node);
+        _out.Open('(');
+        if (!parenthesesAreItsOwn) At(node);
+        write();
+        _out.Close(')');
+    }
+
+    private void Test(ExprNode e) => Expr(e, Precedence.Test);
+
+    private void Join<T>(IReadOnlyList<T> items, Action<T> write, string separator = ", ")
+    {
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (i > 0) W(separator);
+            write(items[i]);
+        }
+    }
+
+    private void Bracketed(char open, char close, Action write)
+    {
+        _out.Open(open);
+        write();
+        _out.Close(close);
+    }
+
+    /// <summary>The binding level of an expression's own text (constants decide theirs when written).</summary>
+    private static Precedence Level(ExprNode e) => e switch
+    {
+        BinOp b => Operators.Level(b.Op),
+        UnaryOp u => Operators.Level(u.Op),
+        BoolOp bo => Operators.Level(bo.Op),
+        Compare => Precedence.Cmp,
+        IfExp or Lambda => Precedence.Test,
+        NamedExpr => Precedence.NamedExpr,
+        Await => Precedence.Await,
+        Yield or YieldFrom => Precedence.Yield,
+        Tuple t => t.Elts.IsEmpty ? Precedence.Atom : Precedence.Tuple,
+        _ => Precedence.Atom,
+    };
+
+    private void Write(ExprNode e)
     {
         switch (e)
         {
-            case Name n: return (n.Id, Precedence.Atom);
-            case Constant c: return _constants.Write(c.Value, c.Kind);
+            case Name n: W(n.Id); break;
             case Attribute a:
                 // 1.real would lex as the float "1."; an int literal needs parentheses.
-                var owner = a.Value is Constant { Value: PyInt { Value.Sign: >= 0 } } ? "(" + Expr(a.Value, Precedence.Atom) + ")" : Expr(a.Value, Precedence.Atom);
-                return (owner + "." + a.Attr, Precedence.Atom);
-            case Call call: return (Expr(call.Func, Precedence.Atom) + "(" + CallArguments(call.Args, call.Keywords) + ")", Precedence.Atom);
-            case Subscript s: return (Expr(s.Value, Precedence.Atom) + "[" + SubscriptSlice(s.Slice) + "]", Precedence.Atom);
-            case Starred st: return ("*" + Expr(st.Value, Precedence.BitOr), Precedence.Atom);
+                if (a.Value is Constant { Value: PyInt { Value.Sign: >= 0 } }) Bracketed('(', ')', () => Expr(a.Value, Precedence.Atom));
+                else Expr(a.Value, Precedence.Atom);
+                W("." + a.Attr);
+                break;
+            case Call call:
+                Expr(call.Func, Precedence.Atom);
+                // f(x for x in y): the generator expression starts at the call's parenthesis.
+                if (call.Args is [GeneratorExp sole] && call.Keywords.IsEmpty) At(sole);
+                Bracketed('(', ')', () => CallArguments(call.Args, call.Keywords));
+                break;
+            case Subscript s:
+                Expr(s.Value, Precedence.Atom);
+                Bracketed('[', ']', () => SubscriptSlice(s.Slice));
+                break;
+            case Starred st: W("*"); Expr(st.Value, Precedence.BitOr); break;
             case BinOp b:
             {
                 var level = Operators.Level(b.Op);
                 // ** groups to the right and its right operand may be a unary expression (2 ** -x);
                 // every other operator groups to the left.
                 bool pow = b.Op == Operator.Pow;
-                var left = Expr(b.Left, pow ? Precedence.Await : level);
-                var rhs = Expr(b.Right, pow ? Precedence.Factor : level + 1);
-                return (left + " " + Operators.Text(b.Op) + " " + rhs, level);
+                Expr(b.Left, pow ? Precedence.Await : level);
+                W(" " + Operators.Text(b.Op) + " ");
+                Expr(b.Right, pow ? Precedence.Factor : level + 1);
+                break;
             }
-            case UnaryOp u:
-            {
-                var level = Operators.Level(u.Op);
-                return (Operators.Text(u.Op) + Expr(u.Operand, level), level);
-            }
+            case UnaryOp u: W(Operators.Text(u.Op)); Expr(u.Operand, Operators.Level(u.Op)); break;
             case BoolOp bo:
             {
                 if (bo.Values.Length < 2) throw new SyntaxNotSupportedException("BoolOp needs at least two values");
                 var level = Operators.Level(bo.Op);
                 // a or b or c is one BoolOp; a nested BoolOp of the same kind needs parentheses to stay nested.
-                var parts = bo.Values.Select(v => Expr(v, level + 1));
-                return (string.Join(" " + Operators.Text(bo.Op) + " ", parts), level);
+                Join(bo.Values, v => Expr(v, level + 1), " " + Operators.Text(bo.Op) + " ");
+                break;
             }
             case Compare cmp:
-            {
-                var sb = new StringBuilder(Expr(cmp.Left, Precedence.Cmp + 1));
+                Expr(cmp.Left, Precedence.Cmp + 1);
                 for (int i = 0; i < cmp.Ops.Length; i++)
-                    sb.Append(' ').Append(Operators.Text(cmp.Ops[i])).Append(' ').Append(Expr(cmp.Comparators[i], Precedence.Cmp + 1));
-                return (sb.ToString(), Precedence.Cmp);
-            }
+                {
+                    W(" " + Operators.Text(cmp.Ops[i]) + " ");
+                    Expr(cmp.Comparators[i], Precedence.Cmp + 1);
+                }
+                break;
             case IfExp ie:
-                return (Expr(ie.Body, Precedence.Test + 1) + " if " + Expr(ie.Test, Precedence.Test + 1) + " else " + Test(ie.Orelse), Precedence.Test);
+                Expr(ie.Body, Precedence.Test + 1);
+                W(" if ");
+                Expr(ie.Test, Precedence.Test + 1);
+                W(" else ");
+                Test(ie.Orelse);
+                break;
             case Lambda l:
-            {
-                var args = Arguments(l.Args, lambda: true);
-                return ("lambda" + (args.Length > 0 ? " " + args : "") + ": " + Test(l.Body), Precedence.Test);
-            }
-            case NamedExpr ne: return (Expr(ne.Target, Precedence.Atom) + " := " + Test(ne.Value), Precedence.NamedExpr);
-            case Await aw: return ("await " + Expr(aw.Value, Precedence.Atom), Precedence.Await);
-            case Yield y: return (y.Value is null ? "yield" : "yield " + Test(y.Value), Precedence.Yield);
-            case YieldFrom yf: return ("yield from " + Test(yf.Value), Precedence.Yield);
+                W(HasParameters(l.Args) ? "lambda " : "lambda");
+                Arguments(l.Args, lambda: true);
+                W(": ");
+                Test(l.Body);
+                break;
+            case NamedExpr ne: Expr(ne.Target, Precedence.Atom); W(" := "); Test(ne.Value); break;
+            case Await aw: W("await "); Expr(aw.Value, Precedence.Atom); break;
+            case Yield y:
+                W("yield");
+                if (y.Value is not null) { W(" "); Test(y.Value); }
+                break;
+            case YieldFrom yf: W("yield from "); Test(yf.Value); break;
             case Tuple t:
-                if (t.Elts.IsEmpty) return ("()", Precedence.Atom);
-                return (TupleItems(t.Elts), Precedence.Tuple);
-            case List l: return ("[" + string.Join(", ", l.Elts.Select(Test)) + "]", Precedence.Atom);
+                if (t.Elts.IsEmpty) W("()");
+                else TupleItems(t.Elts);
+                break;
+            case List l: Bracketed('[', ']', () => Join(l.Elts, Test)); break;
             case Set s:
                 // {} is a dict; an empty set display does not exist (and Set([]) never comes from parsing).
-                if (s.Elts.IsEmpty) return ("{*()}", Precedence.Atom);
-                return ("{" + string.Join(", ", s.Elts.Select(Test)) + "}", Precedence.Atom);
-            case Dict d: return ("{" + DictItems(d) + "}", Precedence.Atom);
-            case ListComp lc: return ("[" + Test(lc.Elt) + Comprehensions(lc.Generators) + "]", Precedence.Atom);
-            case SetComp sc: return ("{" + Test(sc.Elt) + Comprehensions(sc.Generators) + "}", Precedence.Atom);
-            case GeneratorExp ge: return ("(" + GeneratorBody(ge) + ")", Precedence.Atom);
-            case DictComp dc: return ("{" + Test(dc.Key) + ": " + Test(dc.Value) + Comprehensions(dc.Generators) + "}", Precedence.Atom);
-            case JoinedStr js: return (new FStringWriter(_target, _rules).Write("f", js.Values), Precedence.Atom);
+                if (s.Elts.IsEmpty) W("{*()}");
+                else Bracketed('{', '}', () => Join(s.Elts, Test));
+                break;
+            case Dict d: Bracketed('{', '}', () => DictItems(d)); break;
+            case ListComp lc: Bracketed('[', ']', () => { Test(lc.Elt); Comprehensions(lc.Generators); }); break;
+            case SetComp sc: Bracketed('{', '}', () => { Test(sc.Elt); Comprehensions(sc.Generators); }); break;
+            case GeneratorExp ge: Bracketed('(', ')', () => GeneratorBody(ge)); break;
+            case DictComp dc:
+                Bracketed('{', '}', () => { Test(dc.Key); W(": "); Test(dc.Value); Comprehensions(dc.Generators); });
+                break;
+            // F-strings are written whole: no line break inside one.
+            case JoinedStr js: W(new FStringWriter(_target, _rules).Write("f", js.Values)); break;
             case TemplateStr ts:
                 SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_14, "a t-string");
-                return (new FStringWriter(_target, _rules).Write("t", ts.Values), Precedence.Atom);
+                W(new FStringWriter(_target, _rules).Write("t", ts.Values));
+                break;
             case FormattedValue or Interpolation:
                 throw new SyntaxNotSupportedException($"{e.PythonName} can only appear inside an f-string or t-string");
             case Slice:
@@ -109,43 +211,90 @@ internal sealed class ExpressionWriter
         }
     }
 
-    private string TupleItems(IReadOnlyList<ExprNode> elts) =>
-        elts.Count == 1 ? Test(elts[0]) + "," : string.Join(", ", elts.Select(Test));
+    private void TupleItems(IReadOnlyList<ExprNode> elts)
+    {
+        if (elts.Count == 1)
+        {
+            Test(elts[0]);
+            W(",");
+        }
+        else Join(elts, Test);
+    }
 
-    private string GeneratorBody(GeneratorExp ge) => Test(ge.Elt) + Comprehensions(ge.Generators);
+    private void GeneratorBody(GeneratorExp ge)
+    {
+        Test(ge.Elt);
+        Comprehensions(ge.Generators);
+    }
 
-    private string DictItems(Dict d)
+    private void DictItems(Dict d)
     {
         if (d.Keys.Length != d.Values.Length) throw new SyntaxNotSupportedException("Dict keys and values differ in length");
-        return string.Join(", ", d.Keys.Select((k, i) => k is null ? "**" + Expr(d.Values[i], Precedence.BitOr) : Test(k) + ": " + Test(d.Values[i])));
+        for (int i = 0; i < d.Keys.Length; i++)
+        {
+            if (i > 0) W(", ");
+            if (d.Keys[i] is { } key)
+            {
+                Test(key);
+                W(": ");
+                Test(d.Values[i]);
+            }
+            else
+            {
+                W("**");
+                Expr(d.Values[i], Precedence.BitOr);
+            }
+        }
     }
 
-    private string Comprehensions(IReadOnlyList<Comprehension> generators)
+    private void Comprehensions(IReadOnlyList<Comprehension> generators)
     {
         if (generators.Count == 0) throw new SyntaxNotSupportedException("a comprehension needs at least one 'for'");
-        var sb = new StringBuilder();
         foreach (var g in generators)
         {
-            sb.Append(g.IsAsync != 0 ? " async for " : " for ").Append(Expr(g.Target, Precedence.Tuple))
-              .Append(" in ").Append(Expr(g.Iter, Precedence.Test + 1));
-            foreach (var cond in g.Ifs) sb.Append(" if ").Append(Expr(cond, Precedence.Test + 1));
+            W(" ");
+            At(g);
+            W(g.IsAsync != 0 ? "async for " : "for ");
+            Expr(g.Target, Precedence.Tuple);
+            W(" in ");
+            Expr(g.Iter, Precedence.Test + 1);
+            foreach (var cond in g.Ifs)
+            {
+                W(" if ");
+                Expr(cond, Precedence.Test + 1);
+            }
         }
-        return sb.ToString();
     }
 
-    public string CallArguments(IReadOnlyList<ExprNode> args, IReadOnlyList<Keyword> keywords, bool soleGeneratorBare = true)
+    /// <summary>The arguments between a call's parentheses (or a class's bases and keywords).</summary>
+    public void CallArguments(IReadOnlyList<ExprNode> args, IReadOnlyList<Keyword> keywords, bool soleGeneratorBare = true)
     {
         // A call's sole generator expression argument needs no parentheses of its own: f(x for x in y)
         // (class bases do not have that form).
-        if (soleGeneratorBare && args.Count == 1 && keywords.Count == 0 && args[0] is GeneratorExp ge) return GeneratorBody(ge);
-        return string.Join(", ", args.Select(Test).Concat(keywords.Select(KeywordText)));
+        if (soleGeneratorBare && args.Count == 1 && keywords.Count == 0 && args[0] is GeneratorExp ge)
+        {
+            GeneratorBody(ge);
+            return;
+        }
+        Join(args, Test);
+        for (int i = 0; i < keywords.Count; i++)
+        {
+            if (i > 0 || args.Count > 0) W(", ");
+            var k = keywords[i];
+            At(k);
+            W(k.Arg is null ? "**" : k.Arg + "=");
+            Test(k.Value);
+        }
     }
 
-    private string KeywordText(Keyword k) => (k.Arg is null ? "**" : k.Arg + "=") + Test(k.Value);
-
-    private string SubscriptSlice(ExprNode slice)
+    private void SubscriptSlice(ExprNode slice)
     {
-        if (slice is Slice s) return SliceText(s);
+        if (slice is Slice s)
+        {
+            At(s);
+            SliceText(s);
+            return;
+        }
         if (slice is Tuple { Elts.IsEmpty: false } t)
         {
             // x[a, b] and x[a:b, c] need no parentheses; *a inside needs 3.11 unless parenthesized (then no slices).
@@ -154,114 +303,201 @@ internal sealed class ExpressionWriter
             if (starred && _target < PythonVersion.V3_11)
             {
                 if (slices) SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_11, "a starred item next to a slice in a subscript");
-                return "(" + TupleItems(t.Elts) + ")";
+                At(t);
+                Bracketed('(', ')', () => TupleItems(t.Elts));
+                return;
             }
-            var items = t.Elts.Select(x => x is Slice sl ? SliceText(sl) : Test(x)).ToList();
-            return t.Elts.Length == 1 ? items[0] + "," : string.Join(", ", items);
+            At(t);
+            Join(t.Elts, x =>
+            {
+                if (x is Slice sl)
+                {
+                    At(sl);
+                    SliceText(sl);
+                }
+                else Test(x);
+            });
+            if (t.Elts.Length == 1) W(",");
+            return;
         }
-        return Expr(slice, Precedence.Test);
+        Expr(slice, Precedence.Test);
     }
 
-    private string SliceText(Slice s) =>
-        (s.Lower is null ? "" : Test(s.Lower)) + ":" + (s.Upper is null ? "" : Test(s.Upper)) + (s.Step is null ? "" : ":" + Test(s.Step));
+    private void SliceText(Slice s)
+    {
+        if (s.Lower is not null) Test(s.Lower);
+        W(":");
+        if (s.Upper is not null) Test(s.Upper);
+        if (s.Step is not null)
+        {
+            W(":");
+            Test(s.Step);
+        }
+    }
+
+    private static bool HasParameters(Arguments a) =>
+        a.Posonlyargs.Length + a.Args.Length + a.Kwonlyargs.Length > 0 || a.Vararg is not null || a.Kwarg is not null;
 
     /// <summary>Parameters: <c>a, /, b=1, *args, c, d=2, **kw</c>; lambdas have no annotations.</summary>
-    public string Arguments(Arguments a, bool lambda)
+    public void Arguments(Arguments a, bool lambda)
     {
         var all = a.Posonlyargs.AddRange(a.Args);
         if (a.Defaults.Length > all.Length) throw new SyntaxNotSupportedException("more defaults than positional parameters");
         if (a.KwDefaults.Length != a.Kwonlyargs.Length) throw new SyntaxNotSupportedException("kw_defaults and kwonlyargs differ in length");
-        var parts = new List<string>();
+        bool first = true;
+        void Next()
+        {
+            if (!first) W(", ");
+            first = false;
+        }
         int firstDefault = all.Length - a.Defaults.Length;
         for (int i = 0; i < all.Length; i++)
         {
-            var text = Param(all[i], lambda);
-            if (i >= firstDefault) text += (all[i].Annotation is null ? "=" : " = ") + Test(a.Defaults[i - firstDefault]);
-            parts.Add(text);
-            if (i == a.Posonlyargs.Length - 1) parts.Add("/");
+            Next();
+            Param(all[i], lambda);
+            if (i >= firstDefault)
+            {
+                W(all[i].Annotation is null ? "=" : " = ");
+                Test(a.Defaults[i - firstDefault]);
+            }
+            if (i == a.Posonlyargs.Length - 1)
+            {
+                Next();
+                W("/");
+            }
         }
-        if (a.Vararg is not null) parts.Add("*" + Param(a.Vararg, lambda));
-        else if (a.Kwonlyargs.Length > 0) parts.Add("*");
+        if (a.Vararg is not null)
+        {
+            Next();
+            At(a.Vararg);
+            W("*");
+            Param(a.Vararg, lambda);
+        }
+        else if (a.Kwonlyargs.Length > 0)
+        {
+            Next();
+            W("*");
+        }
         for (int i = 0; i < a.Kwonlyargs.Length; i++)
         {
-            var text = Param(a.Kwonlyargs[i], lambda);
-            var d = a.KwDefaults[i];
-            if (d is not null) text += (a.Kwonlyargs[i].Annotation is null ? "=" : " = ") + Test(d);
-            parts.Add(text);
+            Next();
+            Param(a.Kwonlyargs[i], lambda);
+            if (a.KwDefaults[i] is { } d)
+            {
+                W(a.Kwonlyargs[i].Annotation is null ? "=" : " = ");
+                Test(d);
+            }
         }
-        if (a.Kwarg is not null) parts.Add("**" + Param(a.Kwarg, lambda));
-        return string.Join(", ", parts);
-    }
-
-    private string Param(Arg p, bool lambda)
-    {
-        if (p.Annotation is null) return p.ArgName;
-        if (lambda) throw new SyntaxNotSupportedException("lambda parameters cannot have annotations");
-        // *args: *Ts is an annotation form (3.11+) that is a Starred; it needs no parentheses.
-        return p.ArgName + ": " + Test(p.Annotation);
-    }
-
-    public string TypeParams(IReadOnlyList<TypeParamNode> ps)
-    {
-        if (ps.Count == 0) return "";
-        SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_12, "type parameters");
-        return "[" + string.Join(", ", ps.Select(TypeParam)) + "]";
-    }
-
-    private string TypeParam(TypeParamNode p)
-    {
-        var (text, dflt) = p switch
+        if (a.Kwarg is not null)
         {
-            TypeVar tv => (tv.Name + (tv.Bound is null ? "" : ": " + Test(tv.Bound)), tv.DefaultValue),
-            ParamSpec ps => ("**" + ps.Name, ps.DefaultValue),
-            TypeVarTuple tvt => ("*" + tvt.Name, tvt.DefaultValue),
-            _ => throw new SyntaxNotSupportedException($"cannot write {p.PythonName}"),
-        };
-        if (dflt is null) return text;
-        SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_13, "type parameter defaults");
-        return text + " = " + Test(dflt);
+            Next();
+            At(a.Kwarg);
+            W("**");
+            Param(a.Kwarg, lambda);
+        }
     }
 
-    public string Pattern(PatternNode p, bool top = true) => Pattern(p, top ? Precedence.NamedExpr : Precedence.BitOr + 1);
+    private void Param(Arg p, bool lambda)
+    {
+        if (p.Annotation is not null && lambda) throw new SyntaxNotSupportedException("lambda parameters cannot have annotations");
+        At(p);
+        W(p.ArgName);
+        if (p.Annotation is null) return;
+        // *args: *Ts is an annotation form (3.11+) that is a Starred; it needs no parentheses.
+        W(": ");
+        Test(p.Annotation);
+    }
+
+    public void TypeParams(IReadOnlyList<TypeParamNode> ps)
+    {
+        if (ps.Count == 0) return;
+        SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_12, "type parameters");
+        Bracketed('[', ']', () => Join(ps, TypeParam));
+    }
+
+    private void TypeParam(TypeParamNode p)
+    {
+        At(p);
+        ExprNode? dflt;
+        switch (p)
+        {
+            case TypeVar tv:
+                W(tv.Name);
+                if (tv.Bound is not null)
+                {
+                    W(": ");
+                    Test(tv.Bound);
+                }
+                dflt = tv.DefaultValue;
+                break;
+            case ParamSpec ps: W("**" + ps.Name); dflt = ps.DefaultValue; break;
+            case TypeVarTuple tvt: W("*" + tvt.Name); dflt = tvt.DefaultValue; break;
+            default: throw new SyntaxNotSupportedException($"cannot write {p.PythonName}");
+        }
+        if (dflt is null) return;
+        SyntaxNotSupportedException.RequireVersion(_target, PythonVersion.V3_13, "type parameter defaults");
+        W(" = ");
+        Test(dflt);
+    }
+
+    /// <summary>A case pattern (top level: <c>p as x</c> and <c>a | b</c> without parentheses).</summary>
+    public void Pattern(PatternNode p) => Pattern(p, Precedence.NamedExpr);
 
     /// <summary>Patterns: <c>a | b</c> binds at BitOr, <c>p as x</c> at Test; sub-patterns need more.</summary>
-    private string Pattern(PatternNode p, Precedence context)
+    private void Pattern(PatternNode p, Precedence context)
     {
-        var (text, level) = p switch
+        var level = p switch
         {
-            MatchValue v => (Expr(v.Value, Precedence.BitOr + 1), Precedence.Atom),
-            MatchSingleton s => (_constants.Write(s.Value).Text, Precedence.Atom),
-            MatchSequence s => ("[" + string.Join(", ", s.Patterns.Select(x => Pattern(x, Precedence.Test))) + "]", Precedence.Atom),
-            MatchStar s => ("*" + (s.Name ?? "_"), Precedence.Atom),
-            MatchMapping m => ("{" + MappingItems(m) + "}", Precedence.Atom),
-            MatchClass c => (ClassPattern(c), Precedence.Atom),
-            MatchAs { Pattern: null } a => (a.Name ?? "_", Precedence.Atom),
-            MatchAs a => (a.Name is null ? throw new SyntaxNotSupportedException("MatchAs with a pattern needs a name")
-                : Pattern(a.Pattern!, Precedence.BitOr) + " as " + a.Name, Precedence.Test),
-            MatchOr o => o.Patterns.Length < 2 ? throw new SyntaxNotSupportedException("MatchOr needs at least two patterns")
-                : (string.Join(" | ", o.Patterns.Select(x => Pattern(x, Precedence.BitOr + 1))), Precedence.BitOr),
-            _ => throw new SyntaxNotSupportedException($"cannot write {p.PythonName}"),
+            MatchAs { Pattern: not null, Name: null } => throw new SyntaxNotSupportedException("MatchAs with a pattern needs a name"),
+            MatchAs { Pattern: not null } => Precedence.Test,
+            MatchOr { Patterns.Length: < 2 } => throw new SyntaxNotSupportedException("MatchOr needs at least two patterns"),
+            MatchOr => Precedence.BitOr,
+            _ => Precedence.Atom,
         };
-        return level < context ? "(" + text + ")" : text;
+        Wrapped(p, level < context, () =>
+        {
+            switch (p)
+            {
+                case MatchValue v: Expr(v.Value, Precedence.BitOr + 1); break;
+                case MatchSingleton s: W(_constants.Write(s.Value).Text); break;
+                case MatchSequence s: Bracketed('[', ']', () => Join(s.Patterns, x => Pattern(x, Precedence.Test))); break;
+                case MatchStar s: W("*" + (s.Name ?? "_")); break;
+                case MatchMapping m: Bracketed('{', '}', () => MappingItems(m)); break;
+                case MatchClass c: ClassPattern(c); break;
+                case MatchAs { Pattern: null } a: W(a.Name ?? "_"); break;
+                case MatchAs a: Pattern(a.Pattern!, Precedence.BitOr); W(" as " + a.Name); break;
+                case MatchOr o: Join(o.Patterns, x => Pattern(x, Precedence.BitOr + 1), " | "); break;
+                default: throw new SyntaxNotSupportedException($"cannot write {p.PythonName}");
+            }
+        });
     }
 
-    private string MappingItems(MatchMapping m)
+    private void MappingItems(MatchMapping m)
     {
         if (m.Keys.Length != m.Patterns.Length) throw new SyntaxNotSupportedException("MatchMapping keys and patterns differ in length");
-        var items = m.Keys.Select((k, i) => Expr(k, Precedence.BitOr + 1) + ": " + Pattern(m.Patterns[i], Precedence.Test)).ToList();
-        if (m.Rest is not null) items.Add("**" + m.Rest);
-        return string.Join(", ", items);
+        for (int i = 0; i < m.Keys.Length; i++)
+        {
+            if (i > 0) W(", ");
+            Expr(m.Keys[i], Precedence.BitOr + 1);
+            W(": ");
+            Pattern(m.Patterns[i], Precedence.Test);
+        }
+        if (m.Rest is not null) W((m.Keys.Length > 0 ? ", **" : "**") + m.Rest);
     }
 
-    private string ClassPattern(MatchClass c)
+    private void ClassPattern(MatchClass c)
     {
         if (c.KwdAttrs.Length != c.KwdPatterns.Length) throw new SyntaxNotSupportedException("MatchClass kwd_attrs and kwd_patterns differ in length");
-        var items = c.Patterns.Select(x => Pattern(x, Precedence.Test))
-            .Concat(c.KwdAttrs.Select((a, i) => a + "=" + Pattern(c.KwdPatterns[i], Precedence.Test)));
-        return Expr(c.Cls, Precedence.Atom) + "(" + string.Join(", ", items) + ")";
+        Expr(c.Cls, Precedence.Atom);
+        Bracketed('(', ')', () =>
+        {
+            Join(c.Patterns, x => Pattern(x, Precedence.Test));
+            for (int i = 0; i < c.KwdAttrs.Length; i++)
+            {
+                if (i > 0 || c.Patterns.Length > 0) W(", ");
+                W(c.KwdAttrs[i] + "=");
+                Pattern(c.KwdPatterns[i], Precedence.Test);
+            }
+        });
     }
-
-    public string Constant(PyObject value, string? kind = null) => _constants.Write(value, kind).Text;
-
-    public string StrLiteral(string value) => _constants.Str(value);
 }

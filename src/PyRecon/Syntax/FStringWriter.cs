@@ -78,7 +78,7 @@ internal sealed class FStringWriter(PythonVersion target, QuoteRules rules)
     /// <summary>The text between the braces of a replacement field: what ast's Interpolation.str holds.</summary>
     public static string FieldExpression(ExprNode value, PythonVersion target, QuoteRules fieldRules)
     {
-        var expr = new ExpressionWriter(target, fieldRules).Expr(value, Precedence.Test + 1);
+        var expr = ExpressionWriter.Text(value, Precedence.Test + 1, target, fieldRules);
         // "{{" would be an escaped brace.
         return expr.StartsWith('{') ? " " + expr : expr;
     }

@@ -1,4 +1,3 @@
-using System.Text;
 using PyRecon.Model;
 
 namespace PyRecon.Syntax;
@@ -6,19 +5,25 @@ namespace PyRecon.Syntax;
 /// <summary>
 /// Prints a syntax tree as Python source for a target version: 4-space indents, two blank lines around
 /// top-level functions and classes, one around nested ones, parentheses only where the grammar needs them.
+/// With a line map (<see cref="FormatOptions.Lines"/>) statements and expressions go on their lines instead
+/// (see the Syntax README, "Line placement").
 /// Throws <see cref="SyntaxNotSupportedException"/> for constructs the target cannot express.
 /// </summary>
 public static class PythonFormatter
 {
-    public static string Format(ModNode mod, PythonVersion target) => new StatementWriter(target, null).Module(mod);
+    public static string Format(ModNode mod, PythonVersion target) => Format(mod, target, FormatOptions.Default);
 
     /// <summary>As <see cref="Format(ModNode, PythonVersion)"/>, with comment lines printed before given statements (by reference).</summary>
     public static string Format(ModNode mod, PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments) =>
-        new StatementWriter(target, leadingComments).Module(mod);
+        Format(mod, target, new FormatOptions { LeadingComments = leadingComments });
+
+    /// <summary>As <see cref="Format(ModNode, PythonVersion)"/>, with comments and line placement from <paramref name="options"/>.</summary>
+    public static string Format(ModNode mod, PythonVersion target, FormatOptions options) =>
+        new StatementWriter(target, options.LeadingComments, LineMap.From(options)).Module(mod);
 
     /// <summary>One expression as it would appear on the right of an assignment.</summary>
     public static string FormatExpression(ExprNode expression, PythonVersion target) =>
-        new ExpressionWriter(target, QuoteRules.Free).Expr(expression, Precedence.Test);
+        ExpressionWriter.Text(expression, Precedence.Test, target, QuoteRules.Free);
 
     /// <summary>For diagnostics: the expression's source, or its node kind when it cannot be written.</summary>
     public static string FormatExpressionOrDescribe(ExprNode expression)
@@ -33,13 +38,28 @@ public static class PythonFormatter
         FStringWriter.FieldExpression(value, PythonVersion.V3_14, QuoteRules.Free);
 }
 
-/// <summary>Statements and layout; expressions go to <see cref="ExpressionWriter"/>.</summary>
-internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments)
+/// <summary>
+/// Statements and layout; expressions go to <see cref="ExpressionWriter"/>. Each statement is placed by
+/// <see cref="Begin"/> (its line, or the canonical blank lines when the line is unknown) and written without
+/// its newline, so the next simple statement of the same line can follow after <c>; </c>.
+/// </summary>
+internal sealed class StatementWriter
 {
     private const string Indent = "    ";
-    private readonly StringBuilder _out = new();
-    private readonly ExpressionWriter _expr = new(target, QuoteRules.Free);
+    private readonly PythonVersion target;
+    private readonly IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments;
+    private readonly LineMap? _lines;
+    private readonly SourceBuilder _out = new();
+    private readonly ExpressionWriter _expr;
     private int _depth;
+
+    public StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments, LineMap? lines)
+    {
+        this.target = target;
+        this.leadingComments = leadingComments;
+        _lines = lines;
+        _expr = new ExpressionWriter(target, QuoteRules.Free, _out, lines);
+    }
 
     public string Module(ModNode mod)
     {
@@ -47,21 +67,87 @@ internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<
         {
             case Module m: Block(m.Body, allowEmpty: true); break;
             case Interactive i: Block(i.Body, allowEmpty: true); break;
-            case Expression e: _out.Append(_expr.Expr(e.Body, Precedence.Test)).Append('\n'); break;
+            case Expression e: Slot(() => E(e.Body)); break;
             case FunctionType ft:
-                _out.Append('(').Append(string.Join(", ", ft.Argtypes.Select(a => _expr.Expr(a, Precedence.Test))))
-                    .Append(") -> ").Append(_expr.Expr(ft.Returns, Precedence.Test)).Append('\n');
+                _out.Open('(');
+                for (int i = 0; i < ft.Argtypes.Length; i++)
+                {
+                    if (i > 0) W(", ");
+                    E(ft.Argtypes[i]);
+                }
+                _out.Close(')');
+                W(" -> ");
+                Slot(() => E(ft.Returns));
                 break;
             default: throw new SyntaxNotSupportedException($"cannot write {mod.PythonName}");
         }
+        _out.EndLine();
         return _out.ToString();
     }
 
-    private string E(ExprNode e, Precedence p = Precedence.Test) => _expr.Expr(e, p);
+    private void W(string text) => _out.Append(text);
 
-    private void Line(string text) => _out.Append(string.Concat(Enumerable.Repeat(Indent, _depth))).Append(text).Append('\n');
+    private void E(ExprNode e, Precedence p = Precedence.Test) => _expr.Expr(e, p);
+
+    /// <summary>
+    /// Writes an expression that sits outside brackets. When one of its nodes must go to a later line, the
+    /// expression is written again inside parentheses (which never change the compiled code) so that the
+    /// break is allowed; where parentheses would change the tree or the grammar (<paramref name="parenthesizable"/>
+    /// false) such nodes stay on the current line.
+    /// </summary>
+    private void Slot(Action write, bool parenthesizable = true)
+    {
+        bool saved = _out.CanParenthesize;
+        if (_lines is null || !parenthesizable || _out.Depth > 0)
+        {
+            _out.CanParenthesize = false;
+            try { write(); }
+            finally { _out.CanParenthesize = saved; }
+            return;
+        }
+        var mark = _out.Save();
+        _out.CanParenthesize = true;
+        try
+        {
+            write();
+        }
+        catch (NeedsParentheses)
+        {
+            _out.Restore(mark);
+            _out.CanParenthesize = false;
+            _out.Open('(');
+            write();
+            _out.Close(')');
+        }
+        finally
+        {
+            _out.CanParenthesize = saved;
+        }
+    }
 
     private static bool IsDefinition(StmtNode s) => s is FunctionDef or AsyncFunctionDef or ClassDef;
+
+    private static bool IsCompound(StmtNode s) =>
+        s is If or While or For or AsyncFor or With or AsyncWith or Try or TryStar or FunctionDef or AsyncFunctionDef or ClassDef or Match;
+
+    private static IReadOnlyList<ExprNode> DecoratorsOf(StmtNode s) => s switch
+    {
+        FunctionDef f => f.DecoratorList,
+        AsyncFunctionDef f => f.DecoratorList,
+        ClassDef c => c.DecoratorList,
+        _ => [],
+    };
+
+    /// <summary>The line a statement starts on (for a decorated definition, its first decorator's), or 0.</summary>
+    private int StatementLine(StmtNode s)
+    {
+        if (_lines is null) return 0;
+        int line = _lines.Of(s);
+        if (line > 0) return line;
+        var decorators = DecoratorsOf(s);
+        if (decorators.Count > 0) return _lines.Of(decorators[0]);
+        return IsDefinition(s) ? _lines.KeywordLine(s) : 0;
+    }
 
     private void Block(IReadOnlyList<StmtNode> body, bool allowEmpty = false)
     {
@@ -73,11 +159,92 @@ internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<
         int blank = _depth == 0 ? 2 : 1;
         for (int i = 0; i < body.Count; i++)
         {
-            if (i > 0 && (IsDefinition(body[i]) || IsDefinition(body[i - 1])))
-                for (int b = 0; b < blank; b++) _out.Append('\n');
-            if (i == 0 && IsDocstring(body[0], out var doc)) Line(doc);
-            else Statement(body[i]);
+            var s = body[i];
+            int line = StatementLine(s);
+            string doc = "";
+            bool docstring = i == 0 && IsDocstring(s, out doc);
+            var comments = CommentsOf(s, docstring);
+            if (i > 0 && CanJoin(body[i - 1], s, line))
+            {
+                W("; ");
+                foreach (var comment in comments) _out.AddTrailingComment(CommentText(comment));
+            }
+            else
+            {
+                Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
+            }
+            if (docstring) W(doc);
+            else Statement(s);
         }
+    }
+
+    /// <summary>The comment lines of a statement (docstrings print none: they are written as plain text).</summary>
+    private IReadOnlyList<string> CommentsOf(StmtNode s, bool docstring) =>
+        !docstring && leadingComments is not null && leadingComments.TryGetValue(s, out var c) ? c : [];
+
+    /// <summary>A simple statement joins the previous one (simple, same body) on its line with "; " when
+    /// that line is this statement's line, or both statements have the same known line.</summary>
+    private bool CanJoin(StmtNode previous, StmtNode s, int line) =>
+        _lines is not null && line > 0 && _out.LineOpen && !IsCompound(previous) && !IsCompound(s)
+        && (_out.Line == line || StatementLine(previous) == line);
+
+    private static string CommentText(string comment) => comment.Replace("\r", "").Replace("\n", " ");
+
+    /// <summary>Starts a statement on a new line: on <paramref name="line"/> when it is known and not passed
+    /// (after its comments when they fit before it), else on the next line after the canonical blank lines.</summary>
+    private void Begin(int line, int defaultBlank, IReadOnlyList<string> comments)
+    {
+        _out.EndLine();
+        if (line > 0)
+        {
+            if (_out.Line + comments.Count <= line)
+            {
+                _out.PadTo(line - comments.Count);
+                foreach (var comment in comments) CommentLine(comment);
+            }
+            else
+            {
+                // Exact placement wins: comments that do not fit before the statement follow it on its line.
+                _out.PadTo(line);
+                foreach (var comment in comments) _out.AddTrailingComment(CommentText(comment));
+            }
+        }
+        else
+        {
+            for (int b = 0; b < defaultBlank; b++) _out.NewLine();
+            foreach (var comment in comments) CommentLine(comment);
+        }
+        StartLine();
+    }
+
+    private void CommentLine(string comment)
+    {
+        StartLine();
+        W("# " + CommentText(comment));
+        _out.NewLine();
+    }
+
+    private void StartLine()
+    {
+        W(string.Concat(Enumerable.Repeat(Indent, _depth)));
+        _out.ContinuationIndent = string.Concat(Enumerable.Repeat(Indent, _depth + 1));
+    }
+
+    /// <summary>A clause header (elif, else, except, finally, case, a later decorator, a decorated def):
+    /// on its line when known and not passed, else on the next line.</summary>
+    private void Clause(int line)
+    {
+        _out.PadTo(line);
+        StartLine();
+    }
+
+    /// <summary>The line of an <c>else:</c> or <c>finally:</c> (which no node records): the line before its
+    /// first statement and that statement's comments, when that is known.</summary>
+    private int LineBefore(IReadOnlyList<StmtNode> body)
+    {
+        int first = body.Count > 0 ? StatementLine(body[0]) : 0;
+        if (first <= 0) return 0;
+        return Math.Max(0, first - 1 - CommentsOf(body[0], IsDocstring(body[0], out _)).Count);
     }
 
     private void Indented(IReadOnlyList<StmtNode> body)
@@ -102,75 +269,153 @@ internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<
 
     private void Statement(StmtNode s)
     {
-        if (leadingComments is not null && leadingComments.TryGetValue(s, out var comments))
-            foreach (var comment in comments) Line("# " + comment.Replace("\r", "").Replace("\n", " "));
         switch (s)
         {
-            case Expr e: Line(E(e.Value, Precedence.Yield)); break;
+            case Expr e: Slot(() => E(e.Value, Precedence.Yield)); break;
             case Assign a:
                 if (a.Targets.IsEmpty) throw new SyntaxNotSupportedException("Assign needs a target");
-                Line(string.Concat(a.Targets.Select(t => E(t, Precedence.Tuple) + " = ")) + E(a.Value, Precedence.Yield));
+                foreach (var t in a.Targets)
+                {
+                    Slot(() => E(t, Precedence.Tuple));
+                    W(" = ");
+                }
+                Slot(() => E(a.Value, Precedence.Yield));
                 break;
-            case AugAssign a: Line(E(a.Target, Precedence.Atom) + " " + Operators.Text(a.Op) + "= " + E(a.Value, Precedence.Yield)); break;
+            case AugAssign a:
+                Slot(() => E(a.Target, Precedence.Atom), parenthesizable: false);
+                W(" " + Operators.Text(a.Op) + "= ");
+                Slot(() => E(a.Value, Precedence.Yield));
+                break;
             case AnnAssign a:
-            {
-                var target = a.Simple == 0 && a.Target is Name ? "(" + E(a.Target) + ")" : E(a.Target, Precedence.Atom);
                 if (a.Simple != 0 && a.Target is not Name) throw new SyntaxNotSupportedException("AnnAssign.simple=1 needs a Name target");
-                Line(target + ": " + E(a.Annotation) + (a.Value is null ? "" : " = " + E(a.Value, Precedence.Yield)));
+                // Parentheses around the target would change simple, so it never gets extra ones.
+                if (a.Simple == 0 && a.Target is Name)
+                {
+                    _out.Open('(');
+                    E(a.Target);
+                    _out.Close(')');
+                }
+                else Slot(() => E(a.Target, Precedence.Atom), parenthesizable: false);
+                W(": ");
+                Slot(() => E(a.Annotation));
+                if (a.Value is not null)
+                {
+                    W(" = ");
+                    Slot(() => E(a.Value, Precedence.Yield));
+                }
                 break;
-            }
-            case Return r: Line(r.Value is null ? "return" : "return " + E(r.Value)); break;
+            case Return r:
+                W("return");
+                if (r.Value is not null)
+                {
+                    W(" ");
+                    Slot(() => E(r.Value));
+                }
+                break;
             case Delete d:
                 if (d.Targets.IsEmpty) throw new SyntaxNotSupportedException("del needs a target");
-                Line("del " + string.Join(", ", d.Targets.Select(t => E(t))));
+                W("del ");
+                for (int i = 0; i < d.Targets.Length; i++)
+                {
+                    if (i > 0) W(", ");
+                    var t = d.Targets[i];
+                    Slot(() => E(t));
+                }
                 break;
-            case Pass: Line("pass"); break;
-            case Break: Line("break"); break;
-            case Continue: Line("continue"); break;
-            case Global g: Line("global " + NonEmpty(g.Names, "global")); break;
-            case Nonlocal n: Line("nonlocal " + NonEmpty(n.Names, "nonlocal")); break;
-            case Assert a: Line("assert " + E(a.Test) + (a.Msg is null ? "" : ", " + E(a.Msg))); break;
+            case Pass: W("pass"); break;
+            case Break: W("break"); break;
+            case Continue: W("continue"); break;
+            case Global g: W("global " + NonEmpty(g.Names, "global")); break;
+            case Nonlocal n: W("nonlocal " + NonEmpty(n.Names, "nonlocal")); break;
+            case Assert a:
+                W("assert ");
+                Slot(() => E(a.Test));
+                if (a.Msg is not null)
+                {
+                    W(", ");
+                    Slot(() => E(a.Msg));
+                }
+                break;
             case Raise r:
                 if (r.Exc is null && r.Cause is not null) throw new SyntaxNotSupportedException("raise with a cause needs an exception");
-                Line("raise" + (r.Exc is null ? "" : " " + E(r.Exc)) + (r.Cause is null ? "" : " from " + E(r.Cause)));
+                W("raise");
+                if (r.Exc is not null)
+                {
+                    W(" ");
+                    Slot(() => E(r.Exc));
+                }
+                if (r.Cause is not null)
+                {
+                    W(" from ");
+                    Slot(() => E(r.Cause));
+                }
                 break;
-            case Import i: Line("import " + Aliases(i.Names)); break;
+            case Import i: W("import " + Aliases(i.Names)); break;
             case ImportFrom f:
                 if (f.Level is < 0) throw new SyntaxNotSupportedException("ImportFrom.level is negative");
                 if (f.Module is null && (f.Level ?? 0) == 0) throw new SyntaxNotSupportedException("from-import needs a module or a relative level");
-                Line("from " + new string('.', f.Level ?? 0) + f.Module + " import " + Aliases(f.Names));
+                W("from " + new string('.', f.Level ?? 0) + f.Module + " import ");
+                // from m import (a, b) may break between names; "*" cannot be parenthesized.
+                Slot(() => AliasList(f.Names), parenthesizable: !f.Names.Any(a => a.Name == "*"));
                 break;
             case If i: IfChain(i); break;
-            case While w: Compound("while " + E(w.Test), w.Body); Else(w.Orelse); break;
-            case For f: Compound("for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter), f.Body); Else(f.Orelse); break;
-            case AsyncFor f: Compound("async for " + E(f.Target, Precedence.Tuple) + " in " + E(f.Iter), f.Body); Else(f.Orelse); break;
-            case With w: Compound("with " + WithItems(w.Items), w.Body); break;
-            case AsyncWith w: Compound("async with " + WithItems(w.Items), w.Body); break;
+            case While w:
+                W("while ");
+                Slot(() => E(w.Test));
+                Body(w.Body);
+                Else(w.Orelse);
+                break;
+            case For f: ForLoop("for ", f.Target, f.Iter, f.Body, f.Orelse); break;
+            case AsyncFor f: ForLoop("async for ", f.Target, f.Iter, f.Body, f.Orelse); break;
+            case With w: W("with "); WithItems(w.Items); Body(w.Body); break;
+            case AsyncWith w: W("async with "); WithItems(w.Items); Body(w.Body); break;
             case Try t: TryStatement(t.Body, t.Handlers, t.Orelse, t.Finalbody, star: false); break;
             case TryStar t:
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_11, "except*");
                 TryStatement(t.Body, t.Handlers, t.Orelse, t.Finalbody, star: true);
                 break;
-            case FunctionDef f: Function("def ", f.Name, f.Args, f.Body, f.DecoratorList, f.Returns, f.TypeParams); break;
-            case AsyncFunctionDef f: Function("async def ", f.Name, f.Args, f.Body, f.DecoratorList, f.Returns, f.TypeParams); break;
+            case FunctionDef f: Function(f, "def ", f.Name, f.Args, f.Body, f.DecoratorList, f.Returns, f.TypeParams); break;
+            case AsyncFunctionDef f: Function(f, "async def ", f.Name, f.Args, f.Body, f.DecoratorList, f.Returns, f.TypeParams); break;
             case ClassDef c:
-            {
-                Decorators(c.DecoratorList);
-                var args = _expr.CallArguments(c.Bases, c.Keywords, soleGeneratorBare: false);
-                Compound("class " + c.Name + _expr.TypeParams(c.TypeParams) + (args.Length > 0 || c.Bases.Length + c.Keywords.Length > 0 ? "(" + args + ")" : ""), c.Body);
+                Decorators(c, c.DecoratorList);
+                W("class " + c.Name);
+                _expr.TypeParams(c.TypeParams);
+                if (c.Bases.Length + c.Keywords.Length > 0)
+                {
+                    _out.Open('(');
+                    _expr.CallArguments(c.Bases, c.Keywords, soleGeneratorBare: false);
+                    _out.Close(')');
+                }
+                Body(c.Body);
                 break;
-            }
             case Match m:
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_10, "match");
                 if (m.Cases.IsEmpty) throw new SyntaxNotSupportedException("match needs at least one case");
-                Line("match " + E(m.Subject) + ":");
+                W("match ");
+                Slot(() => E(m.Subject));
+                W(":");
                 _depth++;
-                foreach (var c in m.Cases) Compound("case " + _expr.Pattern(c.Pattern) + (c.Guard is null ? "" : " if " + E(c.Guard)), c.Body);
+                foreach (var c in m.Cases)
+                {
+                    Clause(_lines is null ? 0 : _lines.Of(c) is > 0 and var caseLine ? caseLine : _lines.Of(c.Pattern));
+                    W("case ");
+                    Slot(() => _expr.Pattern(c.Pattern), parenthesizable: false);
+                    if (c.Guard is not null)
+                    {
+                        W(" if ");
+                        Slot(() => E(c.Guard));
+                    }
+                    Body(c.Body);
+                }
                 _depth--;
                 break;
             case TypeAlias ta:
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_12, "the type statement");
-                Line("type " + E(ta.Name, Precedence.Atom) + _expr.TypeParams(ta.TypeParams) + " = " + E(ta.Value));
+                W("type ");
+                Slot(() => E(ta.Name, Precedence.Atom), parenthesizable: false);
+                _expr.TypeParams(ta.TypeParams);
+                W(" = ");
+                Slot(() => E(ta.Value));
                 break;
             default: throw new SyntaxNotSupportedException($"cannot write {s.PythonName}");
         }
@@ -182,37 +427,84 @@ internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<
     private static string Aliases(IReadOnlyList<Alias> names)
     {
         if (names.Count == 0) throw new SyntaxNotSupportedException("import needs a name");
-        return string.Join(", ", names.Select(a => a.Name + (a.Asname is null ? "" : " as " + a.Asname)));
+        return string.Join(", ", names.Select(AliasText));
     }
 
-    private string WithItems(IReadOnlyList<Withitem> items)
+    private static string AliasText(Alias a) => a.Name + (a.Asname is null ? "" : " as " + a.Asname);
+
+    private void AliasList(IReadOnlyList<Alias> names)
+    {
+        if (names.Count == 0) throw new SyntaxNotSupportedException("import needs a name");
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (i > 0) W(", ");
+            _expr.At(names[i]);
+            W(AliasText(names[i]));
+        }
+    }
+
+    private void WithItems(IReadOnlyList<Withitem> items)
     {
         if (items.Count == 0) throw new SyntaxNotSupportedException("with needs an item");
         // From 3.9 "with (a, b):" is two parenthesized items; a lone tuple needs its own parentheses.
         if (target >= PythonVersion.V3_9 && items is [{ OptionalVars: null, ContextExpr: Tuple t }])
-            return "(" + E(t) + ")";
-        return string.Join(", ", items.Select(i => E(i.ContextExpr) + (i.OptionalVars is null ? "" : " as " + E(i.OptionalVars))));
+        {
+            _out.Open('(');
+            E(t);
+            _out.Close(')');
+            return;
+        }
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (i > 0) W(", ");
+            var item = items[i];
+            Slot(() => E(item.ContextExpr));
+            if (item.OptionalVars is not null)
+            {
+                W(" as ");
+                Slot(() => E(item.OptionalVars));
+            }
+        }
     }
 
-    private void Compound(string header, IReadOnlyList<StmtNode> body)
+    private void ForLoop(string keyword, ExprNode target, ExprNode iter, IReadOnlyList<StmtNode> body, IReadOnlyList<StmtNode> orelse)
     {
-        Line(header + ":");
+        W(keyword);
+        Slot(() => E(target, Precedence.Tuple));
+        W(" in ");
+        Slot(() => E(iter));
+        Body(body);
+        Else(orelse);
+    }
+
+    /// <summary>The colon of a header and the indented body on the following lines.</summary>
+    private void Body(IReadOnlyList<StmtNode> body)
+    {
+        W(":");
         Indented(body);
     }
 
     private void Else(IReadOnlyList<StmtNode> orelse)
     {
-        if (orelse.Count > 0) Compound("else", orelse);
+        if (orelse.Count == 0) return;
+        Clause(LineBefore(orelse));
+        W("else");
+        Body(orelse);
     }
 
     private void IfChain(If node)
     {
-        Compound("if " + E(node.Test), node.Body);
+        W("if ");
+        Slot(() => E(node.Test));
+        Body(node.Body);
         // else: if ... with nothing else is written as elif (it parses back to the same tree).
         while (node.Orelse is [If inner])
         {
             node = inner;
-            Compound("elif " + E(node.Test), node.Body);
+            Clause(StatementLine(node));
+            W("elif ");
+            Slot(() => E(node.Test));
+            Body(node.Body);
         }
         Else(node.Orelse);
     }
@@ -221,34 +513,68 @@ internal sealed class StatementWriter(PythonVersion target, IReadOnlyDictionary<
     {
         if (handlers.Count == 0 && finalbody.Count == 0) throw new SyntaxNotSupportedException("try needs a handler or finally");
         if (handlers.Count == 0 && orelse.Count > 0) throw new SyntaxNotSupportedException("try/else needs a handler");
-        Compound("try", body);
+        W("try");
+        Body(body);
         foreach (var h in handlers.Cast<ExceptHandler>())
         {
             if (star && h.Type is null) throw new SyntaxNotSupportedException("except* needs an exception type");
             if (h.Type is null && h.Name is not null) throw new SyntaxNotSupportedException("a bare except cannot bind a name");
-            Compound((star ? "except*" : "except") + (h.Type is null ? "" : " " + E(h.Type)) + (h.Name is null ? "" : " as " + h.Name), h.Body);
+            Clause(_lines?.Of(h) ?? 0);
+            W(star ? "except*" : "except");
+            if (h.Type is not null)
+            {
+                W(" ");
+                Slot(() => E(h.Type));
+            }
+            if (h.Name is not null) W(" as " + h.Name);
+            Body(h.Body);
         }
         Else(orelse);
-        if (finalbody.Count > 0) Compound("finally", finalbody);
+        if (finalbody.Count > 0)
+        {
+            Clause(LineBefore(finalbody));
+            W("finally");
+            Body(finalbody);
+        }
     }
 
-    private void Decorators(IReadOnlyList<ExprNode> decorators)
+    /// <summary>
+    /// Decorators, each "@" line on its decorator's line (the first one on the statement's line, where
+    /// <see cref="Begin"/> put it), then the def/class keyword line: <see cref="LineMap.KeywordLine"/> when
+    /// known, else the line after the last decorator.
+    /// </summary>
+    private void Decorators(StmtNode definition, IReadOnlyList<ExprNode> decorators)
     {
-        foreach (var d in decorators)
+        for (int i = 0; i < decorators.Count; i++)
         {
+            var d = decorators[i];
             if (target < PythonVersion.V3_9 && !IsDottedCall(d))
                 throw new SyntaxNotSupportedException($"a decorator other than a dotted name or a call of one needs Python 3.9+; the target is {target}");
-            Line("@" + E(d));
+            if (i > 0) Clause(_lines?.Of(d) ?? 0);
+            W("@");
+            // Before 3.9 a decorator is a dotted name or a call of one: no parentheses around it.
+            Slot(() => E(d), parenthesizable: target >= PythonVersion.V3_9);
         }
+        if (decorators.Count > 0) Clause(_lines?.KeywordLine(definition) ?? 0);
     }
 
     private static bool IsDottedName(ExprNode e) => e is Name || (e is Attribute a && IsDottedName(a.Value));
 
     private static bool IsDottedCall(ExprNode e) => IsDottedName(e) || (e is Call c && IsDottedName(c.Func));
 
-    private void Function(string keyword, string name, Arguments args, IReadOnlyList<StmtNode> body, IReadOnlyList<ExprNode> decorators, ExprNode? returns, IReadOnlyList<TypeParamNode> typeParams)
+    private void Function(StmtNode node, string keyword, string name, Arguments args, IReadOnlyList<StmtNode> body, IReadOnlyList<ExprNode> decorators, ExprNode? returns, IReadOnlyList<TypeParamNode> typeParams)
     {
-        Decorators(decorators);
-        Compound(keyword + name + _expr.TypeParams(typeParams) + "(" + _expr.Arguments(args, lambda: false) + ")" + (returns is null ? "" : " -> " + E(returns)), body);
+        Decorators(node, decorators);
+        W(keyword + name);
+        _expr.TypeParams(typeParams);
+        _out.Open('(');
+        _expr.Arguments(args, lambda: false);
+        _out.Close(')');
+        if (returns is not null)
+        {
+            W(" -> ");
+            Slot(() => E(returns));
+        }
+        Body(body);
     }
 }

@@ -1,0 +1,64 @@
+namespace PyRecon.Syntax;
+
+/// <summary>
+/// What <see cref="PythonFormatter.Format(ModNode, PythonVersion, FormatOptions)"/> needs besides the tree.
+/// Every dictionary is keyed by node <em>reference</em> (syntax nodes have structural equality, so two equal
+/// <c>Name("x")</c> nodes are still two keys); the formatter copies them into reference-keyed maps, so a caller
+/// should build them with <see cref="ReferenceEqualityComparer.Instance"/>.
+/// </summary>
+public sealed record FormatOptions
+{
+    public static FormatOptions Default { get; } = new();
+
+    /// <summary>Comment lines printed before a statement (without the <c>#</c>). When a statement has a known
+    /// line and its comments do not fit in the lines before it, they are written after it on its line
+    /// (<c>stmt  # a # b</c>) so the statement keeps its place.</summary>
+    public IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? LeadingComments { get; init; }
+
+    /// <summary>
+    /// The source line (1-based) of nodes: a statement starts on its line, an expression (or argument, keyword,
+    /// alias, comprehension, pattern, type parameter, except handler, match case) is moved down to its line
+    /// where a line break is possible. A missing node or a value ≤ 0 means the line is unknown.
+    /// For a decorated FunctionDef, AsyncFunctionDef or ClassDef the entry is the line of its <em>first
+    /// decorator</em> (what co_firstlineno and 3.13's <c>__firstlineno__</c> record); the line of the
+    /// <c>def</c>/<c>class</c> keyword itself is <see cref="KeywordLines"/>. Decorators (ExprNode) may have
+    /// entries of their own: each <c>@</c> line goes on its decorator's line.
+    /// </summary>
+    public IReadOnlyDictionary<SyntaxNode, int>? Lines { get; init; }
+
+    /// <summary>For decorated FunctionDef, AsyncFunctionDef and ClassDef nodes: the line of the
+    /// <c>def</c>/<c>class</c> keyword (the line MAKE_FUNCTION / LOAD_BUILD_CLASS and the name's store carry).
+    /// Without an entry the keyword goes on the line after the last decorator. For an undecorated definition
+    /// it is used only when <see cref="Lines"/> has no entry for the node.</summary>
+    public IReadOnlyDictionary<StmtNode, int>? KeywordLines { get; init; }
+}
+
+/// <summary>The line maps of <see cref="FormatOptions"/>, copied into reference-keyed dictionaries.</summary>
+internal sealed class LineMap
+{
+    private readonly Dictionary<SyntaxNode, int> _lines = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<StmtNode, int> _keywordLines = new(ReferenceEqualityComparer.Instance);
+
+    private LineMap(FormatOptions options)
+    {
+        if (options.Lines is not null)
+            foreach (var (node, line) in options.Lines)
+                if (node is not null && line > 0) _lines[node] = line;
+        if (options.KeywordLines is not null)
+            foreach (var (node, line) in options.KeywordLines)
+                if (node is not null && line > 0) _keywordLines[node] = line;
+    }
+
+    /// <summary>Null when the options give no line at all (then the output is the canonical layout).</summary>
+    public static LineMap? From(FormatOptions options)
+    {
+        var map = new LineMap(options);
+        return map._lines.Count + map._keywordLines.Count == 0 ? null : map;
+    }
+
+    /// <summary>The node's line, or 0 when unknown.</summary>
+    public int Of(SyntaxNode? node) => node is not null && _lines.TryGetValue(node, out var line) ? line : 0;
+
+    /// <summary>The def/class keyword line of a definition, or 0 when unknown.</summary>
+    public int KeywordLine(StmtNode node) => _keywordLines.TryGetValue(node, out var line) ? line : 0;
+}
