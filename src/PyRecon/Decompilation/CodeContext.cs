@@ -33,6 +33,10 @@ internal sealed class CodeContext
     public PseudoRegistry Pseudo { get; } = new();
     /// <summary>First source line of each statement made (by reference).</summary>
     public Dictionary<StmtNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Source line of expressions (the line of the op that made them), for line layout.</summary>
+    public Dictionary<SyntaxNode, int> ExprLines { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
+    public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
     public bool[] Consumed { get; }
     /// <summary>Names stored or deleted with *_GLOBAL in a function or class body (need `global`).</summary>
     public HashSet<string> GlobalStores { get; } = [];

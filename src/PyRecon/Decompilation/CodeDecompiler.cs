@@ -24,6 +24,9 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 
     public List<CodeDiagnostic> Diagnostics { get; } = [];
     public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Source lines of statements and expressions of every code object decompiled (for the layout).</summary>
+    public Dictionary<SyntaxNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
 
     public List<StmtNode> ModuleBody(CodeObject code) => ContainedBody(code, ScopeKind.Module);
 
@@ -123,6 +126,9 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         body = CleanupPipeline.Run(body, ctx);
         foreach (var partial in ctx.PartialFailures) Report(code, partial);
         foreach (var (stmt, lines) in ctx.Comments) Comments[stmt] = lines;
+        foreach (var (stmt, line) in ctx.Lines) Lines.TryAdd(stmt, line);
+        foreach (var (expr, line) in ctx.ExprLines) Lines.TryAdd(expr, line);
+        foreach (var (stmt, line) in ctx.KeywordLines) KeywordLines.TryAdd(stmt, line);
         return body;
     }
 }

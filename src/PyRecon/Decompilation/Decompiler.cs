@@ -14,6 +14,8 @@ public sealed record DecompileOptions
     public PythonVersion? Version { get; init; }
     /// <summary>Put a comment with the disassembly into the body of a code object that failed (default on).</summary>
     public bool DisassemblyInFailures { get; init; } = true;
+    /// <summary>Place statements and expressions on their original lines (default on; from 3.13 it decides bytecode).</summary>
+    public bool LineLayout { get; init; } = true;
 }
 
 /// <summary>Why one code object did not decompile cleanly.</summary>
@@ -76,7 +78,12 @@ public static class Decompiler
         string source;
         try
         {
-            source = PythonFormatter.Format(tree, module.Version, run.Comments);
+            source = PythonFormatter.Format(tree, module.Version, new FormatOptions
+            {
+                LeadingComments = run.Comments,
+                Lines = options.LineLayout ? run.Lines : null,
+                KeywordLines = options.LineLayout ? run.KeywordLines : null,
+            });
         }
         catch (Exception e) when (e is SyntaxNotSupportedException or ArgumentException or InvalidOperationException)
         {

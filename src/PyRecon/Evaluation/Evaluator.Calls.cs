@@ -223,8 +223,10 @@ internal sealed partial class Evaluator
         StmtNode def = isAsync
             ? S.AsyncFunctionDef(name, args, NonEmpty(body), f.Decorators, returns, typeParams: f.TypeParams)
             : S.FunctionDef(name, args, NonEmpty(body), f.Decorators, returns, typeParams: f.TypeParams);
-        _statementLine = f.Decorators.IsEmpty ? f.Line : _statementLine;
+        // The line map keys a definition to its first line including decorators (co_firstlineno).
+        _statementLine = f.Code.FirstLineNo;
         Emit(def);
+        if (!f.Decorators.IsEmpty && f.Line > 0) _ctx.KeywordLines[def] = f.Line;
         _ = storedName;
     }
 
@@ -232,7 +234,10 @@ internal sealed partial class Evaluator
     {
         var body = _ctx.Nested.ClassBody(c.Body.Code);
         if (!SyntaxFacts.IsIdentifier(c.Name)) throw _ctx.Fail("evaluate", $"class name '{c.Name}' is not an identifier", _op);
-        Emit(S.ClassDef(c.Name, c.Bases, c.Keywords, NonEmpty(body), c.Decorators, c.TypeParams));
+        var cls = S.ClassDef(c.Name, c.Bases, c.Keywords, NonEmpty(body), c.Decorators, c.TypeParams);
+        _statementLine = c.Body.Code.FirstLineNo;
+        Emit(cls);
+        if (!c.Decorators.IsEmpty && c.Body.Line > 0) _ctx.KeywordLines[cls] = c.Body.Line;
         _ = storedName;
     }
 }

@@ -94,7 +94,11 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 
     // ---------------------------------------------------------------- stack helpers
 
-    public void Push(object item) => Stack.Push(item);
+    public void Push(object item)
+    {
+        if (item is ExprNode e && _op is { Line: > 0 } op) _ctx.ExprLines.TryAdd(e, op.Line);
+        Stack.Push(item);
+    }
     public object Pop() => Stack.Pop();
 
     public ExprNode PopExpr() => Materialize(Stack.Pop());
