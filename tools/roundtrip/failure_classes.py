@@ -5,7 +5,8 @@ REPORT.json is the judge's report; TOOL.log is pyrecon's stderr (one line per co
 Classes: pyrecon's own failures by stage and message shape; recompile errors by message; mismatches by the
 first difference (which field, or which instruction pair).
 """
-import collections, json, re, sys
+import collections, json, re, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 def shape(text):
     text = re.sub(r'\([\w./-]+\.py, line \d+\)', '', text)

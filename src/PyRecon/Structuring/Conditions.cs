@@ -555,7 +555,8 @@ internal sealed partial class Structurer
     /// <summary>A condition that jumps to the loop head: `if cond: rest-of-body` (the join is the loop's end).</summary>
     private int IfToLoopEnd(CondNode node, Region region, List<StmtNode> output)
     {
-        int line = _ops[node.FirstOp].Line;
+        int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[node.FirstOp].Line;
+        _eval.StatementLine = 0;
         var atIf = _eval.Stack;
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();

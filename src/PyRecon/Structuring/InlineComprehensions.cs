@@ -66,12 +66,14 @@ internal sealed partial class Structurer
         var savedStack = _eval.Stack;
         var savedOut = _eval.Out;
         int savedBase = _eval.StatementBase;
+        int savedLine = _eval.StatementLine; // the comprehension is part of the enclosing statement
         var outer = region ?? new Region();
         var compRegion = new Region { Parent = outer, Base = _eval.Stack.Count - 1, Handler = loopHandler };
         var loop = new List<StmtNode>();
         int after = StructureFor(head, head, compRegion, loop);
         _eval.Out = savedOut;
         _eval.StatementBase = savedBase;
+        _eval.StatementLine = savedLine;
         var expr = ComprehensionBuilder.BuildInline(kind, loop, _ctx.Pseudo);
         if (_eval.Stack.Pop() is not AccumulatorMarker) throw Fail("inlined comprehension lost its accumulator", head);
         _eval.Stack.Push(expr);

@@ -174,6 +174,7 @@ internal sealed partial class Structurer
     internal int WalkSequence(int pos, Region region, List<StmtNode> output)
     {
         if (++_depth > 600) throw Fail("constructs nested too deeply", pos);
+        _eval.StatementLine = 0; // a new sequence (a construct's body) starts a new statement
         try
         {
             return Walk(pos, region, output);
@@ -340,8 +341,28 @@ internal sealed partial class Structurer
         if (p >= _ops.Length || _ops[p].Kind != OpKind.Return || count == 0) return false;
         if (count == 1 && _ops[first].Name is "LOAD_CONST" or "LOAD_SMALL_INT") return false;
         if (loop.BreakTarget >= 0 && loop.BreakTarget != loop.Exit && loop.BreakTarget != loop.AfterExit && RealAt(loop.BreakTarget) != first) return false;
+        // When the loop's own exit runs the same code, the break goes there and the loop has no else.
+        if (loop.AfterExit >= 0 && SameCode(first, p, RealAt(loop.AfterExit)))
+        {
+            ConsumeRange(first, p + 1);
+            loop.BreakTarget = loop.AfterExit;
+            return true;
+        }
         loop.BreakTarget = first;
         loop.InlinedBreak = true;
+        return true;
+    }
+
+    /// <summary>True when the real ops of [from, to] repeat, op for op, the ops starting at <paramref name="other"/>.</summary>
+    private bool SameCode(int from, int to, int other)
+    {
+        for (int a = RealAt(from), b = RealAt(other); a <= to; a = NextReal(a), b = NextReal(b))
+        {
+            if (b >= _ops.Length) return false;
+            var x = _ops[a].Instruction;
+            var y = _ops[b].Instruction;
+            if (x.Opcode.Name != y.Opcode.Name || x.Arg != y.Arg) return false;
+        }
         return true;
     }
 
