@@ -16,7 +16,9 @@ internal interface IBodyRewriter
 /// __classcell__, ...) must go before the docstring rule looks for a leading __doc__ store.</item>
 /// <item><see cref="DocstringRewriter"/>: needs the first real statement of the body.</item>
 /// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
-/// <item><see cref="AnnotationRewriter"/>: module and class annotations; independent of returns.</item>
+/// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`
+/// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
+/// <item><see cref="AnnotationRewriter"/>: 3.8-3.13 module and class annotations; independent of returns.</item>
 /// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
 /// </list>
@@ -26,6 +28,7 @@ internal static class CleanupPipeline
     private static readonly IBodyRewriter[] s_passes =
     [
         new ClassBodyRewriter(),
+        new DeferredAnnotationRewriter(),
         new DocstringRewriter(),
         new ImplicitReturnRewriter(),
         new AnnotationRewriter(),

@@ -10,7 +10,7 @@ namespace PyRecon.Cleanup;
 /// __static_attributes__, the __classcell__ / __classdictcell__ stores and the final return.</summary>
 internal sealed class ClassBodyRewriter : IBodyRewriter
 {
-    private static readonly HashSet<string> s_plumbing = ["__module__", "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__", "__classdictcell__"];
+    private static readonly HashSet<string> s_plumbing = ["__module__", "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__", "__classdictcell__", "__annotate_func__"];
 
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
@@ -33,6 +33,15 @@ internal sealed class ClassBodyRewriter : IBodyRewriter
 /// </summary>
 internal sealed class DocstringRewriter : IBodyRewriter
 {
+    /// <summary>A function's docstring: its first constant when it is a str (3.8-3.13), when CO_HAS_DOCSTRING says so (3.14).</summary>
+    public static PyStr? FunctionDocstring(CodeObject code)
+    {
+        bool has = code.Version >= PythonVersion.V3_14
+            ? (code.Flags & CodeFlags.HasDocstring) != 0
+            : code.Consts.Length > 0 && code.Consts[0] is PyStr;
+        return has && code.Consts.Length > 0 ? code.Consts[0] as PyStr : null;
+    }
+
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         var code = ctx.Code;
@@ -49,10 +58,7 @@ internal sealed class DocstringRewriter : IBodyRewriter
                 return body;
             case ScopeKind.Function:
             {
-                bool has = code.Version >= PythonVersion.V3_14
-                    ? (code.Flags & CodeFlags.HasDocstring) != 0
-                    : code.Consts.Length > 0 && code.Consts[0] is PyStr;
-                if (!has || code.Consts.Length == 0 || code.Consts[0] is not PyStr text) return body;
+                if (FunctionDocstring(code) is not PyStr text) return body;
                 var stmt = S.Expr(S.Constant(text));
                 ctx.SetLine(stmt, code.FirstLineNo + 1);
                 body.Insert(0, stmt);
@@ -174,5 +180,82 @@ internal sealed class PseudoStatementCheck : IBodyRewriter
             if (node is StmtNode s) Found ??= registry.Get(s);
             return base.Visit(node);
         }
+    }
+}
+
+/// <summary>
+/// 3.14 module and class annotations (PEP 649/749): the body defines `__annotate__` (a module's, stored as
+/// `__annotate__`; a class's as `__annotate_func__`) and, at module level, records each annotated assignment
+/// that ran in `__conditional_annotations__`. The annotations come back as `x: T` / `x: T = v` statements: at
+/// each recorded index for a module, at the annotation's source line for a class (where a bare annotation
+/// leaves no code at all).
+/// </summary>
+internal sealed class DeferredAnnotationRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Version < PythonVersion.V3_14 || ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
+        int at = body.FindIndex(s => s is FunctionDef { Name: "__annotate__" });
+        if (at < 0) return body;
+        var annotate = (FunctionDef)body[at];
+        var lines = new Dictionary<StmtNode, int>(ReferenceEqualityComparer.Instance);
+        foreach (var (node, line) in ctx.Nested.NestedLines)
+            if (node is StmtNode stmt) lines[stmt] = line;
+        var entries = AnnotationEntries.Parse([.. annotate.Body], lines);
+        body.RemoveAt(at);
+        body.RemoveAll(s => s is Assign { Targets: [Name { Id: "__conditional_annotations__" }] });
+        if (ctx.Scope == ScopeKind.Module)
+        {
+            var byIndex = entries.Where(e => e.ConditionalIndex is not null).ToDictionary(e => e.ConditionalIndex!.Value);
+            return StatementLists.Rewrite(body, ctx, list => PlaceRecorded(list, ctx, byIndex));
+        }
+        return PlaceByLine(body, ctx, entries);
+    }
+
+    private static StmtNode Annotated(AnnotationEntry e, ExprNode? value) =>
+        S.AnnAssign(S.Name(e.Name, ExprContext.Store), e.Value, value, 1);
+
+    private static List<StmtNode> PlaceRecorded(List<StmtNode> list, CodeContext ctx, Dictionary<int, AnnotationEntry> byIndex)
+    {
+        var result = new List<StmtNode>(list.Count);
+        foreach (var s in list)
+        {
+            if (ctx.Pseudo.Get(s) is not ConditionalAnnotation mark) { result.Add(s); continue; }
+            if (!byIndex.TryGetValue(mark.Index, out var e)) throw new DecompileFailure("annotations", $"annotation {mark.Index} is not in __annotate__");
+            if (result.Count > 0 && result[^1] is Assign { Targets: [Name n] } a && n.Id == e.Name)
+            {
+                var merged = Annotated(e, a.Value);
+                if (ctx.Lines.TryGetValue(a, out int line)) ctx.SetLine(merged, line);
+                result[^1] = merged;
+            }
+            else
+            {
+                var bare = Annotated(e, null);
+                ctx.SetLine(bare, e.Line);
+                result.Add(bare);
+            }
+        }
+        return result;
+    }
+
+    private static List<StmtNode> PlaceByLine(List<StmtNode> body, CodeContext ctx, List<AnnotationEntry> entries)
+    {
+        var result = new List<StmtNode>(body);
+        foreach (var e in entries)
+        {
+            int same = result.FindIndex(s => s is Assign { Targets: [Name n] } && n.Id == e.Name && ctx.Lines.TryGetValue(s, out int l) && l == e.Line);
+            if (same >= 0)
+            {
+                var merged = Annotated(e, ((Assign)result[same]).Value);
+                ctx.SetLine(merged, e.Line);
+                result[same] = merged;
+                continue;
+            }
+            int before = result.FindIndex(s => ctx.Lines.TryGetValue(s, out int l) && l > e.Line);
+            var bare = Annotated(e, null);
+            ctx.SetLine(bare, e.Line);
+            if (before < 0) result.Add(bare); else result.Insert(before, bare);
+        }
+        return result;
     }
 }

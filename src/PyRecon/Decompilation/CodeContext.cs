@@ -76,4 +76,6 @@ internal interface INestedDecompiler
     List<StmtNode> ClassBody(CodeObject code);
     /// <summary>3.14: the (name, annotation) pairs an __annotate__ function returns.</summary>
     List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code);
+    /// <summary>Source lines of statements of nested code objects decompiled so far.</summary>
+    IReadOnlyDictionary<SyntaxNode, int> NestedLines { get; }
 }

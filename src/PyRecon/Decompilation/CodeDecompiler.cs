@@ -27,6 +27,7 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     /// <summary>Source lines of statements and expressions of every code object decompiled (for the layout).</summary>
     public Dictionary<SyntaxNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
+    public IReadOnlyDictionary<SyntaxNode, int> NestedLines => Lines;
 
     public List<StmtNode> ModuleBody(CodeObject code) => ContainedBody(code, ScopeKind.Module);
 
@@ -65,8 +66,19 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         }
     }
 
-    public List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code) =>
-        throw new DecompileFailure("annotations", "3.14 __annotate__ functions are not supported yet");
+    public List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code)
+    {
+        List<StmtNode> body;
+        try
+        {
+            body = Body(code, ScopeKind.Annotate);
+        }
+        catch (DecompileFailure f)
+        {
+            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
+        }
+        return [.. AnnotationEntries.Parse(body).Select(e => (e.Name, e.Value))];
+    }
 
     public void Report(CodeObject code, DecompileFailure failure) =>
         Diagnostics.Add(new CodeDiagnostic(code.QualName ?? code.Name, code.FirstLineNo, failure.Stage, failure.Message, failure.Offset));
@@ -80,17 +92,17 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         catch (DecompileFailure failure)
         {
             Report(code, failure);
-            return FailureBody(code, failure);
+            return FailureBody(code, failure, kind);
         }
         catch (Exception e) when (!s_debug && e is BytecodeFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or KeyNotFoundException)
         {
             var failure = new DecompileFailure("internal", $"{e.GetType().Name}: {e.Message}");
             Report(code, failure);
-            return FailureBody(code, failure);
+            return FailureBody(code, failure, kind);
         }
     }
 
-    private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure)
+    private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure, ScopeKind kind)
     {
         var raise = S.Raise(S.Call(S.Name("NotImplementedError"), [S.Constant(new PyStr($"pyrecon could not decompile {code.QualName ?? code.Name}"))]));
         var comment = new List<string>
@@ -110,6 +122,8 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
             }
         }
         Comments[raise] = comment;
+        // The signature survives a failed body, docstring included.
+        if (kind is ScopeKind.Function && DocstringRewriter.FunctionDocstring(code) is PyStr doc) return [S.Expr(S.Constant(doc)), raise];
         return [raise];
     }
 

@@ -17,6 +17,9 @@ internal abstract record PseudoStatement
 /// <summary>LIST_APPEND / SET_ADD (one value) or MAP_ADD (key and value) at comprehension depth <see cref="Depth"/>.</summary>
 internal sealed record ComprehensionElement(ExprNode Element, ExprNode? Value, int Depth, string Kind) : PseudoStatement;
 
+/// <summary>3.14: `__conditional_annotations__.add(i)`: the annotated assignment number i of the module ran here.</summary>
+internal sealed record ConditionalAnnotation(int Index) : PseudoStatement;
+
 /// <summary>raise AssertionError[(msg)] made from LOAD_ASSERTION_ERROR.</summary>
 internal sealed record AssertFailure(ExprNode? Message) : PseudoStatement;
 

@@ -215,7 +215,8 @@ internal sealed partial class Evaluator
     private void EmitDefinition(FunctionMarker f, string storedName)
     {
         var args = FunctionArguments.Build(_ctx, f, lambda: false);
-        var body = _ctx.Nested.FunctionBody(f.Code, ScopeKind.Function);
+        var kind = f.Code.Name == "__annotate__" && Version >= PythonVersion.V3_14 ? ScopeKind.Annotate : ScopeKind.Function;
+        var body = _ctx.Nested.FunctionBody(f.Code, kind);
         var returns = FunctionArguments.ReturnAnnotation(_ctx, f);
         bool isAsync = (f.Code.Flags & (CodeFlags.Coroutine | CodeFlags.AsyncGenerator)) != 0;
         var name = f.Code.Name;

@@ -156,6 +156,14 @@ internal sealed partial class Evaluator
         }
         else element = PopExpr();
         int depth = i.Arg;
+        if (depth == 1 && i.Name == "SET_ADD" && Stack.Count > 0 && Stack.Peek() is Name { Id: "__conditional_annotations__" }
+            && element is Constant { Value: PyInt index })
+        {
+            // 3.14 module annotations: records that annotated assignment `index` ran.
+            EmitPseudo(new ConditionalAnnotation((int)index.Value));
+            Stack.Replace(0, new OpaqueMarker("conditional annotations"));
+            return true;
+        }
         if (depth == 1 && Stack.Count > 0)
         {
             switch (Stack.Peek())

@@ -147,6 +147,12 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 
     public void EmitPseudo(PseudoStatement pseudo) => Emit(_ctx.Pseudo.Make(pseudo));
 
+    /// <summary>A statement that leaves no source (compiler plumbing) ends: the next one starts its own line.</summary>
+    private void EndSilentStatement()
+    {
+        if (AtStatementBase) _statementLine = 0;
+    }
+
     /// <summary>True when the stack holds nothing above the current statement's base.</summary>
     public bool AtStatementBase => PendingCount == 0;
 
@@ -176,6 +182,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         switch (item)
         {
             case SavedLocalMarker saved when target is Name { Id: var id } && id == saved.Name:
+                EndSilentStatement();
                 return; // an inlined comprehension restores the local it saved
             case TargetSlot slot:
                 FillSlot(slot, target);
@@ -206,7 +213,11 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                 else Emit(S.Assign([target], S.BinOp(aug.Target, aug.Op, aug.Value)));
                 return;
         }
-        if (item is OpaqueMarker { What: "locals" } && target is Name { Id: "__classdict__" }) return; // 3.14 class plumbing
+        if (item is OpaqueMarker { What: "locals" } && target is Name { Id: "__classdict__" })
+        {
+            EndSilentStatement(); // 3.14 class plumbing
+            return;
+        }
         var value = Materialize(item);
         if (Stack.Count > StatementBase && ReferenceEquals(Stack.Peek(), item))
         {

@@ -125,7 +125,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         {
             var x = ops[a[i]].Instruction;
             var y = ops[b[i]].Instruction;
-            if (x.Opcode.Name != y.Opcode.Name || x.Arg != y.Arg) return false;
+            if (!Structuring.Structurer.SameOpcode(x, y) || x.Arg != y.Arg) return false;
         }
         return true;
     }

@@ -144,6 +144,14 @@ internal sealed partial class Structurer
         return list;
     }
 
+    /// <summary>
+    /// Same opcode, or the same kind of local load: copies of one block may differ in 3.12+'s LOAD_FAST_CHECK and
+    /// 3.14's LOAD_FAST_BORROW, which depend on the surrounding flow, not on the source.
+    /// </summary>
+    internal static bool SameOpcode(Instruction a, Instruction b) =>
+        a.Opcode.Name == b.Opcode.Name
+        || a.Opcode.Handler == b.Opcode.Handler && a.Opcode.Handler is OpcodeHandler.LoadFast or OpcodeHandler.LoadFastPair;
+
     /// <summary>True when the code at <paramref name="pos"/> repeats the real ops <paramref name="canonical"/>; returns the op after the copy.</summary>
     private int MatchCopy(int pos, List<int> canonical)
     {
@@ -156,7 +164,7 @@ internal sealed partial class Structurer
             if (p >= _ops.Length) return -1;
             var a = _ops[c].Instruction;
             var b = _ops[p].Instruction;
-            if (a.Opcode.Name != b.Opcode.Name) return -1;
+            if (!SameOpcode(a, b)) return -1;
             if (a.Argument is JumpArgument)
             {
                 if (_ops[c].Target - origin != _ops[p].Target - RealAt(pos)) return -1;

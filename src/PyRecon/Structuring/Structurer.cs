@@ -38,7 +38,12 @@ internal sealed partial class Structurer
         var root = new Region { Base = InitialDepth() };
         for (int k = 0; k < root.Base; k++) _eval.Stack.Push(new OpaqueMarker("generator entry"));
         _root = root;
-        int end = _ctx.Scope is ScopeKind.Module or ScopeKind.Class ? WalkContained(0, root, output) : WalkSequence(0, root, output);
+        int end = _ctx.Scope switch
+        {
+            ScopeKind.Module or ScopeKind.Class => WalkContained(0, root, output),
+            ScopeKind.Annotate => WalkAnnotate(root, output),
+            _ => WalkSequence(0, root, output),
+        };
         if (end >= 0) throw _ctx.Fail("structure", $"the body ends in the middle of the code (op {end})");
         return output;
     }
@@ -110,6 +115,23 @@ internal sealed partial class Structurer
             for (int i = block.Start; i < block.End; i++)
                 if (_flow.HandlerOf(i) is { } h) work.Push(_flow.BlockIdOf(h.Target));
         }
+    }
+
+    /// <summary>
+    /// A 3.14 class or module `__annotate__` builds its dict with `BUILD_MAP 0` and fills it by statements
+    /// (`{}['x'] = T`) with the dict kept on the stack: after the format guard, the rest is walked with it in the base.
+    /// </summary>
+    private int WalkAnnotate(Region root, List<StmtNode> output)
+    {
+        int build = Array.FindIndex(_ops, o => o.Name == "BUILD_MAP" && o.Instruction.Arg == 0 && o.Depth == root.Base);
+        if (build < 0) return WalkSequence(0, root, output);
+        var guard = new Region { Parent = root, Base = root.Base };
+        guard.Stops.Add(build);
+        int stopped = WalkSequence(0, guard, output);
+        if (stopped != build) throw Fail("an __annotate__ function without its dict", build);
+        Consume(build);
+        _eval.Stack.Push(S.Dict());
+        return WalkSequence(NextReal(build), root.Child(baseDepth: root.Base + 1), output);
     }
 
     private int InitialDepth()
@@ -361,7 +383,7 @@ internal sealed partial class Structurer
             if (b >= _ops.Length) return false;
             var x = _ops[a].Instruction;
             var y = _ops[b].Instruction;
-            if (x.Opcode.Name != y.Opcode.Name || x.Arg != y.Arg) return false;
+            if (!SameOpcode(x, y) || x.Arg != y.Arg) return false;
         }
         return true;
     }

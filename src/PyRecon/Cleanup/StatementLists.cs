@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Syntax;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>
+/// Applies a list rewrite to every statement list of a body, nested ones first (the bodies of if, loops, try,
+/// with, match). Nodes are rebuilt only where a list changed; a rebuilt statement keeps its source line.
+/// Nested functions and classes are left alone: they belong to their own code objects.
+/// </summary>
+internal static class StatementLists
+{
+    public static List<StmtNode> Rewrite(List<StmtNode> body, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
+    {
+        var result = new List<StmtNode>(body.Count);
+        foreach (var s in body)
+        {
+            var r = RewriteNested(s, ctx, rewrite);
+            if (!ReferenceEquals(r, s) && ctx.Lines.TryGetValue(s, out int line)) ctx.SetLine(r, line);
+            result.Add(r);
+        }
+        return rewrite(result);
+    }
+
+    private static ImmutableArray<StmtNode> List(ImmutableArray<StmtNode> list, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
+    {
+        if (list.IsEmpty) return list;
+        var rewritten = Rewrite([.. list], ctx, rewrite);
+        if (rewritten.Count == list.Length && rewritten.Zip(list).All(p => ReferenceEquals(p.First, p.Second))) return list;
+        return rewritten.Count == 0 ? [SyntaxFactory.Pass()] : [.. rewritten];
+    }
+
+    private static StmtNode RewriteNested(StmtNode s, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite) => s switch
+    {
+        If i => i.Update(i.Test, List(i.Body, ctx, rewrite), OrElse(i.Orelse, ctx, rewrite)),
+        For f => f.Update(f.Target, f.Iter, List(f.Body, ctx, rewrite), OrElse(f.Orelse, ctx, rewrite), f.TypeComment),
+        AsyncFor f => f.Update(f.Target, f.Iter, List(f.Body, ctx, rewrite), OrElse(f.Orelse, ctx, rewrite), f.TypeComment),
+        While w => w.Update(w.Test, List(w.Body, ctx, rewrite), OrElse(w.Orelse, ctx, rewrite)),
+        With w => w.Update(w.Items, List(w.Body, ctx, rewrite), w.TypeComment),
+        AsyncWith w => w.Update(w.Items, List(w.Body, ctx, rewrite), w.TypeComment),
+        Try t => t.Update(List(t.Body, ctx, rewrite), Handlers(t.Handlers, ctx, rewrite), OrElse(t.Orelse, ctx, rewrite), OrElse(t.Finalbody, ctx, rewrite)),
+        TryStar t => t.Update(List(t.Body, ctx, rewrite), Handlers(t.Handlers, ctx, rewrite), OrElse(t.Orelse, ctx, rewrite), OrElse(t.Finalbody, ctx, rewrite)),
+        Match m => m.Update(m.Subject, [.. m.Cases.Select(c => c.WithBody(List(c.Body, ctx, rewrite)))]),
+        _ => s,
+    };
+
+    /// <summary>An else/finally list may become empty (it is then dropped, not filled with pass).</summary>
+    private static ImmutableArray<StmtNode> OrElse(ImmutableArray<StmtNode> list, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
+    {
+        if (list.IsEmpty) return list;
+        var rewritten = Rewrite([.. list], ctx, rewrite);
+        if (rewritten.Count == list.Length && rewritten.Zip(list).All(p => ReferenceEquals(p.First, p.Second))) return list;
+        return [.. rewritten];
+    }
+
+    private static ImmutableArray<ExcepthandlerNode> Handlers(ImmutableArray<ExcepthandlerNode> handlers, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite) =>
+        [.. handlers.Select(h => h is ExceptHandler e ? e.WithBody(List(e.Body, ctx, rewrite)) : h)];
+}
