@@ -482,6 +482,10 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                     Emit(S.ImportFrom(import.Module.Length == 0 ? null : import.Module, [.. import.FromNames], import.Level));
                 else if (import.AttributeDepth == 0)
                     throw _ctx.Fail("evaluate", "an imported module is discarded without a name", _op);
+                else EndSilentStatement(); // `import a.b as c` drops the top module after storing c
+                return true;
+            case ImportFromMarker:
+                EndSilentStatement(); // the intermediate module of `import a.b.c as d`
                 return true;
             case TargetSlot slot:
                 slot.Group.Discarded = true;

@@ -262,6 +262,11 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
             if (toBool >= 0) Absorb(ops[toBool], "keep-jump");
             Absorb(ops[fall], "keep-jump");
         }
+        // 3.14 threads `a and b or c`: a's copy-jump goes into the POP_TOP that b's keep-jump falls into, so both
+        // of a's edges pop its value: a plain conditional jump.
+        foreach (var (jump, _, _) in copyJumps)
+            if (jump.Kind == OpKind.KeepJump && jump.Target >= 0 && ops[jump.Target] is { Kind: OpKind.Skip, AbsorbedBy: "keep-jump", Name: "POP_TOP" })
+                jump.Kind = OpKind.CondJump;
         foreach (var (jump, copy, toBool) in copyJumps)
         {
             if (jump.Kind != OpKind.CondJump) continue;

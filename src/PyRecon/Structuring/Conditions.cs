@@ -201,7 +201,8 @@ internal sealed partial class Structurer
             compare = S.Compare(compare.Left, compare.Ops.AddRange(c.Ops), compare.Comparators.AddRange(c.Comparators));
             link = next;
             if (RealAt(next.Target) == cleanup) continue;
-            falseTarget = next.Target;
+            // The last link jumps on false to the false branch, or (assert) on true past it.
+            falseTarget = next.Sense == JumpSense.IfTrue ? NextReal(next.Index) : next.Target;
             break;
         }
         // The clean-up: POP_TOP; JUMP_FORWARD false-target.
@@ -209,17 +210,44 @@ internal sealed partial class Structurer
         if (pop.Name != "POP_TOP") throw Fail("chained comparison clean-up is not a POP_TOP", cleanup);
         Consume(cleanup);
         int jump = NextReal(cleanup);
-        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && RealAt(_ops[jump].Target) == RealAt(falseTarget)) Consume(jump);
+        int falseDest = ThroughJumps(falseTarget);
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) Consume(jump);
+        else if (jump == falseDest) { } // 3.8: the clean-up falls into the false branch
+        else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) ConsumeRange(jump, copyEnd + 1);
         else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
         return new CondNode
         {
-            FallCond = compare,
-            Target = falseTarget,
+            FallCond = link.Sense == JumpSense.IfTrue ? Negate(compare) : compare,
+            Target = link.Target,
             Fall = NextReal(link.Index),
             Blocks = blocks,
             FirstOp = first.Index,
             LastOp = link.Index,
         };
+    }
+
+    /// <summary>Where control really goes from <paramref name="p"/>: through unconditional jumps.</summary>
+    private int ThroughJumps(int p)
+    {
+        p = RealAt(p);
+        for (int guard = 0; guard < 16 && p < _ops.Length && _ops[p].Kind == OpKind.Jump; guard++) p = RealAt(_ops[p].Target);
+        return p;
+    }
+
+    /// <summary>
+    /// When the ops from <paramref name="copy"/> repeat, op for op, the small block at <paramref name="original"/>
+    /// up to its return or raise (3.10+ copies such blocks into jumps to them), the op index of the copy's last op; else -1.
+    /// </summary>
+    private int ExitCopyEnd(int copy, int original)
+    {
+        int a = RealAt(copy), b = RealAt(original);
+        for (int n = 0; n < 6 && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
+        {
+            if (a == b || !SameOpcode(_ops[a].Instruction, _ops[b].Instruction) || _ops[a].Instruction.Arg != _ops[b].Instruction.Arg) return -1;
+            if (_ops[a].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) return a;
+            if (_ops[a].Kind != OpKind.Plain) return -1;
+        }
+        return -1;
     }
 
     /// <summary>The block at <paramref name="pos"/> as a condition node when it only computes a value and jumps.</summary>
