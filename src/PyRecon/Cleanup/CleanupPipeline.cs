@@ -15,6 +15,8 @@ internal interface IBodyRewriter
 /// <item><see cref="ClassBodyRewriter"/> first: the compiler's own class-body stores (__module__, __qualname__,
 /// __classcell__, ...) must go before the docstring rule looks for a leading __doc__ store.</item>
 /// <item><see cref="DocstringRewriter"/>: needs the first real statement of the body.</item>
+/// <item><see cref="FinalElseRewriter"/>: 3.8-3.9 dead tail `return None` evidence; needs the final plain return
+/// the next pass may drop.</item>
 /// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
 /// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`
 /// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
@@ -30,6 +32,7 @@ internal static class CleanupPipeline
         new ClassBodyRewriter(),
         new DeferredAnnotationRewriter(),
         new DocstringRewriter(),
+        new FinalElseRewriter(),
         new ImplicitReturnRewriter(),
         new AnnotationRewriter(),
         new ScopeDeclarationRewriter(),

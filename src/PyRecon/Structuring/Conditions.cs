@@ -569,6 +569,16 @@ internal sealed partial class Structurer
             _ctx.SetLine(full, line);
             return rest;
         }
+        else if (DeadJumpBefore(elseStart) is int deadJump)
+        {
+            // 3.8-3.9 keep the then-branch's jump over the else after a raise: the else runs up to its target.
+            Consume(deadJump);
+            join = _ops[deadJump].Target;
+            _eval.Stack = atIf.Clone();
+            int elseEnd = WalkSequence(elseStart, region.Child(stops: [join, RealAt(join)]), elseOut);
+            if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+            if (elseOut.Count == 0) elseOut.Add(S.Pass());
+        }
         else
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
@@ -578,6 +588,17 @@ internal sealed partial class Structurer
         _ctx.SetLine(stmt, line);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
+    private int? DeadJumpBefore(int elseStart)
+    {
+        int j = RealAt(elseStart) - 1;
+        while (j >= 0 && _ops[j].Kind == OpKind.Skip) j--;
+        // Forward past the else, or (threaded) back to the head of the loop the if/else ends.
+        if (j < 0 || _ops[j].Kind != OpKind.Jump || _ops[j].Target <= j && !_flow.IsLoopHead(_flow.BlockOf(RealAt(_ops[j].Target)).Id)) return null;
+        var block = _flow.BlockOf(j);
+        return block.Unreachable && block.Start == j ? j : null;
     }
 
     /// <summary>A condition that jumps to the loop head: `if cond: rest-of-body` (the join is the loop's end).</summary>

@@ -325,12 +325,12 @@ internal sealed partial class Structurer
         int p = EnterHandler(atTry, handler);
         var atHandler = _eval.Stack;
         var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
-        int join = -1;
+        int join = -1, reraise = -1;
         while (true)
         {
             _eval.Stack = atHandler.Clone();
             var clause = ParseClause(p);
-            if (clause is null) break;
+            if (clause is null) { reraise = p; break; }
             int excBase = _eval.Stack.Count;
             var exit = new ExceptBodyExit(this, clause.Name) { Outer = region };
             var clauseHandler = HandlerAt(clause.BodyStart);
@@ -355,7 +355,7 @@ internal sealed partial class Structurer
                     join = target;
                 }
             }
-            if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler);
+            if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0);
             handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
             if (clause.Type is null || clause.Next < 0) break;
             p = RealAt(clause.Next);
@@ -377,6 +377,10 @@ internal sealed partial class Structurer
             resume = join;
         }
         else if (bodyEnd < 0) resume = join;
+        // 3.8: no-match END_FINALLY may (by the compiler's count) fall through, so the code after it is kept even
+        // when every clause leaves; it is the try statement's follow (often the implicit `return None`).
+        if (resume < 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) < _ops.Length)
+            resume = NextReal(reraise);
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);
@@ -386,7 +390,7 @@ internal sealed partial class Structurer
 
     /// <summary>`except ... as name`: the handler that clears the name when the body raises
     /// (`LOAD_CONST None; STORE; DELETE; RERAISE` — END_FINALLY in 3.8).</summary>
-    private void ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler)
+    private void ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler, bool clauseLeaves)
     {
         if (clauseHandler is null) return;
         int c = RealAt(clauseHandler.Target);
@@ -396,6 +400,15 @@ internal sealed partial class Structurer
             if (_ops[d].Name.StartsWith("DELETE_", StringComparison.Ordinal) && _ops[r].Name is "RERAISE" or "END_FINALLY")
             {
                 Consume(c); Consume(s); Consume(d); Consume(r);
+                // 3.8: END_FINALLY "falls" into the clause's `POP_EXCEPT; JUMP` even when the clause body never
+                // reaches it; those ops belong to the clause as written.
+                int after = NextReal(r);
+                if (clauseLeaves && _ops[r].Kind == OpKind.EndFinally && after < _ops.Length && _ops[after].Name == "POP_EXCEPT")
+                {
+                    Consume(after);
+                    int jump = NextReal(after);
+                    if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump) Consume(jump);
+                }
             }
         }
     }
@@ -512,7 +525,13 @@ internal sealed partial class Structurer
                 resume = after;
             }
         }
-        if (_ctx.Version == PythonVersion.V3_8) ConsumeAll(RealAt(handler.Target), "END_FINALLY");
+        if (_ctx.Version == PythonVersion.V3_8)
+        {
+            // The clean-up's END_FINALLY may fall through (by the compiler's count): what follows is the with's
+            // follow even when the body never leaves normally (often the implicit `return None`).
+            int endFinally = ConsumeAll(RealAt(handler.Target), "END_FINALLY");
+            if (resume < 0 && NextReal(endFinally) < _ops.Length) resume = NextReal(endFinally);
+        }
         else ConsumeWithHandler(handler);
         _eval.Stack = atWith.Clone();
         while (_eval.Stack.Count > 0 && !ReferenceEquals(_eval.Stack.Pop(), exitMarker)) { }
@@ -538,14 +557,15 @@ internal sealed partial class Structurer
         }
     }
 
-    /// <summary>Marks ops from <paramref name="p"/> up to and including the first <paramref name="last"/> as consumed.</summary>
-    private void ConsumeAll(int p, string last)
+    /// <summary>Marks ops from <paramref name="p"/> up to and including the first <paramref name="last"/> as consumed; returns that op.</summary>
+    private int ConsumeAll(int p, string last)
     {
         for (; p < _ops.Length; p = NextReal(p))
         {
             Consume(p);
             if (_ops[p].Name == last) break;
         }
+        return p;
     }
 
     private static StmtNode MergeWith(Withitem item, List<StmtNode> body, bool isAsync)

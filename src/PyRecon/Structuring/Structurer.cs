@@ -424,6 +424,8 @@ internal sealed partial class Structurer
 
     private void MarkSharedReturn(Op op, List<StmtNode> output)
     {
+        // Before 3.10 the implicit return is never copied, so a shared one says nothing about the source.
+        if (_ctx.Version < PythonVersion.V3_10) return;
         if (op.Kind != OpKind.Return || output.Count == 0 || output[^1] is not Return { Value: null } ret) return;
         var block = _flow.BlockOf(op.Index);
         if (block.Predecessors.Count > 1 || (block.Start > 0 && _flow.Blocks[block.Id].Predecessors.Count == 1 && _flow.Blocks[block.Predecessors[0]].Next != block.Id))

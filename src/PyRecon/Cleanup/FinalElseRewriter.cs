@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using PyRecon.Decompilation;
+using PyRecon.Flow;
+using PyRecon.Bytecode;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>
+/// 3.8-3.9 dead-code evidence: the compiler appends `return None` unless the body's last statement is itself a
+/// `return`, and keeps that tail even when nothing reaches it. A function whose code ends in such an unreachable
+/// `LOAD_CONST None; RETURN_VALUE` therefore ended with a compound statement. When the structured body ends with a
+/// plain return instead, the statements after the last `if` whose body leaves (and that has no else) move into its
+/// else: the same bytecode up to the tail, which the compiler then appends again.
+/// </summary>
+internal sealed class FinalElseRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Version >= PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
+        if (body.Count < 2 || body[^1] is not Return || !EndsInDeadImplicitReturn(ctx.Flow)) return body;
+        for (int i = body.Count - 2; i >= 0; i--)
+        {
+            if (body[i] is not If { Orelse.IsEmpty: true } last || !Leaves(last.Body)) continue;
+            var folded = S.If(last.Test, last.Body, [.. body.Skip(i + 1)]);
+            if (ctx.Lines.TryGetValue(last, out int line)) ctx.SetLine(folded, line);
+            return [.. body.Take(i), folded];
+        }
+        return body;
+    }
+
+    private static bool EndsInDeadImplicitReturn(FunctionFlow flow)
+    {
+        if (flow.Blocks.Length == 0) return false;
+        var tail = flow.Blocks[^1];
+        if (!tail.Unreachable || tail.End - tail.Start != 2) return false;
+        var load = flow.Ops[tail.Start].Instruction;
+        return load.Argument is ConstArgument { Value: PyNone } && flow.Ops[tail.Start + 1].Kind == OpKind.Return;
+    }
+
+    /// <summary>True when control never runs off the end of <paramref name="body"/>.</summary>
+    private static bool Leaves(ImmutableArray<StmtNode> body) => body.Length > 0 && body[^1] switch
+    {
+        Return or Raise or Continue or Break => true,
+        If { Orelse.IsEmpty: false } i => Leaves(i.Body) && Leaves(i.Orelse),
+        _ => false,
+    };
+}
