@@ -98,7 +98,8 @@ def describe_diff(a, b):
     return 'exception table differs'
 
 
-def compare(orig, new, path, stats, diffs):
+def compare(orig, new, path, stats, diffs, unequal=None):
+    """unequal, when given, collects the path of every code object that differs (diffs keeps the first three)."""
     fa, fb = flatten(orig), flatten(new)
     stats['code_total'] += 1
     ok = fa[:3] == fb[:3]
@@ -106,13 +107,16 @@ def compare(orig, new, path, stats, diffs):
         stats['code_equal'] += 1
         if fa[3] == fb[3]:
             stats['code_line_exact'] += 1
-    elif len(diffs) < 3:
-        diffs.append('%s: %s' % (path, describe_diff(fa, fb)))
+    else:
+        if len(diffs) < 3:
+            diffs.append('%s: %s' % (path, describe_diff(fa, fb)))
+        if unequal is not None:
+            unequal.append(path)
     ca, cb = fa[4], fb[4]
     all_ok = ok
     for i, c in enumerate(ca):
         if i < len(cb):
-            all_ok &= compare(c, cb[i], path + '/' + c.co_name, stats, diffs)
+            all_ok &= compare(c, cb[i], path + '/' + c.co_name, stats, diffs, unequal)
         else:
             all_ok = False
             stats['code_total'] += count_codes(c)

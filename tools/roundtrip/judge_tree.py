@@ -23,6 +23,7 @@ def main():
     stats = dict(files=0, equal=0, no_output=0, recompile_error=0, mismatch=0,
                  code_total=0, code_equal=0, code_line_exact=0, files_line_exact=0)
     per_file = {}
+    unequal = {}  # rel -> every code object that differs
     for root, dirs, names in os.walk(pyc_root):
         dirs.sort()
         for n in sorted(names):
@@ -51,7 +52,8 @@ def main():
                 continue
             diffs = []
             before = stats['code_line_exact'], stats['code_total']
-            if fj.compare(orig, new, rel, stats, diffs):
+            unequal[rel] = []
+            if fj.compare(orig, new, rel, stats, diffs, unequal[rel]):
                 stats['equal'] += 1
                 per_file[rel] = 'equal'
                 if stats['code_line_exact'] - before[0] == stats['code_total'] - before[1]:
@@ -70,7 +72,7 @@ def main():
         print('  %s: %s' % (k, v))
     if report:
         with open(report, 'w') as fh:
-            json.dump(dict(stats=stats, files=per_file), fh, indent=1)
+            json.dump(dict(stats=stats, files=per_file, unequal={k: v for k, v in unequal.items() if v}), fh, indent=1)
     low = []
     if min_files is not None and file_pct < min_files:
         low.append('files %.1f%% < %.1f%%' % (file_pct, min_files))

@@ -73,7 +73,7 @@ internal sealed class DocstringRewriter : IBodyRewriter
 /// <summary>
 /// The `return None` the compiler adds at the end of every body is left out. From 3.10 an explicit final
 /// `return` shared by several paths stays one block (an implicit one is copied to each path), so such a
-/// return is kept.
+/// return is kept; the optimizer's copies of the implicit return at the ends of a final if/else's branches go.
 /// </summary>
 internal sealed class ImplicitReturnRewriter : IBodyRewriter
 {
@@ -81,29 +81,80 @@ internal sealed class ImplicitReturnRewriter : IBodyRewriter
     {
         if (ctx.Scope is ScopeKind.Lambda or ScopeKind.Comprehension) return body;
         // Module and class bodies cannot return at all: every tail return is the compiler's.
-        bool all = ctx.Scope is ScopeKind.Module or ScopeKind.Class;
-        return StripTail(body, ctx, all);
+        if (ctx.Scope is ScopeKind.Module or ScopeKind.Class) return StripTail(body, ctx, _ => true, _ => true);
+        return StripTail(body, ctx, ret => !ctx.SharedReturns.Contains(ret), ret => ctx.ImplicitReturns.Contains(ret));
     }
 
-    private static List<StmtNode> StripTail(List<StmtNode> body, CodeContext ctx, bool all)
+    /// <param name="atEnd">Whether the body's own final return goes.</param>
+    /// <param name="inBranch">Whether a final return inside a final if's branch goes.</param>
+    private static List<StmtNode> StripTail(List<StmtNode> body, CodeContext ctx, Func<Return, bool> atEnd, Func<Return, bool> inBranch)
     {
         if (body.Count == 0) return body;
         switch (body[^1])
         {
-            case Return { Value: null } ret when all || !ctx.SharedReturns.Contains(ret):
+            case Return { Value: null } ret when atEnd(ret):
                 body.RemoveAt(body.Count - 1);
-                break;
-            case If i when all:
+                // What now ends the body (a try or if the return followed) may end in copies of it.
+                return StripTail(body, ctx, inBranch, inBranch);
+            case If i:
             {
-                var then = StripTail([.. i.Body], ctx, all);
-                var orelse = StripTail([.. i.Orelse], ctx, all);
+                var then = StripTail([.. i.Body], ctx, inBranch, inBranch);
+                var orelse = StripTail([.. i.Orelse], ctx, inBranch, inBranch);
+                if (!Changed(then, i.Body) && !Changed(orelse, i.Orelse)) break;
                 var replaced = S.If(i.Test, then.Count == 0 ? [S.Pass()] : [.. then], [.. orelse]);
                 if (ctx.Lines.TryGetValue(i, out int line)) ctx.SetLine(replaced, line);
                 body[^1] = replaced;
                 break;
             }
+            case With w:
+            {
+                var withBody = StripTail([.. w.Body], ctx, inBranch, inBranch);
+                if (!Changed(withBody, w.Body)) break;
+                var replaced = S.With(w.Items, withBody.Count == 0 ? [S.Pass()] : [.. withBody]);
+                if (ctx.Lines.TryGetValue(w, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
+            case AsyncWith aw:
+            {
+                var withBody = StripTail([.. aw.Body], ctx, inBranch, inBranch);
+                if (!Changed(withBody, aw.Body)) break;
+                var replaced = S.AsyncWith(aw.Items, withBody.Count == 0 ? [S.Pass()] : [.. withBody]);
+                if (ctx.Lines.TryGetValue(aw, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
+            case Try { Finalbody.IsEmpty: true } t:
+            {
+                // A try statement that ends the function: its branches end in copies of the implicit return.
+                var tryBody = StripTail([.. t.Body], ctx, inBranch, inBranch);
+                var orelse = StripTail([.. t.Orelse], ctx, inBranch, inBranch);
+                bool changed = Changed(tryBody, t.Body) || Changed(orelse, t.Orelse);
+                var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
+                foreach (var h in t.Handlers)
+                {
+                    if (h is not ExceptHandler eh) { handlers.Add(h); continue; }
+                    var hb = StripTail([.. eh.Body], ctx, inBranch, inBranch);
+                    if (!Changed(hb, eh.Body)) { handlers.Add(h); continue; }
+                    changed = true;
+                    handlers.Add(S.ExceptHandler(eh.Type, eh.Name, hb.Count == 0 ? [S.Pass()] : [.. hb]));
+                }
+                if (!changed) break;
+                var replaced = S.Try(tryBody.Count == 0 ? [S.Pass()] : [.. tryBody], handlers.ToImmutable(), [.. orelse], []);
+                if (ctx.Lines.TryGetValue(t, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
         }
         return body;
+    }
+
+    private static bool Changed(List<StmtNode> now, ImmutableArray<StmtNode> before)
+    {
+        if (now.Count != before.Length) return true;
+        for (int k = 0; k < now.Count; k++)
+            if (!ReferenceEquals(now[k], before[k])) return true;
+        return false;
     }
 }
 

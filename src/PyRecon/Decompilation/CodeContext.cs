@@ -46,6 +46,8 @@ internal sealed class CodeContext
     public HashSet<string> NonlocalStores { get; } = [];
     /// <summary>Return statements whose block has several predecessors (3.10+: an explicit final return).</summary>
     public HashSet<StmtNode> SharedReturns { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>3.10+: bare returns that are the optimizer's copies of the implicit `return None` (no line of their own).</summary>
+    public HashSet<StmtNode> ImplicitReturns { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Statements of a module or class body that failed while the rest of the body decompiled.</summary>
     public List<DecompileFailure> PartialFailures { get; } = [];

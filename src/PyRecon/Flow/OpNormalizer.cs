@@ -89,7 +89,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
             }
             // Only returns: identical raise blocks are usually separate statements (asserts) rather than copies.
-            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return)
+            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return && StartsBlock(run))
                 exitBlocks.Add((i, run));
         }
         if (exitBlocks.Count == 0) return;
@@ -119,6 +119,19 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         }
     }
 
+    /// <summary>
+    /// A block starts at the statement level: past any POP_TOP of a loop's iterator it pushes before it uses
+    /// anything (so the tail of a longer statement, `__all__ += x.__all__` then the return, is no exit block).
+    /// </summary>
+    private bool StartsBlock(List<int> run)
+    {
+        int k = 0;
+        while (k < run.Count && ops[run[k]].Name == "POP_TOP") k++;
+        if (k == run.Count) return false;
+        var name = ops[run[k]].Name;
+        return name.StartsWith("LOAD_", StringComparison.Ordinal) || name is "RETURN_CONST" or "PUSH_NULL" || name == "RETURN_VALUE" && k > 0;
+    }
+
     private bool Same(List<int> a, List<int> b)
     {
         for (int i = 0; i < a.Count; i++)
@@ -132,7 +145,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
 
     public ImmutableArray<ExceptionHandler> AfterHandlers(ImmutableArray<ExceptionHandler> handlers, ExceptionHandler?[] handlerOf)
     {
-        if ((version == PythonVersion.V3_10 || version >= PythonVersion.V3_12) && Environment.GetEnvironmentVariable("PYRECON_NO_UNINLINE") != "1") UninlineExitCopies(handlerOf);
+        if (version >= PythonVersion.V3_10) UninlineExitCopies(handlerOf);
         if (version < PythonVersion.V3_11) return handlers;
         var removed = new HashSet<ExceptionHandler>();
         foreach (var h in handlers)

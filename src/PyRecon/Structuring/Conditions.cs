@@ -569,6 +569,17 @@ internal sealed partial class Structurer
             _ctx.SetLine(full, line);
             return rest;
         }
+        else if (IsCodeEnd(region) && thenOut is not [Return] && EndsInImplicitReturn(thenOut)
+            && TrialWalk(elseStart, region.Child(), elseOut, end => end < 0) is not null)
+        {
+            // A function's copy of the implicit return has no line of its own: the if ended the function, and the
+            // rest of the sequence (which never falls out) is its else branch.
+            _eval.Stack = atIf.Clone();
+            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            output.Add(full);
+            _ctx.SetLine(full, line);
+            return -1;
+        }
         else if (DeadJumpBefore(elseStart) is int deadJump)
         {
             // 3.8-3.9 keep the then-branch's jump over the else after a raise: the else runs up to its target.
@@ -589,6 +600,19 @@ internal sealed partial class Structurer
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
     }
+
+    /// <summary>Outside loops and finally blocks of a function, module or class: where a copy of the implicit return can mean the end of the code.</summary>
+    private bool IsCodeEnd(Region region) =>
+        _ctx.Scope is ScopeKind.Function or ScopeKind.Module or ScopeKind.Class && region.InnermostLoop is null && !region.InFinallyHandler;
+
+    /// <summary>True when a branch ends with the optimizer's copy of the implicit return (or an if/else whose branches both do).</summary>
+    private bool EndsInImplicitReturn(IReadOnlyList<StmtNode> body) => body.Count > 0 && body[^1] switch
+    {
+        // Module and class bodies cannot return: every return there is the compiler's.
+        Return { Value: null } r => _ctx.ImplicitReturns.Contains(r) || _ctx.Scope is ScopeKind.Module or ScopeKind.Class,
+        If { Orelse.IsEmpty: false } i => EndsInImplicitReturn(i.Body) && EndsInImplicitReturn(i.Orelse),
+        _ => false,
+    };
 
     /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
     private int? DeadJumpBefore(int elseStart)

@@ -97,8 +97,45 @@ internal sealed partial class Structurer
         if (exitRegion?.Exit is not ConstructExit exit) return pos;
         int after = exit.MatchUnwinding(pos);
         if (after < 0 || !IsAbrupt(after, exit.Outer)) return pos;
+        // A module or class body cannot return: a return there is the compiler's, after the construct.
+        if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) return pos;
+        if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
         exit.ConsumeUnwinding(pos, after);
         return Walk(after, exit.Outer.Child(), output);
+    }
+
+    /// <summary>True at `return` or `return <constant>` (the constant loaded, then RETURN_VALUE).</summary>
+    private bool IsReturnAt(int pos)
+    {
+        int p = RealAt(pos);
+        if (p >= _ops.Length) return false;
+        if (_ops[p].Kind == OpKind.Return) return true;
+        return _ops[p].Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return;
+    }
+
+    /// <summary>
+    /// `return <constant>` unwinds before it loads the constant, so in the try body it reads the same as after the
+    /// try statement. Constants are numbered as the compiler meets them, and it compiles the handlers before what
+    /// follows the try: a constant numbered after one only the handlers load puts the return after the try.
+    /// </summary>
+    private bool ReturnsConstantCompiledAfterHandler(int pos, ExceptionHandler? handler)
+    {
+        if (handler is null) return false;
+        if (!IsReturnAt(pos)) return false;
+        int p = RealAt(pos);
+        if (_ops[p].Instruction.Argument is not ConstArgument { Index: var returned }) return false;
+        // Constants the code before the try statement already numbered say nothing.
+        var seenBefore = new HashSet<int>();
+        for (int i = 0; i < _ops.Length && !ReferenceEquals(_flow.HandlerOf(i), handler); i++)
+            if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
+        int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
+        foreach (var block in _flow.Blocks)
+        {
+            if (!_flow.Dominates(handlerBlock, block.Id)) continue;
+            for (int i = block.Start; i < block.End; i++)
+                if (_ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < returned && !seenBefore.Contains(c)) return true;
+        }
+        return false;
     }
 
     /// <summary>Whether, past the exit code of enclosing constructs, <paramref name="pos"/> returns or jumps out of a loop.</summary>
@@ -240,6 +277,15 @@ internal sealed partial class Structurer
 
     // ---------------------------------------------------------------- try / except
 
+    /// <summary>The `try` keyword's line: the SETUP (3.8-3.10) or the NOP (3.11+) that opens the body, when there is one.</summary>
+    private int TryLine(int pos)
+    {
+        for (int i = pos; i < RealAt(pos); i++)
+            if (_ops[i].Name is "NOP" or "SETUP_FINALLY" && _ops[i].Line > 0) return _ops[i].Line;
+        int real = RealAt(pos);
+        return real < _ops.Length ? _ops[real].Line : 0;
+    }
+
     private sealed record Clause(ExprNode? Type, string? Name, int BodyStart, int Next);
 
     /// <summary>
@@ -315,7 +361,7 @@ internal sealed partial class Structurer
 
     private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
-        int line = _ops[RealAt(pos)].Line;
+        int line = TryLine(pos);
         var atTry = _eval.Stack;
         _eval.Stack = atTry.Clone();
         var body = new List<StmtNode>();
@@ -365,7 +411,15 @@ internal sealed partial class Structurer
         _eval.Stack = atTry.Clone();
         var orelse = new List<StmtNode>();
         int resume = bodyEnd;
-        if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
+        if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region)
+            && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+        {
+            // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
+            // and what the body falls into (which never falls out) is its else.
+            resume = -1;
+        }
+        else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
             int start = bodyEnd;
             if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
@@ -418,7 +472,7 @@ internal sealed partial class Structurer
     /// <summary>3.9+: the finally body is copied onto every exit of the try body; the handler holds the canonical copy.</summary>
     private int StructureTryFinally(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
-        int line = _ops[RealAt(pos)].Line;
+        int line = TryLine(pos);
         var atTry = _eval.Stack;
         int finStart = EnterHandler(atTry, handler);
         var finRegion = region.Child(handler: HandlerAt(finStart), keepHandler: false, baseDepth: _eval.Stack.Count, finallyHandler: true);
@@ -471,7 +525,7 @@ internal sealed partial class Structurer
     /// </summary>
     private int StructureTryFinally38(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
-        int line = _ops[RealAt(pos)].Line;
+        int line = TryLine(pos);
         var atTry = _eval.Stack;
         _eval.Stack = atTry.Clone();
         var exit = new CallFinallyExit(this) { Outer = region };

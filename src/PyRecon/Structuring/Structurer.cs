@@ -155,6 +155,12 @@ internal sealed partial class Structurer
     }
 
     /// <summary>The op itself when it is not a Skip, else the next real op.</summary>
+    internal int PrevReal(int i)
+    {
+        for (i--; i >= 0 && _ops[i].Kind == OpKind.Skip; i--) { }
+        return i;
+    }
+
     internal int RealAt(int i) => i >= 0 && i < _ops.Length && _ops[i].Kind == OpKind.Skip ? NextReal(i) : i;
 
     private void ConsumeSkipsFrom(int from, int to)
@@ -192,6 +198,27 @@ internal sealed partial class Structurer
     /// </summary>
     private int _depth;
     private readonly HashSet<int> _walking = [];
+
+    /// <summary>
+    /// Walks a sequence whose reading is a guess: when it fails or <paramref name="accept"/> rejects where it ended,
+    /// the ops it consumed and the stack are put back and the result is null.
+    /// </summary>
+    private int? TrialWalk(int pos, Region region, List<StmtNode> output, Func<int, bool> accept)
+    {
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var stack = _eval.Stack.Clone();
+        int outCount = output.Count;
+        try
+        {
+            int end = WalkSequence(pos, region, output);
+            if (accept(end)) return end;
+        }
+        catch (DecompileFailure) { }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = stack;
+        output.RemoveRange(outCount, output.Count - outCount);
+        return null;
+    }
 
     internal int WalkSequence(int pos, Region region, List<StmtNode> output)
     {
@@ -409,7 +436,7 @@ internal sealed partial class Structurer
             case OpKind.Return:
             case OpKind.Raise:
                 _eval.Eval(op);
-                MarkSharedReturn(op, output);
+                ClassifyReturn(op, output);
                 return -1;
             case OpKind.CondJump:
             case OpKind.KeepJump:
@@ -422,14 +449,34 @@ internal sealed partial class Structurer
         }
     }
 
-    private void MarkSharedReturn(Op op, List<StmtNode> output)
+    /// <summary>
+    /// 3.10+: a bare return is either one the source wrote or a copy of the implicit `return None` the optimizer
+    /// put where a branch jumped to it. The copy has no line of its own (it gets its predecessor's); a written
+    /// return shared by several paths stays one block (an implicit one would have been copied to each).
+    /// </summary>
+    private void ClassifyReturn(Op op, List<StmtNode> output)
     {
-        // Before 3.10 the implicit return is never copied, so a shared one says nothing about the source.
         if (_ctx.Version < PythonVersion.V3_10) return;
         if (op.Kind != OpKind.Return || output.Count == 0 || output[^1] is not Return { Value: null } ret) return;
-        var block = _flow.BlockOf(op.Index);
-        if (block.Predecessors.Count > 1 || (block.Start > 0 && _flow.Blocks[block.Id].Predecessors.Count == 1 && _flow.Blocks[block.Predecessors[0]].Next != block.Id))
-            _ctx.SharedReturns.Add(ret);
+        int first = op.Name == "RETURN_CONST" ? op.Index : PrevReal(op.Index);
+        if (first < 0) return;
+        var block = _flow.BlockOf(first);
+        if (block.Start == first || _flow.FirstRealOp(block) == first)
+        {
+            if (block.Predecessors.Count == 1 && LastRealOp(_flow.Blocks[block.Predecessors[0]]) is int pred && _ops[pred].Line == _ops[first].Line)
+                _ctx.ImplicitReturns.Add(ret);
+            else if (block.Predecessors.Count > 1 || block.Predecessors.Count == 1 && _flow.Blocks[block.Predecessors[0]].Next != block.Id)
+                _ctx.SharedReturns.Add(ret);
+        }
+        else if (_ops[PrevReal(first)].Line == _ops[first].Line)
+            _ctx.ImplicitReturns.Add(ret);
+    }
+
+    private int? LastRealOp(BasicBlock block)
+    {
+        for (int i = block.End - 1; i >= block.Start; i--)
+            if (_ops[i].Kind != OpKind.Skip) return i;
+        return null;
     }
 
     private int HandleJump(Op op, Region region, List<StmtNode> output)
