@@ -70,8 +70,23 @@ public static class CommandLine
         root.Add(InfoCommandLine(stdout, stderr));
         root.Add(DisCommandLine(stdout, stderr));
         foreach (var option in root.Options)
+        {
             if (option is HelpOption { Action: HelpAction help } helpOption) helpOption.Action = new HelpWithExitCodes(help);
+            // The library prints the entry assembly's version: a test host's when run in-process.
+            if (option is VersionOption version) version.Action = new PrintVersion();
+        }
         return root;
+    }
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(ToolVersion);
+            return ExitCodes.Ok;
+        }
     }
 
     /// <summary>The library's help, then the exit codes.</summary>

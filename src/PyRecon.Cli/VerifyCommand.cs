@@ -14,6 +14,8 @@ internal sealed record VerifySettings(IReadOnlyList<string> Inputs)
 {
     public PythonVersion? Version { get; init; }
     public IReadOnlyList<string> Pythons { get; init; } = [];
+    /// <summary>Also look in PYRECON_PYTHON_3_X, pyenv, PATH and Pyodide (tests turn it off to see "none found").</summary>
+    public bool SearchDefaults { get; init; } = true;
     public bool Json { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
@@ -51,7 +53,7 @@ internal static class VerifyCommand
     {
         var clock = Stopwatch.StartNew();
         using var inputs = InputSet.Expand(settings.Inputs);
-        using var interpreters = new Interpreters(settings.Pythons, stderr);
+        using var interpreters = new Interpreters(settings.Pythons, stderr) { SearchDefaults = settings.SearchDefaults };
         var items = inputs.Items;
         var verdicts = new List<Verdict>(items.Count);
         var counts = new BatchCounts { Total = items.Count };

@@ -185,6 +185,8 @@ internal sealed class Interpreters(IReadOnlyList<string> explicitPythons, TextWr
 
     public static readonly string Searched = "--python, PYRECON_PYTHON_3_X, pyenv versions, python3.X/python3/python on PATH";
 
+    public bool SearchDefaults { get; init; } = true;
+
     /// <summary>The host for <paramref name="version"/>, or null and the reason.</summary>
     public (JudgeHost? Host, string? Problem) For(PythonVersion version)
     {
@@ -216,7 +218,7 @@ internal sealed class Interpreters(IReadOnlyList<string> explicitPythons, TextWr
             if (host.Hello() == version.ToString()) return (host, null);
             host.Dispose();
         }
-        if (version == PythonVersion.V3_14)
+        if (version == PythonVersion.V3_14 && SearchDefaults)
         {
             var (pyodide, problem) = StartPyodide(script);
             if (pyodide is not null) return (pyodide, null);
@@ -228,6 +230,7 @@ internal sealed class Interpreters(IReadOnlyList<string> explicitPythons, TextWr
     private IEnumerable<string> Candidates(PythonVersion version)
     {
         foreach (var p in explicitPythons) yield return p;
+        if (!SearchDefaults) yield break;
         var env = Environment.GetEnvironmentVariable($"PYRECON_PYTHON_{version.Major}_{version.Minor}");
         if (!string.IsNullOrEmpty(env)) yield return env;
         string pyenvRoot = Environment.GetEnvironmentVariable("PYENV_ROOT") is { Length: > 0 } r
