@@ -130,13 +130,9 @@ internal static class VerifyCommand
         verdict.Interpreter = host.Description;
         try
         {
-            var request = new Dictionary<string, string?>
-            {
-                ["marshal"] = Convert.ToBase64String(marshal),
-                ["source"] = outcome.Text,
-                ["name"] = Path.GetFileName(outcome.Item.OutputRelative ?? OutputNames.Natural(outcome.Item.Relative)),
-            };
-            var answer = host.Ask(JsonSerializer.Serialize(request));
+            string name = Path.GetFileName(outcome.Item.OutputRelative ?? OutputNames.Natural(outcome.Item.Relative));
+            string request = $"{{\"marshal\": \"{Convert.ToBase64String(marshal)}\", \"source\": {JsonAscii(outcome.Text)}, \"name\": {JsonAscii(name)}}}";
+            var answer = host.Ask(request);
             verdict.Kind = answer.GetProperty("verdict").GetString() ?? "error";
             verdict.Detail = answer.GetProperty("detail").GetString() ?? "";
             verdict.LineExact = answer.GetProperty("line_exact").GetBoolean();
@@ -151,6 +147,22 @@ internal static class VerifyCommand
             verdict.Detail = e.Message;
         }
         return verdict;
+    }
+
+    /// <summary>
+    /// A JSON string in ASCII, every other character as \uXXXX: lone surrogates too (Python strings may hold them;
+    /// the judge encodes with surrogatepass), which System.Text.Json refuses to write.
+    /// </summary>
+    internal static string JsonAscii(string text)
+    {
+        var sb = new StringBuilder(text.Length + 16).Append('"');
+        foreach (char c in text)
+        {
+            if (c is '"' or '\\') sb.Append('\\').Append(c);
+            else if (c >= 0x20 && c < 0x7f) sb.Append(c);
+            else sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb.Append('"').ToString();
     }
 
     private static string Line(Verdict v)

@@ -114,4 +114,14 @@ public class VerifyTests
         Assert.True(interpreter.Contains("Pyodide") || interpreter.Contains("3.14"), interpreter);
         Assert.NotEqual(PyRecon.Cli.ExitCodes.NoInterpreter, exit);
     }
+
+    [Fact]
+    public void Requests_are_ascii_json_that_keeps_every_character()
+    {
+        string text = "a\"b\\c\n\t\u00e9\u4e2d\ud83d\ude00\u007f";
+        string json = PyRecon.Cli.VerifyCommand.JsonAscii(text);
+        Assert.All(json, c => Assert.InRange(c, ' ', '~'));
+        Assert.Equal(text, JsonDocument.Parse(json).RootElement.GetString());
+        Assert.Equal("\"\\ud800x\"", PyRecon.Cli.VerifyCommand.JsonAscii("\ud800x")); // a lone surrogate, as Python may hold
+    }
 }
