@@ -1,98 +1,156 @@
+using System.Diagnostics;
 using System.Text;
 using PyRecon.Bytecode;
+using PyRecon.Cli.Batch;
+using PyRecon.Cli.Inputs;
 using PyRecon.Decompilation;
 using PyRecon.Flow;
 using PyRecon.Model;
-using PyRecon.Pyc;
 
 namespace PyRecon.Cli;
 
+/// <summary>The options of <c>pyrecon decompile</c>.</summary>
+internal sealed record DecompileSettings(IReadOnlyList<string> Inputs)
+{
+    public PythonVersion? Version { get; init; }
+    public string? Output { get; init; }
+    public string? Dump { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public string? Report { get; init; }
+    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
+    public bool Quiet { get; init; }
+}
+
 /// <summary>
-/// <c>pyrecon decompile</c>: source for each input .pyc (folders stand for the .pyc files under them).
-/// One line on stderr per code object that failed; exit 0 when everything decompiled, 1 when a file could
-/// not be read or some code object is marked as failed.
+/// <c>pyrecon decompile</c>: source for every input (.pyc files, folders recursively, zip/wheel/egg archives,
+/// headerless marshal data with a stated version). Files are decompiled in parallel and written in input order.
+/// stderr gets one line per code object that failed and per unreadable input, progress and a summary for a
+/// batch; <c>--report</c> writes the same as JSON.
 /// </summary>
 internal static class DecompileCommand
 {
-    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
+    public static int Run(DecompileSettings settings, TextWriter stdout, TextWriter stderr)
     {
-        var inputs = new List<(string Path, string Relative)>();
-        bool folderInput = false;
-        foreach (var arg in options.Files)
+        var clock = Stopwatch.StartNew();
+        using var inputs = InputSet.Expand(settings.Inputs);
+        var items = inputs.Items;
+        string? output = settings.Output;
+        bool toFolder = output is not null && (inputs.HasContainers || items.Count > 1 || Directory.Exists(output)
+                                               || output.EndsWith('/') || output.EndsWith(Path.DirectorySeparatorChar));
+        if (toFolder) OutputNames.Assign(items);
+
+        var counts = new BatchCounts { Total = items.Count };
+        var outcomes = new List<FileOutcome>(items.Count);
+        var codes = new List<int>(items.Count);
+        int collisions = 0;
+        bool overrideNoted = false;
+        bool headers = output is null && items.Count > 1;
+        var view = ProgressView.Create(settings.Quiet ? ProgressMode.None : settings.Progress, stderr, items.Count, stdoutShared: output is null);
+        view.Run(counts, "decompiling", () => OrderedBatch.Run(items.Count, settings.Jobs, i => Decompile(items[i], settings), (i, outcome) =>
         {
-            if (Directory.Exists(arg))
+            var item = outcome.Item;
+            if (outcome.OverrideNote is not null && !overrideNoted)
             {
-                folderInput = true;
-                var found = Directory.EnumerateFiles(arg, "*.pyc", SearchOption.AllDirectories).ToList();
-                found.Sort(StringComparer.Ordinal);
-                inputs.AddRange(found.Select(f => (f, Path.GetRelativePath(arg, f))));
+                // Once per run: extractors write the same wrong magic into every file.
+                overrideNoted = true;
+                view.Line($"pyrecon: {item.Display}: note: {outcome.OverrideNote}");
             }
-            else if (File.Exists(arg)) inputs.Add((arg, Path.GetFileName(arg)));
-            else
+            foreach (var d in outcome.Failures) view.Line($"pyrecon: {item.Display}: {d}");
+            if (outcome.Text is not null)
             {
-                stderr.WriteLine($"pyrecon: {arg}: no such file or folder");
-                return 1;
-            }
-        }
-        bool toFolder = options.Output is not null && (folderInput || inputs.Count > 1 || Directory.Exists(options.Output));
-        int problems = 0;
-        const int chunk = 64;
-        var results = new Result[chunk];
-        for (int first = 0; first < inputs.Count; first += chunk)
-        {
-            int count = Math.Min(chunk, inputs.Count - first);
-            Parallel.For(0, count, i => results[i] = DecompileOne(inputs[first + i].Path, options));
-            for (int i = 0; i < count; i++)
-            {
-                var (path, relative) = inputs[first + i];
-                var result = results[i];
-                results[i] = default;
-                foreach (var line in result.Errors) stderr.WriteLine($"pyrecon: {path}: {line}");
-                if (result.Errors.Count > 0) problems++;
-                if (result.Text is null) continue;
-                if (options.Output is null)
+                if (output is null)
                 {
-                    if (inputs.Count > 1) stdout.WriteLine($"# ---- {path}");
-                    stdout.Write(result.Text);
+                    if (headers) stdout.WriteLine($"# ---- {item.Display}");
+                    stdout.Write(outcome.Text);
                 }
                 else
                 {
-                    var target = toFolder ? Path.Combine(options.Output, Path.ChangeExtension(relative, ".py")) : options.Output;
-                    var dir = Path.GetDirectoryName(target);
-                    if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-                    File.WriteAllText(target, result.Text, new UTF8Encoding(false));
+                    string target = toFolder ? Path.Combine(output, item.OutputRelative!) : output;
+                    if (item.Collision is not null)
+                    {
+                        collisions++;
+                        view.Line($"pyrecon: {item.Display}: {item.Collision}");
+                    }
+                    try
+                    {
+                        var dir = Path.GetDirectoryName(Path.GetFullPath(target));
+                        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                        File.WriteAllText(target, outcome.Text, new UTF8Encoding(false));
+                        outcome.Output = target;
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        outcome.Fail("write-error", $"cannot write {target}: {e.Message}");
+                    }
                 }
+                outcome.Text = null; // the report keeps the rest; the text is written
+            }
+            if (outcome.Error is not null) view.Line($"pyrecon: {item.Display}: {outcome.Error}");
+            counts.Done++;
+            switch (outcome.Status)
+            {
+                case FileOutcome.Ok: counts.Ok++; break;
+                case FileOutcome.Partial: counts.Partial++; break;
+                default: counts.Failed++; break;
+            }
+            counts.CodeObjects += outcome.CodeObjects;
+            counts.CodeObjectsFailed += outcome.Failures.Length;
+            outcomes.Add(outcome);
+            codes.Add(outcome.ExitCode);
+            view.Advance(counts);
+        }));
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        int exit = ExitCodes.Combine(codes);
+        if (settings.Report is string report)
+        {
+            try
+            {
+                BatchReport.Write(report, "decompile", settings.Inputs, settings.Jobs, counts, seconds, outcomes, collisions);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"pyrecon: cannot write the report {report}: {e.Message}");
+                exit = ExitCodes.Combine([exit, ExitCodes.Unreadable]);
             }
         }
-        return problems == 0 ? 0 : 1;
+        if (items.Count > 1 && !settings.Quiet)
+            stderr.WriteLine($"pyrecon: {counts.Total} files: {counts.Files}; {counts.CodeObjects} code objects, {counts.CodeObjectsFailed} failed"
+                             + (collisions > 0 ? $"; {collisions} renamed on name collisions" : "") + $"; {seconds:0.0} s");
+        return exit;
     }
 
-    private readonly record struct Result(string? Text, List<string> Errors);
-
-    private static Result DecompileOne(string path, Options options)
+    private static FileOutcome Decompile(InputItem item, DecompileSettings settings)
     {
-        var errors = new List<string>();
+        var clock = Stopwatch.StartNew();
+        var outcome = new FileOutcome { Item = item };
         try
         {
-            var file = PycReader.ReadFile(path, options.Version);
-            if (options.Dump is not null) return new Result(Dump(file.Code, options.Dump), errors);
-            var result = Decompiler.Decompile(file.Code);
-            foreach (var d in result.Diagnostics) errors.Add(d.ToString());
-            return new Result(result.Source, errors);
+            var file = FileOutcome.Read(outcome, settings.Version);
+            if (file is null) return outcome;
+            if (settings.Dump is not null)
+            {
+                outcome.Text = Dump(file.Code);
+                outcome.Status = FileOutcome.Ok;
+            }
+            else
+            {
+                var result = Decompiler.Decompile(file.Code);
+                outcome.Text = result.Source;
+                outcome.Failures = result.Diagnostics;
+                outcome.Status = result.IsComplete ? FileOutcome.Ok : FileOutcome.Partial;
+            }
         }
-        catch (PycFormatException e)
+        catch (Exception e)
         {
-            errors.Add(e.Message);
-            return new Result(null, errors);
+            outcome.Fail("internal", CommandLine.InternalErrorMessage(e), isInternal: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            errors.Add(e.Message);
-            return new Result(null, errors);
-        }
+        outcome.Seconds = clock.Elapsed.TotalSeconds;
+        return outcome;
     }
 
-    private static string Dump(CodeObject code, string stage)
+    /// <summary><c>--dump</c>: the normalized ops, exception handlers and basic blocks of every code object.</summary>
+    private static string Dump(CodeObject code)
     {
         var sb = new StringBuilder();
         void Walk(CodeObject c)
@@ -109,7 +167,6 @@ internal static class DecompileCommand
             foreach (var nested in c.NestedCode) Walk(nested);
         }
         Walk(code);
-        _ = stage;
         return sb.ToString();
     }
 }
