@@ -29,7 +29,7 @@ def main():
             m = re.match(r'pyrecon: (\S+): (.*?) \(line \d+\): (\w[\w-]*): (.*)', line.strip())
             if not m:
                 continue
-            reported[re.sub(r'\.pyc$', '', m.group(1)).split('/pyc/')[-1]].add(m.group(2).split(' ')[-1])
+            reported[re.sub(r'\.pyc$', '', m.group(1)).split('/pyc/')[-1]].add(m.group(2).split(' ')[-1].split('.')[-1])
             key = m.group(3) + ': ' + shape(m.group(4))
             tool[key] += 1
             examples.setdefault(key, line.strip()[:300])
