@@ -124,6 +124,23 @@ internal sealed class ImplicitReturnRewriter : IBodyRewriter
                 body[^1] = replaced;
                 break;
             }
+            case Match match:
+            {
+                // A match statement that ends the function: its case bodies end in copies of the implicit return.
+                var cases = match.Cases.Select(c =>
+                {
+                    var caseBody = StripTail([.. c.Body], ctx, inBranch, inBranch);
+                    if (!Changed(caseBody, c.Body)) return c;
+                    var stripped = S.MatchCase(c.Pattern, c.Guard, caseBody.Count == 0 ? [S.Pass()] : [.. caseBody]);
+                    if (ctx.ExprLines.TryGetValue(c, out int caseLine)) ctx.ExprLines[stripped] = caseLine;
+                    return stripped;
+                }).ToList();
+                if (cases.SequenceEqual(match.Cases)) break;
+                var replaced = S.Match(match.Subject, [.. cases]);
+                if (ctx.Lines.TryGetValue(match, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
             case Try { Finalbody.IsEmpty: true } t:
             {
                 // A try statement that ends the function: its branches end in copies of the implicit return.

@@ -187,6 +187,9 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             case TargetSlot slot:
                 FillSlot(slot, target);
                 return;
+            case PatternValue capture:
+                CaptureTo(capture, target);
+                return;
             case ImportMarker import:
                 Emit(S.Import([ImportAlias(import, target)]));
                 return;
@@ -632,12 +635,6 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         return true;
     }
 
-    public bool GetLen(Instruction i) => throw _ctx.Fail("evaluate", "match statements are not supported yet", _op);
-    public bool MatchClass(Instruction i) => GetLen(i);
-    public bool MatchKeys(Instruction i) => GetLen(i);
-    public bool MatchMapping(Instruction i) => GetLen(i);
-    public bool MatchSequence(Instruction i) => GetLen(i);
-    public bool CopyDictWithoutKeys(Instruction i) => GetLen(i);
 }
 
 /// <summary>3.8's COMPARE_OP exception-match: the type an except clause tests against (the exception stays below).</summary>

@@ -44,6 +44,11 @@ internal sealed class Region
     public int ElseStart { get; init; } = -1;
     /// <summary>Set by the walk when the region ended at a jump past <see cref="ElseStart"/>.</summary>
     public int JumpedPast { get; set; } = -1;
+    /// <summary>
+    /// The sequence cannot go on at or past this op (a case body: what follows in layout is the case's failure code;
+    /// a nested construct whose join was threaded past it ends the body there). Not inherited by child regions.
+    /// </summary>
+    public int Limit { get; set; } = int.MaxValue;
     /// <summary>The try-finally whose body this region is (its normal exits carry a copy of the finally body).</summary>
     public FinallyInfo? Finally { get; init; }
     /// <summary>Set on the body region of a with / try / except clause: recognises the code its exits run.</summary>

@@ -241,7 +241,7 @@ internal sealed partial class Structurer
         {
             if (pos < 0) return -1;
             if (pos >= _ops.Length) throw Fail("the walk ran past the last instruction");
-            if (region.IsStop(pos)) return pos;
+            if (region.IsStop(pos) || pos >= region.Limit) return pos;
             if (started.Count > 0 && region.InnermostLoop is { } current && (current.ContinueTargets.Contains(pos) || current.ContinueTargets.Contains(RealAt(pos))))
             {
                 // A construct whose follow is the loop head (a threaded break of an inner loop): the body ends here.
@@ -349,6 +349,11 @@ internal sealed partial class Structurer
                     if (TryInlineComprehension(i, region, output, out int resume))
                     {
                         if (resume != i) return resume;
+                    }
+                    if (IsMatchStart(i, region))
+                    {
+                        int afterMatch = StructureMatch(i, region, output);
+                        return afterMatch < 0 ? InlinedBreakSentinel : afterMatch; // the sentinel ends the sequence
                     }
                     _eval.Eval(op);
                     if (op.Name is "POP_TOP" or "POP_ITER" && IsInlinedBreak(i, region))

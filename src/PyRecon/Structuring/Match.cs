@@ -1,0 +1,641 @@
+using System.Collections.Immutable;
+using PyRecon.Bytecode;
+using PyRecon.Decompilation;
+using PyRecon.Evaluation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Structuring;
+
+/// <summary>
+/// match statements (3.10+), read the way codegen_match_inner lays them out:
+/// <code>
+///   subject
+///   case i (not the last):  COPY 1; pattern; stores; [guard → fail]; POP_TOP; body; JUMP end
+///                           fail_pop[n]: POP_TOP ... fail_pop[0]:  (next case)
+///   last case:              pattern; stores; [guard → fail]; body; JUMP end; fail pops
+///   case _ (default):       NOP; [guard → end]; body
+///   end:
+/// </code>
+/// The subject stays on the stack under every case but the last; a failing test jumps into a chain of POP_TOPs
+/// that drops what the pattern had on the stack (fail_pop[k] pops k) and ends at the next case. The pattern's ops
+/// go through <see cref="Evaluator.EvalPattern"/>, which builds the pattern from them; this class follows the
+/// control flow: the failure jumps, or-patterns (alternatives joined at an end label, COPY 1 per alternative),
+/// guards, the case bodies and the default case. Version differences are in the evaluator's opcode semantics
+/// (3.10 MATCH_CLASS/MATCH_KEYS flags, ROT_N vs SWAP) and in the optimizer's copies of small exit blocks, which
+/// may stand in for the jump to an or-pattern's end (3.10, 3.12+).
+/// </summary>
+internal sealed partial class Structurer
+{
+    /// <summary>What the pattern reader of one case (or one alternative of an or-pattern) keeps.</summary>
+    private sealed class PatternScope
+    {
+        /// <summary>Stack height below the values the pattern works on (the kept subject included).</summary>
+        public required int Floor { get; init; }
+        /// <summary>The ops that leave when the pattern fails: conditional jumps, or-pattern no-match jumps.</summary>
+        public List<int> Fails { get; } = [];
+        /// <summary>Reading one alternative of an or-pattern over <see cref="OrSubject"/> (null at the case level).</summary>
+        public PatternSubject? OrSubject { get; init; }
+        /// <summary>The or-pattern's end label once an alternative jumped there.</summary>
+        public int OrEnd { get; init; } = -1;
+    }
+
+    /// <summary>One match statement while its cases are read.</summary>
+    private sealed class MatchState
+    {
+        public required Region Region { get; init; }
+        /// <summary>Stack height outside the statement (the subject sits right above it).</summary>
+        public required int Base { get; init; }
+        /// <summary>Where the case bodies continue (-1 until one does).</summary>
+        public int End { get; set; } = -1;
+    }
+
+    private sealed record CaseRead(MatchCase Case, int Label, int Line);
+
+    // ---------------------------------------------------------------- recognising the statement
+
+    /// <summary>
+    /// True when the op at <paramref name="i"/> starts the first case of a match statement whose subject is the one
+    /// value pending on the stack: a COPY of it whose pattern tests jump away with the subject kept (nothing else
+    /// the compiler makes keeps a value across a statement-level jump), or a pattern op only match statements use.
+    /// </summary>
+    private bool IsMatchStart(int i, Region region)
+    {
+        if (_ctx.Version < PythonVersion.V3_10) return false;
+        var op = _ops[i];
+        int subjectDepth = region.Base + 1;
+        if (op.Depth != subjectDepth || _eval.Stack.Count != subjectDepth) return false;
+        if (IsCopyOne(op) && KeepsSubjectAcrossTest(i, subjectDepth)) return true;
+        return MatchOpAhead(IsCopyOne(op) ? NextReal(i) : i);
+    }
+
+    private static bool IsCopyOne(Op op) => op.Kind == OpKind.Plain && (op.Name == "DUP_TOP" || op.Name == "COPY" && op.Instruction.Arg == 1);
+
+    /// <summary>From the COPY at <paramref name="copy"/>: the first conditional jump leaves with the subject still under it.</summary>
+    private bool KeepsSubjectAcrossTest(int copy, int subjectDepth)
+    {
+        for (int p = NextReal(copy), steps = 0; p < _ops.Length && steps < 400; p = NextReal(p), steps++)
+        {
+            var op = _ops[p];
+            if (op.Depth < subjectDepth) return false;
+            if (op.Kind == OpKind.CondJump) return op.Depth > subjectDepth && FailChainEnd(op.Target, subjectDepth) >= 0;
+            if (op.Kind != OpKind.Plain) return false;
+        }
+        return false;
+    }
+
+    /// <summary>A MATCH_SEQUENCE / MATCH_MAPPING / MATCH_CLASS before the first jump from <paramref name="start"/>.</summary>
+    private bool MatchOpAhead(int start)
+    {
+        for (int p = start, steps = 0; p < _ops.Length && steps < 64; p = NextReal(p), steps++)
+        {
+            var op = _ops[p];
+            if (op.Name is "MATCH_SEQUENCE" or "MATCH_MAPPING" or "MATCH_CLASS") return true;
+            if (op.Kind != OpKind.Plain) return false;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Where a failure jump to <paramref name="target"/> ends up: past its fail_pop POP_TOPs, the first op at
+    /// <paramref name="depth"/>; -1 when the target is not such a chain.
+    /// </summary>
+    private int FailChainEnd(int target, int depth)
+    {
+        // The label itself may be a NOP (a default case's line), so the position returned is not advanced past one.
+        for (int p = target; ;)
+        {
+            int real = RealAt(p);
+            if (real >= _ops.Length) return -1;
+            if (_ops[real].Depth == depth) return p;
+            if (_ops[real].Depth < depth || _ops[real].Name != "POP_TOP") return -1;
+            p = real + 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- the statement
+
+    /// <summary>Structures the match statement starting at <paramref name="start"/>; returns where the walk goes on (-1: the sequence ended).</summary>
+    private int StructureMatch(int start, Region region, List<StmtNode> output)
+    {
+        int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[start].Line;
+        var subject = _eval.Materialize(_eval.Stack.Peek());
+        var m = new MatchState { Region = region, Base = region.Base };
+        var reads = ReadCases(start, m, first: true);
+        var cases = reads.Select(r => r.Case).ToList();
+        int end = m.End;
+
+        // After the last case's failure: the default case (`case _`, no code of its own but a NOP), or the end.
+        var last = reads[^1];
+        if (last.Label >= 0)
+        {
+            if (end >= 0 && Same(last.Label, end)) { }
+            else if (end >= 0 || IsDefaultCaseMark(last.Label))
+                end = ReadDefaultCase(last.Label, m, cases, end);
+            else
+                end = last.Label;
+        }
+
+        var stmt = S.Match(subject, [.. cases]);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.StatementLine = 0;
+        return ContinueAfterMatch(end, region, cases, output);
+    }
+
+    /// <summary>
+    /// The cases from <paramref name="pos"/> on. A COPY 1 at the subject's depth is a case's copy of the subject, unless
+    /// the case is the last one and its pattern starts with an or- or as-pattern (which copy too): the first reading
+    /// is tried for the rest of the statement, and the second when it fails.
+    /// </summary>
+    private List<CaseRead> ReadCases(int pos, MatchState m, bool first)
+    {
+        int real = RealAt(pos);
+        if (!IsCopyOne(_ops[real]) || _ops[real].Depth != m.Base + 1)
+            return [ReadCase(pos, hasCopy: false, m, first)];
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var stack = _eval.Stack.Clone();
+        int end = m.End;
+        DecompileFailure firstReading;
+        try
+        {
+            var c = ReadCase(pos, hasCopy: true, m, first);
+            return [c, .. ReadCases(c.Label, m, first: false)];
+        }
+        catch (DecompileFailure e)
+        {
+            firstReading = e;
+        }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = stack;
+        m.End = end;
+        try
+        {
+            return [ReadCase(pos, hasCopy: false, m, first)];
+        }
+        catch (DecompileFailure second)
+        {
+            // Report the reading that got further.
+            throw second.Offset > firstReading.Offset ? second : firstReading;
+        }
+    }
+
+    /// <summary>One case: its pattern, guard and body. Returns the case and where its failure goes (-1: it cannot fail).</summary>
+    private CaseRead ReadCase(int pos, bool hasCopy, MatchState m, bool first)
+    {
+        int subjectDepth = m.Base + 1;
+        int real = RealAt(pos);
+        int caseLine = _ops[real].Line;
+        ConsumeSkipsFrom(pos, real);
+        var atCase = _eval.Stack.Clone();
+        int p = real;
+        if (hasCopy)
+        {
+            Consume(real);
+            p = real + 1;
+        }
+        else _eval.Stack.Pop(); // the last case matches the subject itself
+        var root = new PatternBuilder();
+        _eval.Push(new PatternSubject(root));
+        var scope = new PatternScope { Floor = hasCopy ? subjectDepth : m.Base };
+        p = ReadPattern(p, scope, m.Region);
+        int label = FailLabel(scope.Fails, scope.Floor);
+
+        // The guard (a condition jumping to the same place a failed test goes), then the subject's POP_TOP.
+        ExprNode? guard = null;
+        bool loadPending = _eval.Stack.Count == scope.Floor + 1; // STORE_FAST_LOAD_FAST: the load starts the guard or body
+        int body;
+        if (hasCopy && !loadPending && IsSubjectPop(RealAt(p), subjectDepth))
+            body = ConsumeSubjectPop(RealAt(p));
+        else
+        {
+            var node = hasCopy || OnCaseLine(p, caseLine) ? TryReadGuard(p, scope.Floor, m.Region) : null;
+            if (node is null && hasCopy) throw Fail("a case whose pattern is followed by neither a guard nor the subject's POP_TOP", p);
+            if (node is not null)
+            {
+                int target = FailChainEnd(node.Target, scope.Floor);
+                if (label < 0) label = target;
+                if (target < 0 || !Same(target, label)) throw Fail("a guard that does not jump to the next case", node.LastOp);
+                guard = node.FallCond;
+                body = node.Fall;
+                if (hasCopy)
+                {
+                    if (!IsSubjectPop(RealAt(body), subjectDepth)) throw Fail("a guard not followed by the subject's POP_TOP", body);
+                    body = ConsumeSubjectPop(RealAt(body));
+                }
+            }
+            else body = p;
+        }
+        if (hasCopy && label < 0) throw Fail("a case that cannot fail before the last case", pos);
+
+        PatternNode pattern;
+        try
+        {
+            pattern = root.Build();
+        }
+        catch (ArgumentException e)
+        {
+            throw Fail("pattern: " + e.Message, pos);
+        }
+        // After other cases a final `case _` is the default case (no pattern code); a popped subject there is not one.
+        if (!hasCopy && !first && pattern is MatchAs { Pattern: null, Name: null })
+            throw Fail("a wildcard case that is not the default case", pos);
+
+        var bodyOut = WalkCaseBody(body, label, scope.Fails, m);
+        var matchCase = S.MatchCase(pattern, guard, Body(bodyOut));
+        _ctx.ExprLines[matchCase] = caseLine;
+        if (hasCopy) _eval.Stack = atCase; // the next case starts with the subject on the stack again
+        return new CaseRead(matchCase, label, caseLine);
+    }
+
+    private bool IsSubjectPop(int p, int subjectDepth) =>
+        p < _ops.Length && _ops[p].Name == "POP_TOP" && _ops[p].Depth == subjectDepth && _eval.Stack.Count == subjectDepth;
+
+    private int ConsumeSubjectPop(int p)
+    {
+        Consume(p);
+        _eval.Stack.Pop();
+        return p + 1;
+    }
+
+    private bool OnCaseLine(int p, int caseLine)
+    {
+        int real = RealAt(p);
+        return real < _ops.Length && caseLine > 0 && _ops[real].Line == caseLine;
+    }
+
+    /// <summary>
+    /// Walks a case body. It ends at the jump past the case's failure code (its target is the statement's end), by
+    /// falling into the failure label (the last case, when the end follows directly), or by leaving (return, ...).
+    /// </summary>
+    private List<StmtNode> WalkCaseBody(int body, int label, List<int> fails, MatchState m)
+    {
+        int after = label;
+        foreach (int f in fails)
+            if (_ops[f].Target >= 0 && (after < 0 || RealAt(_ops[f].Target) < after)) after = RealAt(_ops[f].Target);
+        var stops = new List<int>();
+        if (label >= 0) stops.AddRange([label, RealAt(label)]);
+        if (m.End >= 0) stops.AddRange([m.End, RealAt(m.End)]);
+        var region = m.Region.Child(stops: stops, elseStart: after);
+        region.Limit = after >= 0 ? after : m.End >= 0 ? RealAt(m.End) : int.MaxValue;
+        var output = new List<StmtNode>();
+        _eval.StatementLine = 0;
+        int r = WalkSequence(body, region, output);
+        if (r >= 0)
+        {
+            if (m.End < 0) m.End = r;
+            else if (!Same(m.End, r)) throw Fail($"case bodies continue at different places (ops {m.End} and {r})", body);
+        }
+        return output;
+    }
+
+    /// <summary>The op every failure jump of a pattern reaches past its POP_TOPs (-1 when there is no failure jump).</summary>
+    private int FailLabel(List<int> fails, int depth)
+    {
+        int label = -1;
+        foreach (int f in fails)
+        {
+            int end = FailChainEnd(_ops[f].Target, depth);
+            if (end < 0) throw Fail("a pattern's failure jump does not pop to the next case", f);
+            if (label < 0) label = end;
+            else if (label != end) throw Fail("a pattern's failure jumps go to different places", f);
+            for (int p = RealAt(_ops[f].Target); p < RealAt(end); p = NextReal(p)) Consume(p);
+        }
+        return label;
+    }
+
+    /// <summary>`case _` as the last case leaves a NOP with its line where the previous case fails to.</summary>
+    private bool IsDefaultCaseMark(int label)
+    {
+        if (label >= _ops.Length || _ops[label].Name != "NOP" || _ops[label].Line <= 0) return false;
+        int next = NextReal(label);
+        return next < _ops.Length && _ops[next].Line > _ops[label].Line;
+    }
+
+    /// <summary>The default case from <paramref name="start"/>; returns where the statement continues.</summary>
+    private int ReadDefaultCase(int start, MatchState m, List<MatchCase> cases, int end)
+    {
+        int caseLine = _ops[start].Line;
+        int body = start;
+        ExprNode? guard = null;
+        if (_ops[start].Name == "NOP" && caseLine > 0)
+        {
+            var node = TryReadGuard(start, m.Base, m.Region, line => line == caseLine);
+            if (node is not null)
+            {
+                if (end >= 0 && !Same(node.Target, end)) throw Fail("the default case's guard does not jump to the end", node.LastOp);
+                end = node.Target;
+                guard = node.FallCond;
+                body = node.Fall;
+            }
+        }
+        else if (caseLine <= 0) caseLine = _ops[RealAt(start)].Line;
+        var stops = end >= 0 ? new List<int> { end, RealAt(end) } : [];
+        var region = m.Region.Child(stops: stops);
+        if (end >= 0) region.Limit = RealAt(end);
+        var output = new List<StmtNode>();
+        _eval.StatementLine = 0;
+        int r = WalkSequence(body, region, output);
+        if (end >= 0 && r >= 0 && !Same(r, end)) throw Fail($"the default case ends at op {r}, not at the end of the match {end}", start);
+        var matchCase = S.MatchCase(S.MatchAs(null, null), guard, Body(output));
+        if (caseLine > 0) _ctx.ExprLines[matchCase] = caseLine;
+        cases.Add(matchCase);
+        return end >= 0 ? end : r;
+    }
+
+    /// <summary>Where the walk goes after the statement; a match that ends a loop body needs no `continue` in its cases.</summary>
+    private int ContinueAfterMatch(int end, Region region, List<MatchCase> cases, List<StmtNode> output)
+    {
+        if (end < 0) return -1;
+        var loop = region.InnermostLoop;
+        if (loop is not null && (loop.ContinueTargets.Contains(end) || loop.ContinueTargets.Contains(RealAt(end))))
+        {
+            var stripped = cases.Select(c => c.Body is [.., Continue] ? S.MatchCase(c.Pattern, c.Guard, Body([.. c.Body.Take(c.Body.Length - 1)])) : c).ToList();
+            for (int k = 0; k < cases.Count; k++)
+                if (!ReferenceEquals(stripped[k], cases[k]) && _ctx.ExprLines.TryGetValue(cases[k], out int l)) _ctx.ExprLines[stripped[k]] = l;
+            var old = (Match)output[^1];
+            var replaced = S.Match(old.Subject, [.. stripped]);
+            if (_ctx.Lines.TryGetValue(old, out int line)) _ctx.SetLine(replaced, line);
+            output[^1] = replaced;
+            return -1;
+        }
+        if (region.IsStop(end) || region.IsStop(RealAt(end))) return end;
+        for (var r = region; r is not null; r = r.Parent)
+        {
+            if (r.ElseStart >= 0 && end > r.ElseStart)
+            {
+                // The statement's end was threaded to the join of the if it is in.
+                r.JumpedPast = end;
+                r.Stops.Add(end);
+                return end;
+            }
+        }
+        return end;
+    }
+
+    // ---------------------------------------------------------------- patterns
+
+    /// <summary>
+    /// Reads pattern ops from <paramref name="p"/>: through the evaluator's pattern handlers, with each conditional
+    /// jump taken as a failure exit. At the case level it stops once the pattern's values are all consumed (stored,
+    /// tested or popped); in an alternative of an or-pattern, where the alternative ends (its jump to the or's end,
+    /// the end itself, or the first op that reaches the or's subject).
+    /// </summary>
+    private int ReadPattern(int p, PatternScope scope, Region region)
+    {
+        for (int guard = 0; ; guard++)
+        {
+            if (guard > _ops.Length + 8 || p >= _ops.Length) throw Fail("a pattern runs past the code", Math.Min(p, _ops.Length - 1));
+            if (scope.OrSubject is not null)
+            {
+                if (p == scope.OrEnd || ReachesFloor(p, scope.Floor)) return p;
+            }
+            else
+            {
+                if (_eval.Stack.Count <= scope.Floor) return p;
+                if (ReachesFloor(p, scope.Floor)) throw Fail("a pattern op reaches the match subject", p);
+            }
+            var op = _ops[p];
+            switch (op.Kind)
+            {
+                case OpKind.Skip:
+                    Consume(p);
+                    p++;
+                    continue;
+                case OpKind.Plain:
+                    if (IsCopyOne(op) && _eval.Stack.Peek() is PatternSubject { Builder.IsOpen: true } open && TryOrPattern(p, open, scope, region, out int orEnd))
+                    {
+                        p = orEnd;
+                        continue;
+                    }
+                    _eval.EvalPattern(op);
+                    p++;
+                    if (scope.OrSubject is null && op.Handler == OpcodeHandler.StoreFastLoadFast && _eval.Stack.Count == scope.Floor + 1) return p;
+                    continue;
+                case OpKind.CondJump:
+                    PatternTestJump(op);
+                    scope.Fails.Add(op.Index);
+                    p++;
+                    continue;
+                default:
+                    if (scope.OrSubject is not null) return p; // an alternative's jump to the or's end, or a copy of that end
+                    throw Fail($"{op.Name} inside a pattern", p);
+            }
+        }
+    }
+
+    /// <summary>True when the op at <paramref name="p"/> pops or moves a stack item at or below <paramref name="floor"/> (1-based height).</summary>
+    private bool ReachesFloor(int p, int floor)
+    {
+        int above = _eval.Stack.Count - floor;
+        var op = _ops[p];
+        int reach = op.Handler switch
+        {
+            OpcodeHandler.PopTop => 1,
+            OpcodeHandler.Swap => op.Instruction.Arg,
+            OpcodeHandler.Rotate => op.Name switch { "ROT_TWO" => 2, "ROT_THREE" => 3, "ROT_FOUR" => 4, _ => op.Instruction.Arg },
+            OpcodeHandler.StoreFastPair => 2,
+            OpcodeHandler.StoreFast or OpcodeHandler.StoreName or OpcodeHandler.StoreGlobal or OpcodeHandler.StoreDeref or OpcodeHandler.StoreFastLoadFast => 1,
+            _ => 0,
+        };
+        return reach > above || above <= 0 && op.Kind != OpKind.Skip;
+    }
+
+    /// <summary>A conditional jump inside a pattern: pops the test; the jump is taken when the test failed.</summary>
+    private void PatternTestJump(Op op)
+    {
+        Consume(op.Index);
+        var item = _eval.Stack.Pop();
+        switch (item, op.Sense)
+        {
+            case (PatternTest, JumpSense.IfFalse):
+            case (PatternParts { Kind: PatternPartsKind.ClassAttributes or PatternPartsKind.MappingValues }, JumpSense.IfNone):
+                return;
+            case (PatternSubject { Builder: var b }, JumpSense.IfNotNone):
+                // `LOAD_CONST None; IS_OP 0; POP_JUMP_IF_FALSE` folded by the optimizer (3.11+): `case None`.
+                try
+                {
+                    b.SetKind(PatternKind.Singleton);
+                }
+                catch (ArgumentException e)
+                {
+                    throw Fail(e.Message, op.Index);
+                }
+                b.Singleton = PyNone.Instance;
+                return;
+        }
+        throw Fail($"a pattern jumps on {item} ({op.Sense})", op.Index);
+    }
+
+    /// <summary>
+    /// An or-pattern over the open value on top (<paramref name="subject"/>): per alternative `COPY 1; pattern;
+    /// [rotations]; JUMP end`, then its fail pops; after the last one `POP_TOP; JUMP fail` (no alternative matched).
+    /// At the end label each name's capture is rotated into place and the subject popped. The optimizer may copy a
+    /// small end block (ending in return) in place of each jump to it; the copies must be equal and the first one is
+    /// read as the end. Tried when a COPY 1 of an open value is met: false (and nothing changed) when the ops are
+    /// not an or-pattern (an as-pattern copies the same way).
+    /// </summary>
+    private bool TryOrPattern(int copy, PatternSubject subject, PatternScope outer, Region region, out int end)
+    {
+        end = -1;
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var stack = _eval.Stack.Clone();
+        try
+        {
+            var result = ReadOrPattern(copy, subject, outer, region);
+            if (result >= 0)
+            {
+                end = result;
+                return true;
+            }
+        }
+        catch (DecompileFailure) { }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = stack;
+        return false;
+    }
+
+    private int ReadOrPattern(int start, PatternSubject subject, PatternScope outer, Region region)
+    {
+        int depth = _eval.Stack.Count; // the or's subject on top
+        var alternatives = new List<(PatternBuilder Pattern, List<PatternValue> Captures)>();
+        int end = -1, firstCopy = -1;
+        var otherCopies = new List<(int Start, int End)>();
+        var noMatch = new List<int>();
+        int p = start;
+        while (true)
+        {
+            if (p >= _ops.Length || !IsCopyOne(_ops[p]) || _ops[p].Depth != depth || _eval.Stack.Count != depth || !ReferenceEquals(_eval.Stack.Peek(), subject))
+                return -1;
+            Consume(p);
+            var alternative = new PatternBuilder();
+            _eval.Push(new PatternSubject(alternative));
+            var scope = new PatternScope { Floor = depth, OrSubject = subject, OrEnd = end };
+            int q = ReadPattern(p + 1, scope, region);
+            var captures = new List<PatternValue>();
+            for (int k = depth; k < _eval.Stack.Count; k++)
+                if (_eval.Stack.At(k) is PatternValue v and (PatternSubject or PatternRest or PatternAlternatives)) captures.Add(v);
+                else return -1;
+            alternatives.Add((alternative, captures));
+
+            // Where the alternative goes when it matched: its jump to the end, the end itself (the last alternative
+            // falls into it), or a copy of the end block standing in for the jump.
+            int after;
+            var qop = _ops[q];
+            if (end >= 0 && q == end)
+                after = -1;
+            else if (qop.Kind == OpKind.Jump && qop.Target > q)
+            {
+                if (end < 0) end = qop.Target;
+                else if (qop.Target != end) return -1;
+                Consume(q);
+                after = q + 1;
+            }
+            else if (ExitCopyLength(q) is int last and >= 0)
+            {
+                if (firstCopy < 0) firstCopy = end = q;
+                else if (!SameCode(q, last, firstCopy)) return -1;
+                else otherCopies.Add((q, last));
+                after = last + 1;
+            }
+            else return -1;
+
+            int label = FailLabel(scope.Fails, depth);
+            _eval.Stack.Truncate(depth);
+            if (label < 0) break; // an alternative that cannot fail is the last one
+            if (after < 0) return -1;
+            // This alternative's fail pops end at the next alternative's COPY, or at the no-match exit.
+            int r = RealAt(after);
+            while (r < _ops.Length && _ops[r].Depth > depth && _ops[r].Name == "POP_TOP") r = NextReal(r);
+            if (!Same(label, r)) return -1;
+            if (IsCopyOne(_ops[r]) && _ops[r].Depth == depth)
+            {
+                p = r;
+                continue;
+            }
+            if (_ops[r].Name != "POP_TOP" || _ops[r].Depth != depth) return -1;
+            Consume(r);
+            int s = NextReal(r);
+            if (s >= _ops.Length || _ops[s].Kind != OpKind.Jump) throw Fail("an or-pattern whose no-match exit is not a jump", r);
+            Consume(s);
+            noMatch.Add(s);
+            break;
+        }
+        if (alternatives.Count < 2 || end < 0) return -1;
+        int count = alternatives[0].Captures.Count;
+        if (alternatives.Any(a => a.Captures.Count != count)) return -1;
+
+        subject.Builder.SetKind(PatternKind.Or);
+        subject.Builder.Alternatives = [.. alternatives.Select(a => a.Pattern)];
+        for (int k = 0; k < count; k++)
+            _eval.Push(new PatternAlternatives([.. alternatives.Select(a => a.Captures[k])]));
+        outer.Fails.AddRange(noMatch);
+        foreach (var (from, to) in otherCopies) ConsumeRange(from, to + 1);
+        return end;
+    }
+
+    /// <summary>The last op of a small exit block at <paramref name="p"/> (at most 4 ops, no jump, ending in return or raise), or -1.</summary>
+    private int ExitCopyLength(int p)
+    {
+        int q = RealAt(p);
+        for (int n = 0; n < 4 && q < _ops.Length; n++, q = NextReal(q))
+        {
+            if (_ops[q].Kind is OpKind.Return or OpKind.Raise) return q;
+            if (_ops[q].Kind != OpKind.Plain) return -1;
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- guards
+
+    /// <summary>
+    /// A guard at <paramref name="p"/>: a condition (any and/or, comparison chain, conditional expression inside) whose
+    /// jump leaves the case. Null, with nothing consumed, when the code there is not a condition on
+    /// <paramref name="onGuardLine"/>'s lines.
+    /// </summary>
+    private CondNode? TryReadGuard(int p, int guardBase, Region region, Func<int, bool>? onGuardLine = null)
+    {
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var stack = _eval.Stack.Clone();
+        var savedOut = _eval.Out;
+        var scratch = new List<StmtNode>();
+        _eval.Out = scratch;
+        _eval.StatementBase = guardBase;
+        var guardRegion = region.Child(baseDepth: guardBase);
+        try
+        {
+            for (int guard = 0; guard < _ops.Length; guard++)
+            {
+                if (p >= _ops.Length) break;
+                int term = TerminatorIndex(p);
+                for (int i = p; i < term; i++)
+                {
+                    var op = _ops[i];
+                    if (op.Kind == OpKind.Skip) { Consume(i); continue; }
+                    if (op.Kind != OpKind.Plain) throw Fail($"{op.Name} in a guard", i);
+                    if (onGuardLine is not null && op.Line > 0 && !onGuardLine(op.Line)) throw Fail("not a guard", i);
+                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { i = resume - 1; continue; }
+                    _eval.Eval(op);
+                }
+                var block = _flow.BlockOf(p);
+                if (term >= block.End) { p = block.End; continue; }
+                var t = _ops[term];
+                if (t.Kind == OpKind.KeepJump) { p = ReduceKeep(t); continue; }
+                if (t.Kind != OpKind.CondJump || scratch.Count > 0) break;
+                int pending = _eval.Stack.Count - 1 - guardBase;
+                if (pending > 0 && !IsChainMiddle()) { p = ReduceConditionValue(t, guardRegion); continue; }
+                if (pending < 0) break;
+                var node = BuildCondition(t, guardRegion);
+                _eval.Out = savedOut;
+                return node;
+            }
+        }
+        catch (DecompileFailure) { }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = stack;
+        _eval.Out = savedOut;
+        return null;
+    }
+}
