@@ -73,7 +73,7 @@ internal sealed class PatternBuilder
         PatternNode? core = Inner is not null ? Inner.Build() : Kind switch
         {
             PatternKind.Open => null,
-            PatternKind.Value => S.MatchValue(Value!),
+            PatternKind.Value => S.MatchValue(ValueSpelling(Value!)),
             PatternKind.Singleton => S.MatchSingleton(Singleton!),
             PatternKind.Sequence => BuildSequence(),
             PatternKind.Mapping => BuildMapping(),
@@ -86,6 +86,19 @@ internal sealed class PatternBuilder
     }
 
     private static PatternNode Wildcard => S.MatchAs(null, null);
+
+    /// <summary>
+    /// A complex value pattern is written `re + imj` (folded to one constant by the compiler): the only form a pattern
+    /// allows besides a bare imaginary number. The real part prints as an int when it is one.
+    /// </summary>
+    private static ExprNode ValueSpelling(ExprNode value)
+    {
+        if (value is not Constant { Value: PyComplex c } || c.Real == 0 || c.Imag == 0 || !double.IsFinite(c.Real) || !double.IsFinite(c.Imag))
+            return value;
+        PyObject real = Math.Abs(c.Real) < 1e15 && c.Real == Math.Floor(c.Real) ? new PyInt(new System.Numerics.BigInteger(c.Real)) : new PyFloat(c.Real);
+        var imag = S.Constant(new PyComplex(0, Math.Abs(c.Imag)));
+        return S.BinOp(S.Constant(real), double.IsNegative(c.Imag) ? Operator.Sub : Operator.Add, imag);
+    }
 
     private PatternNode BuildSequence()
     {

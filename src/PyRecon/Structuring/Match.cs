@@ -34,8 +34,8 @@ internal sealed partial class Structurer
     {
         /// <summary>Stack height below the values the pattern works on (the kept subject included).</summary>
         public required int Floor { get; init; }
-        /// <summary>The ops that leave when the pattern fails: conditional jumps, or-pattern no-match jumps.</summary>
-        public List<int> Fails { get; } = [];
+        /// <summary>Where the pattern leaves when it fails: its conditional jumps, or-pattern no-match exits.</summary>
+        public List<FailExit> Fails { get; } = [];
         /// <summary>Reading one alternative of an or-pattern over <see cref="OrSubject"/> (null at the case level).</summary>
         public PatternSubject? OrSubject { get; init; }
         /// <summary>The or-pattern's end label once an alternative jumped there.</summary>
@@ -53,6 +53,16 @@ internal sealed partial class Structurer
     }
 
     private sealed record CaseRead(MatchCase Case, int Label, int Line);
+
+    /// <summary>
+    /// One way out of a failing pattern: a jump (<see cref="Op"/>) to a chain of fail pops, or, where an or-pattern's
+    /// no-match jump went to the label itself and the optimizer dropped it or replaced it by a copy of a small exit
+    /// block there, the code right after its POP_TOP (<see cref="AtLabel"/>: the label or a copy of it).
+    /// </summary>
+    private readonly record struct FailExit(int Op, bool AtLabel = false)
+    {
+        public int Target(Op[] ops) => AtLabel ? Op : ops[Op].Target;
+    }
 
     // ---------------------------------------------------------------- recognising the statement
 
@@ -162,6 +172,9 @@ internal sealed partial class Structurer
         try
         {
             var c = ReadCase(pos, hasCopy: true, m, first);
+            // Cases start on lines of their own; the same line again means the COPY began an or-pattern whose
+            // alternatives carry copies of its end (a small block, like a case body that returns).
+            if (c.Line > 0 && _ops[RealAt(c.Label)].Line == c.Line) throw Fail("the next case starts on the same line", c.Label);
             return [c, .. ReadCases(c.Label, m, first: false)];
         }
         catch (DecompileFailure e)
@@ -270,11 +283,12 @@ internal sealed partial class Structurer
     /// Walks a case body. It ends at the jump past the case's failure code (its target is the statement's end), by
     /// falling into the failure label (the last case, when the end follows directly), or by leaving (return, ...).
     /// </summary>
-    private List<StmtNode> WalkCaseBody(int body, int label, List<int> fails, MatchState m)
+    private List<StmtNode> WalkCaseBody(int body, int label, List<FailExit> fails, MatchState m)
     {
-        int after = label;
-        foreach (int f in fails)
-            if (_ops[f].Target >= 0 && (after < 0 || RealAt(_ops[f].Target) < after)) after = RealAt(_ops[f].Target);
+        // The body runs up to the first failure code after it (an or-pattern's no-match exit may come before it).
+        int after = -1;
+        foreach (int target in fails.Select(f => RealAt(f.Target(_ops))).Append(label < 0 ? -1 : RealAt(label)))
+            if (target > body && (after < 0 || target < after)) after = target;
         var stops = new List<int>();
         if (label >= 0) stops.AddRange([label, RealAt(label)]);
         if (m.End >= 0) stops.AddRange([m.End, RealAt(m.End)]);
@@ -291,17 +305,35 @@ internal sealed partial class Structurer
         return output;
     }
 
-    /// <summary>The op every failure jump of a pattern reaches past its POP_TOPs (-1 when there is no failure jump).</summary>
-    private int FailLabel(List<int> fails, int depth)
+    /// <summary>
+    /// The op every failure exit of a pattern reaches past its POP_TOPs (-1 when there is none); consumes the POP_TOPs,
+    /// and the copies of the label's code an or-pattern's no-match exit may carry.
+    /// </summary>
+    private int FailLabel(List<FailExit> fails, int depth)
     {
         int label = -1;
-        foreach (int f in fails)
+        foreach (var f in fails)
         {
-            int end = FailChainEnd(_ops[f].Target, depth);
-            if (end < 0) throw Fail("a pattern's failure jump does not pop to the next case", f);
+            if (f.AtLabel) continue;
+            int target = f.Target(_ops);
+            int end = FailChainEnd(target, depth);
+            if (end < 0) throw Fail("a pattern's failure jump does not pop to the next case", f.Op);
             if (label < 0) label = end;
-            else if (label != end) throw Fail("a pattern's failure jumps go to different places", f);
-            for (int p = RealAt(_ops[f].Target); p < RealAt(end); p = NextReal(p)) Consume(p);
+            else if (!Same(label, end)) throw Fail("a pattern's failure jumps go to different places", f.Op);
+            for (int p = RealAt(target); p < RealAt(end); p = NextReal(p)) Consume(p);
+        }
+        foreach (var f in fails)
+        {
+            if (!f.AtLabel) continue;
+            int end = FailChainEnd(f.Op, depth);
+            if (end < 0) throw Fail("an or-pattern's no-match exit does not reach the next case", f.Op);
+            for (int p = RealAt(f.Op); p < RealAt(end); p = NextReal(p)) Consume(p);
+            if (label < 0) { label = end; continue; }
+            if (Same(label, end)) continue;
+            // The optimizer copied the (small, returning) code at the label in place of the jump to it.
+            int real = RealAt(end), last = ExitCopyLength(real);
+            if (last < 0 || !SameCode(real, last, RealAt(label))) throw Fail("an or-pattern's no-match exit goes elsewhere than its case's failures", f.Op);
+            ConsumeRange(real, last + 1);
         }
         return label;
     }
@@ -416,7 +448,7 @@ internal sealed partial class Structurer
                     continue;
                 case OpKind.CondJump:
                     PatternTestJump(op);
-                    scope.Fails.Add(op.Index);
+                    scope.Fails.Add(new FailExit(op.Index));
                     p++;
                     continue;
                 default:
@@ -503,7 +535,7 @@ internal sealed partial class Structurer
         var alternatives = new List<(PatternBuilder Pattern, List<PatternValue> Captures)>();
         int end = -1, firstCopy = -1;
         var otherCopies = new List<(int Start, int End)>();
-        var noMatch = new List<int>();
+        var noMatch = new List<FailExit>();
         int p = start;
         while (true)
         {
@@ -558,12 +590,21 @@ internal sealed partial class Structurer
             if (_ops[r].Name != "POP_TOP" || _ops[r].Depth != depth) return -1;
             Consume(r);
             int s = NextReal(r);
-            if (s >= _ops.Length || _ops[s].Kind != OpKind.Jump) throw Fail("an or-pattern whose no-match exit is not a jump", r);
-            Consume(s);
-            noMatch.Add(s);
+            if (s < _ops.Length && _ops[s].Kind == OpKind.Jump)
+            {
+                Consume(s);
+                noMatch.Add(new FailExit(s));
+            }
+            else noMatch.Add(new FailExit(r + 1, AtLabel: true));
             break;
         }
         if (alternatives.Count < 2 || end < 0) return -1;
+        if (firstCopy < 0 && InlinesSmallExitBlocks && ExitCopyLength(end) is int endReturn and >= 0 && IsBareReturnNone(endReturn))
+        {
+            // The alternatives jump to a small block that returns, which this optimizer would have copied into
+            // them had the return been there: it is the implicit `return None`, copied in later.
+            _implicitReturnOps.Add(endReturn);
+        }
         int count = alternatives[0].Captures.Count;
         if (alternatives.Any(a => a.Captures.Count != count)) return -1;
 
@@ -575,6 +616,16 @@ internal sealed partial class Structurer
         foreach (var (from, to) in otherCopies) ConsumeRange(from, to + 1);
         return end;
     }
+
+    /// <summary>Returns the optimizer's copies of the implicit `return None` (found by the flow around them, not by their lines).</summary>
+    private readonly HashSet<int> _implicitReturnOps = [];
+
+    /// <summary>3.10 and 3.12+ replace jumps to small blocks that leave the scope by copies of them; 3.11 does not.</summary>
+    private bool InlinesSmallExitBlocks => _ctx.Version >= PythonVersion.V3_10 && _ctx.Version != PythonVersion.V3_11;
+
+    private bool IsBareReturnNone(int ret) =>
+        _ops[ret].Name == "RETURN_CONST" && _ops[ret].Instruction.Argument is ConstArgument { Value: PyNone }
+        || _ops[ret].Name == "RETURN_VALUE" && PrevReal(ret) is int load and >= 0 && _ops[load].Name == "LOAD_CONST" && _ops[load].Instruction.Argument is ConstArgument { Value: PyNone };
 
     /// <summary>The last op of a small exit block at <paramref name="p"/> (at most 4 ops, no jump, ending in return or raise), or -1.</summary>
     private int ExitCopyLength(int p)

@@ -463,6 +463,7 @@ internal sealed partial class Structurer
     {
         if (_ctx.Version < PythonVersion.V3_10) return;
         if (op.Kind != OpKind.Return || output.Count == 0 || output[^1] is not Return { Value: null } ret) return;
+        if (_implicitReturnOps.Contains(op.Index)) { _ctx.ImplicitReturns.Add(ret); return; }
         int first = op.Name == "RETURN_CONST" ? op.Index : PrevReal(op.Index);
         if (first < 0) return;
         var block = _flow.BlockOf(first);
