@@ -78,32 +78,59 @@ internal sealed partial class Structurer
         int subjectDepth = region.Base + 1;
         if (op.Depth != subjectDepth || _eval.Stack.Count != subjectDepth) return false;
         if (IsCopyOne(op) && KeepsSubjectAcrossTest(i, subjectDepth)) return true;
-        return MatchOpAhead(IsCopyOne(op) ? NextReal(i) : i);
+        return MatchOpAhead(IsCopyOne(op) ? NextReal(i) : i, subjectDepth);
     }
 
     private static bool IsCopyOne(Op op) => op.Kind == OpKind.Plain && (op.Name == "DUP_TOP" || op.Name == "COPY" && op.Instruction.Arg == 1);
 
-    /// <summary>From the COPY at <paramref name="copy"/>: the first conditional jump leaves with the subject still under it.</summary>
+    /// <summary>
+    /// From the COPY at <paramref name="copy"/>: a pattern starts on the copy, and the first conditional jump leaves with
+    /// the subject still under it (its fail pops end at the subject's depth, or at the COPY of an or-pattern's next
+    /// alternative).
+    /// </summary>
     private bool KeepsSubjectAcrossTest(int copy, int subjectDepth)
     {
-        for (int p = NextReal(copy), steps = 0; p < _ops.Length && steps < 400; p = NextReal(p), steps++)
+        int first = NextReal(copy);
+        if (first >= _ops.Length || !IsPatternStart(_ops[first])) return false;
+        for (int p = first, steps = 0; p < _ops.Length && steps < 400; p = NextReal(p), steps++)
         {
             var op = _ops[p];
             if (op.Depth < subjectDepth) return false;
-            if (op.Kind == OpKind.CondJump) return op.Depth > subjectDepth && FailChainEnd(op.Target, subjectDepth) >= 0;
+            if (op.Kind == OpKind.CondJump)
+            {
+                if (op.Depth <= subjectDepth) return false;
+                int q = RealAt(op.Target);
+                while (q < _ops.Length && _ops[q].Depth > subjectDepth && _ops[q].Name == "POP_TOP") q = NextReal(q);
+                return q < _ops.Length && (_ops[q].Depth == subjectDepth || _ops[q].Depth > subjectDepth && IsCopyOne(_ops[q]));
+            }
             if (op.Kind != OpKind.Plain) return false;
         }
         return false;
     }
 
-    /// <summary>A MATCH_SEQUENCE / MATCH_MAPPING / MATCH_CLASS before the first jump from <paramref name="start"/>.</summary>
-    private bool MatchOpAhead(int start)
+    /// <summary>An op a pattern can start with: it tests, copies, stores or pops the value on top, or loads what it is compared with.</summary>
+    private static bool IsPatternStart(Op op) => op.Kind == OpKind.CondJump || IsCopyOne(op) || op.Handler switch
+    {
+        OpcodeHandler.MatchSequence or OpcodeHandler.MatchMapping or OpcodeHandler.PopTop
+            or OpcodeHandler.StoreFast or OpcodeHandler.StoreName or OpcodeHandler.StoreGlobal or OpcodeHandler.StoreDeref
+            or OpcodeHandler.StoreFastPair or OpcodeHandler.StoreFastLoadFast
+            or OpcodeHandler.LoadConst or OpcodeHandler.LoadSmallInt or OpcodeHandler.LoadGlobal or OpcodeHandler.LoadName
+            or OpcodeHandler.LoadFast or OpcodeHandler.LoadDeref or OpcodeHandler.LoadClassDeref => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// A MATCH_SEQUENCE / MATCH_MAPPING / MATCH_CLASS on the value at <paramref name="subjectDepth"/>, reached from
+    /// <paramref name="start"/> without consuming that value (a class pattern loads its class and names first).
+    /// </summary>
+    private bool MatchOpAhead(int start, int subjectDepth)
     {
         for (int p = start, steps = 0; p < _ops.Length && steps < 64; p = NextReal(p), steps++)
         {
             var op = _ops[p];
-            if (op.Name is "MATCH_SEQUENCE" or "MATCH_MAPPING" or "MATCH_CLASS") return true;
-            if (op.Kind != OpKind.Plain) return false;
+            if (op.Depth < subjectDepth || op.Kind != OpKind.Plain) return false;
+            if (op.Name is "MATCH_SEQUENCE" or "MATCH_MAPPING") return op.Depth == subjectDepth;
+            if (op.Name is "MATCH_CLASS") return op.Depth == subjectDepth + 2;
         }
         return false;
     }
@@ -141,7 +168,8 @@ internal sealed partial class Structurer
         var last = reads[^1];
         if (last.Label >= 0)
         {
-            if (end >= 0 && Same(last.Label, end)) { }
+            // The last case fails to the end itself, or (threaded) to a jump on to where the bodies went.
+            if (end >= 0 && (Same(last.Label, end) || ThroughJumps(last.Label) == ThroughJumps(end))) end = last.Label;
             else if (end >= 0 || IsDefaultCaseMark(last.Label))
                 end = ReadDefaultCase(last.Label, m, cases, end);
             else
@@ -293,16 +321,24 @@ internal sealed partial class Structurer
         if (label >= 0) stops.AddRange([label, RealAt(label)]);
         if (m.End >= 0) stops.AddRange([m.End, RealAt(m.End)]);
         var region = m.Region.Child(stops: stops, elseStart: after);
-        region.Limit = after >= 0 ? after : m.End >= 0 ? RealAt(m.End) : int.MaxValue;
+        region.Limit = after >= 0 ? after : m.End > body ? RealAt(m.End) : int.MaxValue;
         var output = new List<StmtNode>();
         _eval.StatementLine = 0;
         int r = WalkSequence(body, region, output);
-        if (r >= 0)
-        {
-            if (m.End < 0) m.End = r;
-            else if (!Same(m.End, r)) throw Fail($"case bodies continue at different places (ops {m.End} and {r})", body);
-        }
+        if (r >= 0) JoinCaseEnd(r, m, body);
         return output;
+    }
+
+    /// <summary>
+    /// A case body continues at <paramref name="r"/>: the statement's end, or a copy of it (3.10, 3.12+ copy a small
+    /// block that leaves the scope, like the return after a try the match is in, in place of each jump to it).
+    /// </summary>
+    private void JoinCaseEnd(int r, MatchState m, int body)
+    {
+        if (m.End < 0) m.End = r;
+        else if (Same(m.End, r)) { }
+        else if (ExitCopyEnd(r, m.End) is int copyEnd and >= 0) ConsumeRange(RealAt(r), copyEnd + 1);
+        else throw Fail($"case bodies continue at different places (ops {m.End} and {r})", body);
     }
 
     /// <summary>
@@ -366,7 +402,7 @@ internal sealed partial class Structurer
         else if (caseLine <= 0) caseLine = _ops[RealAt(start)].Line;
         var stops = end >= 0 ? new List<int> { end, RealAt(end) } : [];
         var region = m.Region.Child(stops: stops);
-        if (end >= 0) region.Limit = RealAt(end);
+        if (end > start) region.Limit = RealAt(end); // (an end copied earlier in the layout is no limit)
         var output = new List<StmtNode>();
         _eval.StatementLine = 0;
         int r = WalkSequence(body, region, output);
