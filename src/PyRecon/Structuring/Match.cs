@@ -78,7 +78,32 @@ internal sealed partial class Structurer
         int subjectDepth = region.Base + 1;
         if (op.Depth != subjectDepth || _eval.Stack.Count != subjectDepth) return false;
         if (IsCopyOne(op) && KeepsSubjectAcrossTest(i, subjectDepth)) return true;
-        return MatchOpAhead(IsCopyOne(op) ? NextReal(i) : i, subjectDepth);
+        return MatchOpAhead(IsCopyOne(op) ? NextReal(i) : i, subjectDepth) || LoneValueCaseAhead(i, subjectDepth);
+    }
+
+    /// <summary>
+    /// A match whose only case (besides `case _`) is a value or singleton pattern compiles like `if subject == value:`;
+    /// the test's line tells them apart: a pattern's ops carry the case's line, below the `match` line where the
+    /// subject was loaded, while an if's comparison carries the line its expression starts on.
+    /// </summary>
+    private bool LoneValueCaseAhead(int start, int subjectDepth)
+    {
+        int subjectLine = _eval.StatementLine;
+        var first = _ops[start];
+        if (subjectLine <= 0 || first.Line <= subjectLine) return false;
+        if (first.Kind == OpKind.CondJump) return first.Sense == JumpSense.IfNotNone;
+        return LoadsAbove(start, subjectDepth, out int test) && _ops[test].Handler is OpcodeHandler.CompareOp or OpcodeHandler.IsOp
+            && _ops[test].Depth == subjectDepth + 1 && IsValuePatternTest(test);
+    }
+
+    /// <summary>COMPARE_OP == or IS_OP 0 followed by the jump away when it is false.</summary>
+    private bool IsValuePatternTest(int p)
+    {
+        var arg = _ops[p].Instruction.Argument;
+        if (arg is not (CompareArgument { Operator: "==" } or InvertArgument { Inverted: false })) return false;
+        int j = NextReal(p);
+        if (j < _ops.Length && _ops[j].Name == "TO_BOOL") j = NextReal(j);
+        return j < _ops.Length && _ops[j].Kind == OpKind.CondJump && _ops[j].Sense == JumpSense.IfFalse;
     }
 
     private static bool IsCopyOne(Op op) => op.Kind == OpKind.Plain && (op.Name == "DUP_TOP" || op.Name == "COPY" && op.Instruction.Arg == 1);
@@ -120,17 +145,29 @@ internal sealed partial class Structurer
     };
 
     /// <summary>
-    /// A MATCH_SEQUENCE / MATCH_MAPPING / MATCH_CLASS on the value at <paramref name="subjectDepth"/>, reached from
-    /// <paramref name="start"/> without consuming that value (a class pattern loads its class and names first).
+    /// A MATCH_SEQUENCE / MATCH_MAPPING at <paramref name="start"/>, or a MATCH_CLASS after loads of its class and
+    /// attribute names that leave the value at <paramref name="subjectDepth"/> untouched.
     /// </summary>
     private bool MatchOpAhead(int start, int subjectDepth)
     {
-        for (int p = start, steps = 0; p < _ops.Length && steps < 64; p = NextReal(p), steps++)
+        if (start >= _ops.Length) return false;
+        if (_ops[start].Name is "MATCH_SEQUENCE" or "MATCH_MAPPING") return true;
+        return LoadsAbove(start, subjectDepth, out int after) && _ops[after].Name == "MATCH_CLASS" && _ops[after].Depth == subjectDepth + 2;
+    }
+
+    /// <summary>
+    /// True when the ops from <paramref name="start"/> push one value above the subject and work only on it (a
+    /// constant, a dotted name); <paramref name="after"/> is the first op that goes back down to it.
+    /// </summary>
+    private bool LoadsAbove(int start, int subjectDepth, out int after)
+    {
+        after = -1;
+        if (_ops[start].Kind != OpKind.Plain || !IsPatternStart(_ops[start])) return false;
+        for (int p = NextReal(start), steps = 0; p < _ops.Length && steps < 32; p = NextReal(p), steps++)
         {
-            var op = _ops[p];
-            if (op.Depth < subjectDepth || op.Kind != OpKind.Plain) return false;
-            if (op.Name is "MATCH_SEQUENCE" or "MATCH_MAPPING") return op.Depth == subjectDepth;
-            if (op.Name is "MATCH_CLASS") return op.Depth == subjectDepth + 2;
+            if (_ops[p].Depth <= subjectDepth) return false;
+            if (_ops[p].Kind != OpKind.Plain) return false;
+            if (_ops[p].Handler is not (OpcodeHandler.LoadAttr or OpcodeHandler.LoadConst)) { after = p; return true; }
         }
         return false;
     }
@@ -160,6 +197,9 @@ internal sealed partial class Structurer
         int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[start].Line;
         var subject = _eval.Materialize(_eval.Stack.Peek());
         var m = new MatchState { Region = region, Base = region.Base };
+        var loop = region.InnermostLoop;
+        int closing = loop is null ? -1 : loop.ClosingJump >= 0 ? loop.ClosingJump : loop.BottomTest;
+        bool closedBefore = closing >= 0 && _ctx.Consumed[closing];
         var reads = ReadCases(start, m, first: true);
         var cases = reads.Select(r => r.Case).ToList();
         int end = m.End;
@@ -170,7 +210,7 @@ internal sealed partial class Structurer
         {
             // The last case fails to the end itself, or (threaded) to a jump on to where the bodies went.
             if (end >= 0 && (Same(last.Label, end) || ThroughJumps(last.Label) == ThroughJumps(end))) end = last.Label;
-            else if (end >= 0 || IsDefaultCaseMark(last.Label))
+            else if (end >= 0 || IsDefaultCaseMark(last.Label, last.Line))
                 end = ReadDefaultCase(last.Label, m, cases, end);
             else
                 end = last.Label;
@@ -180,7 +220,14 @@ internal sealed partial class Structurer
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
-        return ContinueAfterMatch(end, region, cases, output);
+        if (end < 0 && closing >= 0 && !closedBefore && _ctx.Consumed[closing])
+        {
+            // A case ran into the loop's closing jump (or bottom test): the statement ends the loop body, so the
+            // jumps of the other cases to the loop head are its natural end, not `continue`s.
+            StripCaseContinues(output);
+            return -1;
+        }
+        return ContinueAfterMatch(end, region, output);
     }
 
     /// <summary>
@@ -280,8 +327,8 @@ internal sealed partial class Structurer
         {
             throw Fail("pattern: " + e.Message, pos);
         }
-        // After other cases a final `case _` is the default case (no pattern code); a popped subject there is not one.
-        if (!hasCopy && !first && pattern is MatchAs { Pattern: null, Name: null })
+        // After other cases an unguarded final `case _` is the default case (no pattern code), not a popped subject.
+        if (!hasCopy && !first && guard is null && pattern is MatchAs { Pattern: null, Name: null })
             throw Fail("a wildcard case that is not the default case", pos);
 
         var bodyOut = WalkCaseBody(body, label, scope.Fails, m);
@@ -374,10 +421,13 @@ internal sealed partial class Structurer
         return label;
     }
 
-    /// <summary>`case _` as the last case leaves a NOP with its line where the previous case fails to.</summary>
-    private bool IsDefaultCaseMark(int label)
+    /// <summary>
+    /// `case _` as the last case leaves a NOP with its line where the previous case fails to (a NOP with that case's
+    /// own line is the failure code's).
+    /// </summary>
+    private bool IsDefaultCaseMark(int label, int lastCaseLine)
     {
-        if (label >= _ops.Length || _ops[label].Name != "NOP" || _ops[label].Line <= 0) return false;
+        if (label >= _ops.Length || _ops[label].Name != "NOP" || _ops[label].Line <= lastCaseLine) return false;
         int next = NextReal(label);
         return next < _ops.Length && _ops[next].Line > _ops[label].Line;
     }
@@ -414,19 +464,13 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Where the walk goes after the statement; a match that ends a loop body needs no `continue` in its cases.</summary>
-    private int ContinueAfterMatch(int end, Region region, List<MatchCase> cases, List<StmtNode> output)
+    private int ContinueAfterMatch(int end, Region region, List<StmtNode> output)
     {
         if (end < 0) return -1;
         var loop = region.InnermostLoop;
         if (loop is not null && (loop.ContinueTargets.Contains(end) || loop.ContinueTargets.Contains(RealAt(end))))
         {
-            var stripped = cases.Select(c => c.Body is [.., Continue] ? S.MatchCase(c.Pattern, c.Guard, Body([.. c.Body.Take(c.Body.Length - 1)])) : c).ToList();
-            for (int k = 0; k < cases.Count; k++)
-                if (!ReferenceEquals(stripped[k], cases[k]) && _ctx.ExprLines.TryGetValue(cases[k], out int l)) _ctx.ExprLines[stripped[k]] = l;
-            var old = (Match)output[^1];
-            var replaced = S.Match(old.Subject, [.. stripped]);
-            if (_ctx.Lines.TryGetValue(old, out int line)) _ctx.SetLine(replaced, line);
-            output[^1] = replaced;
+            StripCaseContinues(output);
             return -1;
         }
         if (region.IsStop(end) || region.IsStop(RealAt(end))) return end;
@@ -441,6 +485,25 @@ internal sealed partial class Structurer
             }
         }
         return end;
+    }
+
+    /// <summary>
+    /// The match statement just made ends a loop body: a case's final jump to the loop head is its natural end, not
+    /// a `continue`, unless the jump has a line of its own (a written `continue` statement).
+    /// </summary>
+    private void StripCaseContinues(List<StmtNode> output)
+    {
+        var match = (Match)output[^1];
+        var cases = match.Cases.Select(c =>
+        {
+            if (c.Body is not [.., var previous, Continue last] || _ctx.Lines.TryGetValue(last, out int own) && own != _ctx.Lines.GetValueOrDefault(previous)) return c;
+            var stripped = S.MatchCase(c.Pattern, c.Guard, Body([.. c.Body.Take(c.Body.Length - 1)]));
+            if (_ctx.ExprLines.TryGetValue(c, out int l)) _ctx.ExprLines[stripped] = l;
+            return stripped;
+        }).ToList();
+        var replaced = S.Match(match.Subject, [.. cases]);
+        if (_ctx.Lines.TryGetValue(match, out int line)) _ctx.SetLine(replaced, line);
+        output[^1] = replaced;
     }
 
     // ---------------------------------------------------------------- patterns
