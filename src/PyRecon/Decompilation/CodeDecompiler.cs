@@ -165,7 +165,34 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx)
     {
         var instructions = Decoder.Decode(code);
+        int diagnostics = Diagnostics.Count, listings = FailureListings.Count;
         var flow = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class);
+        try
+        {
+            return Attempt(code, kind, flow, out ctx);
+        }
+        catch (DecompileFailure) when (flow.KeptExpressionCopies > 0)
+        {
+            // The second reading: the optimizer's copies of exit code inside expressions undone. What the first
+            // reading reported of nested code objects goes; they are decompiled again.
+            Diagnostics.RemoveRange(diagnostics, Diagnostics.Count - diagnostics);
+            FailureListings.RemoveRange(listings, FailureListings.Count - listings);
+            var second = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class, undoExpressionCopies: true);
+            try
+            {
+                return Attempt(code, kind, second, out ctx);
+            }
+            catch (DecompileFailure)
+            {
+                Diagnostics.RemoveRange(diagnostics, Diagnostics.Count - diagnostics);
+                FailureListings.RemoveRange(listings, FailureListings.Count - listings);
+                throw;
+            }
+        }
+    }
+
+    private List<StmtNode> Attempt(CodeObject code, ScopeKind kind, FunctionFlow flow, out CodeContext ctx)
+    {
         ctx = new CodeContext(code, flow, kind, this) { PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null };
         var body = new Structurer(ctx).Run();
         CoverageCheck.Run(ctx);
