@@ -60,10 +60,31 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         if (version >= PythonVersion.V3_11) GeneratorPrologue();
         if (version >= PythonVersion.V3_11) SendLoops();
         if (version < PythonVersion.V3_11) AsyncForBlockStack();
+        if (version >= PythonVersion.V3_14) BuiltinFastPaths();
         if (version >= PythonVersion.V3_12)
         {
             CopyJumps();
             BackwardConditions();
+        }
+    }
+
+    /// <summary>
+    /// 3.14 compiles `all(genexpr)`, `any(genexpr)` and `tuple(genexpr)` twice: `LOAD_GLOBAL f; COPY 1;
+    /// LOAD_COMMON_CONSTANT f; IS_OP; POP_JUMP_IF_FALSE call`, then the generator run inline when the name is the
+    /// builtin, then at `call` the ordinary `PUSH_NULL; genexpr; CALL` for any other binding. The ordinary call is
+    /// the source; the test and the inline run are absorbed (the inline run's jumps go with it).
+    /// </summary>
+    private void BuiltinFastPaths()
+    {
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Name != "LOAD_GLOBAL") continue;
+            int copy = NextReal(i), constant = NextReal(copy), isOp = NextReal(constant), test = NextReal(isOp);
+            if (test >= ops.Length || ops[copy].Name != "COPY" || ops[copy].Instruction.Arg != 1) continue;
+            if (ops[constant].Name != "LOAD_COMMON_CONSTANT" || ops[isOp].Name != "IS_OP" || ops[test].Kind != OpKind.CondJump) continue;
+            int call = ops[test].Target;
+            if (call <= test || ops[call].Name != "PUSH_NULL") continue;
+            for (int k = copy; k < call; k++) Absorb(ops[k], "builtin fast path");
         }
     }
 
