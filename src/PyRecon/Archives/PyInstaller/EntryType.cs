@@ -61,7 +61,8 @@ public sealed record EntryType(char Code, EntryKind Kind, string Name)
     /// <summary>Entries whose data is a code object (marshal data, or a .pyc for old bootstrap modules).</summary>
     public bool IsCode => Kind is EntryKind.Script or EntryKind.Module or EntryKind.Package;
 
-    internal static string Printable(char c) => c is >= ' ' and <= '~' ? c.ToString() : $"\\x{(int)c:x2}";
+    /// <summary>The type code as text (a non-printable byte as \xNN).</summary>
+    public static string Printable(char c) => c is >= ' ' and <= '~' ? c.ToString() : $"\\x{(int)c:x2}";
 }
 
 /// <summary>
