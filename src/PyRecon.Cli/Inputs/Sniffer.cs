@@ -79,6 +79,8 @@ internal static class Sniffer
             return data.IndexOf("PYZ\0"u8) >= 0
                 ? $"a PyInstaller program ({what}) without a standard cookie: its archive was altered (a modified or protected build), so it cannot be unpacked"
                 : $"a PyInstaller bootloader ({what}) without an archive: no standard cookie (a modified or protected build, or the archive is kept elsewhere)";
+        if (HasPyz(data))
+            return $"a PyInstaller program ({what}) without its cookie: it holds a PYZ archive but no CArchive cookie (the file is truncated, or the cookie was altered)";
         if (ContainsAny(data, "nuitka", "Nuitka", "NUITKA"))
             return $"a Nuitka build ({what}): Nuitka compiles Python to C, so there is no bytecode to decompile";
         if (ContainsAny(data, "cx_Freeze", "cx_freeze"))
@@ -98,6 +100,18 @@ internal static class Sniffer
                 : $"a py2exe program ({what}): its modules are .pyc files in a zip archive (library.zip beside it, or appended to the executable: open it with a zip tool and decompile those)";
         }
         return $"{what}, not Python bytecode";
+    }
+
+    /// <summary>A PYZ header: its magic, then a .pyc magic (two bytes, then \r\n).</summary>
+    private static bool HasPyz(ReadOnlySpan<byte> data)
+    {
+        for (int at = data.IndexOf("PYZ\0"u8); at >= 0 && at + 8 <= data.Length; )
+        {
+            if (data[at + 6] == '\r' && data[at + 7] == '\n') return true;
+            int next = data[(at + 1)..].IndexOf("PYZ\0"u8);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return false;
     }
 
     private static bool ContainsAny(ReadOnlySpan<byte> data, params string[] needles)
