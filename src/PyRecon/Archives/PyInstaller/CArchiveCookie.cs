@@ -19,6 +19,21 @@ public sealed record CArchiveCookie(
     public PythonVersion? PythonVersion => CookiePythonVersion.Decode(RawPythonVersion) is { } v ? new PythonVersion(v.Major, v.Minor) : null;
 
     /// <summary>
+    /// The first TOC entry has a possible length and its data lies before the TOC. This tells the two layouts apart
+    /// where both would fit (the first 24 bytes of a truncated 88-byte cookie read as a 2.0 cookie, 64 bytes off).
+    /// </summary>
+    private static bool FirstEntryFits(ArchiveSource source, CArchiveCookie cookie)
+    {
+        if (cookie.TocLength == 0) return true;
+        if (cookie.TocLength < CArchive.EntryHeaderSize) return false;
+        var entry = source.Read(cookie.ArchiveStart + cookie.TocOffset, CArchive.EntryHeaderSize);
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(entry);
+        uint dataOffset = BinaryPrimitives.ReadUInt32BigEndian(entry.AsSpan(4));
+        uint stored = BinaryPrimitives.ReadUInt32BigEndian(entry.AsSpan(8));
+        return length > CArchive.EntryHeaderSize && length <= cookie.TocLength && (ulong)dataOffset + stored <= cookie.TocOffset;
+    }
+
+    /// <summary>
     /// Reads the cookie of <paramref name="layout"/> at <paramref name="offset"/> (where the magic is) and checks that
     /// its fields describe an archive that fits in the file; null with the reason when they do not.
     /// </summary>
@@ -57,6 +72,8 @@ public sealed record CArchiveCookie(
             problem = $"the cookie at byte {offset} puts the table of contents at {tocOffset}+{tocLength}, past the package's {length - layout.Size} bytes (the file is truncated or the cookie damaged)";
         else if (CookiePythonVersion.Decode(pyvers) is null)
             problem = $"the cookie at byte {offset} names no Python version ({pyvers})";
+        else if (!FirstEntryFits(source, cookie))
+            problem = $"the table of contents the cookie at byte {offset} points to does not start with an entry (the file is truncated or the cookie damaged)";
         return problem is null ? cookie : null;
     }
 }

@@ -84,7 +84,8 @@ public sealed class PyzArchive
         // 6.x writes zeros. Whichever byte is set, the members are encrypted.
         bool encrypted = header[12] != 0 || header[16] != 0;
 
-        var version = MagicNumbers.TryGetVersion(BinaryPrimitives.ReadUInt16LittleEndian(pyMagic), out var v) ? v : fallbackVersion ?? PythonVersion.V3_8;
+        var version = MagicNumbers.TryGetVersion(BinaryPrimitives.ReadUInt16LittleEndian(pyMagic), out var v) ? v
+            : fallbackVersion is { IsSupported: true } fallback ? fallback : PythonVersion.V3_8;
         PyObject toc;
         try
         {

@@ -23,18 +23,24 @@ public sealed class PyzCipher : IDisposable
 
     private readonly Aes _aes;
 
-    public PyzCipher(string key, PyzCipherMode mode)
+    /// <param name="key">The <c>--key</c> string as the program was built with it (normalized here).</param>
+    public PyzCipher(string key, PyzCipherMode mode) : this(Encoding.UTF8.GetBytes(NormalizeKey(key)), mode)
     {
-        Key = NormalizeKey(key);
-        KeyBytes = Encoding.UTF8.GetBytes(Key);
-        if (KeyBytes.Length != BlockSize)
-            throw new PyInstallerFormatException($"the key '{key}' is not 16 bytes once zero-filled (non-ASCII characters?)");
+    }
+
+    /// <param name="key">The 16 bytes of an AES-128 key.</param>
+    public PyzCipher(byte[] key, PyzCipherMode mode)
+    {
+        if (key.Length != BlockSize)
+            throw new PyInstallerFormatException($"the key is {key.Length} bytes once zero-filled, not 16 (non-ASCII characters?)");
+        Key = Encoding.Latin1.GetString(key);
+        KeyBytes = key;
         Mode = mode;
         _aes = Aes.Create();
         _aes.Key = KeyBytes;
     }
 
-    /// <summary>The effective key: <c>key[:16]</c>, or <c>key.zfill(16)</c> when shorter.</summary>
+    /// <summary>The effective key (as text): <c>key[:16]</c>, or <c>key.zfill(16)</c> when shorter.</summary>
     public string Key { get; }
     public byte[] KeyBytes { get; }
     public PyzCipherMode Mode { get; }
