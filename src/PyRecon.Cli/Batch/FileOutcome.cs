@@ -120,6 +120,12 @@ internal sealed class FileOutcome
             outcome.Fail(Sniffer.Missing, e.Message);
             return null;
         }
+        catch (PyRecon.Archives.PyInstaller.PyInstallerFormatException e)
+        {
+            // A PyInstaller member that is damaged or cannot be decrypted.
+            outcome.Fail(e.Message.StartsWith("encrypted", StringComparison.Ordinal) ? Sniffer.Encrypted : Sniffer.Corrupt, e.Message);
+            return null;
+        }
         // A PyInstaller program's code is bare marshal data of the version its archive says (unless stated).
         PythonVersion? version = stated;
         string? packedSource = null;

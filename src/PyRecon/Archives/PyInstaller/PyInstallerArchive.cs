@@ -206,7 +206,7 @@ public sealed class PyInstallerArchive : IDisposable
         {
             string problem = members.Count == 0
                 ? "encrypted, but no member is long enough to hold anything"
-                : $"encrypted, and the key '{key}' ({source}) does not decrypt it (a wrong key?)";
+                : $"encrypted, and the key '{PyzCipher.NormalizeKey(key)}' ({source}) does not decrypt it (a wrong key?)";
             warnings.Add($"{pyz.Entry.Name}: {problem}: cannot read {names}");
             return pyz with { CipherProblem = problem };
         }
