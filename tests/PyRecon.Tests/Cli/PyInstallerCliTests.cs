@@ -134,6 +134,31 @@ public class PyInstallerCliTests
         Assert.True(verdicts.Count(v => v.GetProperty("verdict").GetString() == "equal") >= verdicts.Count - 2);
     }
 
+    [Fact]
+    public void Folders_links_and_kept_data_are_written_and_reported()
+    {
+        using var sample = PyRecon.Archives.PyInstaller.PyInstallerArchive.TryOpen(PyInstallerManifest.Of("pyi-6.11.0-py3.12.elf").Path, null, out _)!;
+        var helper = sample.Items.Single(i => i.Display == "PYZ-00.pyz!helper").Load();
+        var pyz = PyInstallerBuilder.Pyz([0xcb, 0x0d, 0x0d, 0x0a], [("ns", 3, []), ("ns.helper", 0, PyInstallerBuilder.Zlib(helper))]);
+        var file = new PyInstallerBuilder()
+            .Add("lib/libfoo.so.1.2", 'b', [1, 2, 3]).Add("lib/libfoo.so.1", 'n', "libfoo.so.1.2"u8.ToArray(), compress: false)
+            .Add("lib/escape", 'n', "../../etc/passwd"u8.ToArray(), compress: false).Add("PYZ-00.pyz", 'z', pyz, compress: false).Build();
+        using var dir = new TempDir();
+        string path = dir.Write("app", file);
+        var (exit, _, stderr) = Cli.Run("decompile", path, "-o", dir["out"], "--report", dir["report.json"], "-q");
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr);
+        Assert.True(Directory.Exists(dir["out/ns"]));
+        Assert.Contains("def describe(value):", File.ReadAllText(dir["out/ns/helper.py"]));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(dir["out/lib/libfoo.so.1"])); // through the link
+        Assert.Equal("libfoo.so.1.2", new FileInfo(dir["out/lib/libfoo.so.1"]).LinkTarget);
+        Assert.False(File.Exists(dir["out/lib/escape"]));
+        using var report = JsonDocument.Parse(File.ReadAllText(dir["report.json"]));
+        var escape = report.RootElement.GetProperty("files").EnumerateArray().Single(f => f.GetProperty("input").GetString()!.EndsWith("!lib/escape", StringComparison.Ordinal));
+        Assert.Equal("symbolic link", escape.GetProperty("entry_type").GetString());
+        Assert.Contains("not created: it points out of the unpacked tree", escape.GetProperty("written_as").GetString());
+    }
+
     // ---- damaged samples: one-line errors, and every readable entry still decompiled
 
     private static (int Exit, string Out, string Err, TempDir Dir) RunDamaged(string sample, Func<byte[], byte[]> damage, params string[] extra)
