@@ -41,7 +41,7 @@ internal static class Sniffer
             }
         }
         if (data.StartsWith("PYZ\0"u8))
-            return (Corrupt, "a PyInstaller PYZ archive that cannot be read (damaged header or table of contents)");
+            return (NotBytecode, "a PyInstaller PYZ archive on its own: give pyrecon the executable it came from, which it unpacks whole (PYZ files alone are not read)");
         if (data.StartsWith("PK"u8))
             return (NotBytecode, "a damaged or unsupported zip archive");
         if (data.StartsWith(new byte[] { 0x1f, 0x8b }))
