@@ -48,9 +48,8 @@ public class PyzCipherTests
     [Fact]
     public void The_mode_is_the_one_that_yields_a_zlib_stream()
     {
-        var zlib = new byte[] { 0x78, 0x9c, 1, 2, 3, 4, 5, 6 };
-        var iv = new byte[16];
-        RandomNumberGenerator.Fill(iv);
+        var zlib = PyInstallerBuilder.Zlib("a member's marshal data, compressed"u8.ToArray());
+        var iv = Convert.FromHexString("00112233445566778899aabbccddeeff"); // fixed: the outcome must not depend on chance
         using var aes = Aes.Create();
         aes.Key = "0000000000secret"u8.ToArray();
         var cfb = aes.EncryptCfb(zlib, iv, PaddingMode.None, feedbackSizeInBits: 8);

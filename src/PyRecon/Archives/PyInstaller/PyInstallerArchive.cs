@@ -192,7 +192,7 @@ public sealed class PyInstallerArchive : IDisposable
             warnings.Add($"{pyz.Entry.Name}: {problem}: cannot read {names}");
             return pyz with { CipherProblem = problem };
         }
-        // The mode is the one under which the members decrypt to zlib streams (a few members, so chance cannot decide it).
+        // The mode is the one under which the members decrypt to zlib streams (a few members, in case one is damaged).
         var votes = new Dictionary<PyzCipherMode, int>();
         foreach (var member in members.Take(5))
         {

@@ -80,9 +80,8 @@ public sealed class PyzCipher : IDisposable
     }
 
     /// <summary>
-    /// The mode under which <paramref name="member"/> decrypts to the start of a zlib stream (what every member is
-    /// before encryption), or null when neither does (a wrong key). A wrong mode passes this test about once in
-    /// 8,000 members, so callers look at several.
+    /// The mode under which <paramref name="member"/> decrypts to a whole zlib stream (what every member is before
+    /// encryption), or null when neither does (a wrong key, or a damaged member).
     /// </summary>
     public static PyzCipherMode? DetectMode(string key, ReadOnlySpan<byte> member)
     {
@@ -90,7 +89,14 @@ public sealed class PyzCipher : IDisposable
         foreach (var mode in Enum.GetValues<PyzCipherMode>())
         {
             using var cipher = new PyzCipher(key, mode);
-            if (LooksLikeZlib(cipher.Decrypt(member[..(BlockSize + 2)]))) return mode;
+            // The header check is cheap and rules out a wrong mode almost always; inflating rules out the rest.
+            if (!LooksLikeZlib(cipher.Decrypt(member[..(BlockSize + 2)]))) continue;
+            try
+            {
+                CArchive.Inflate(cipher.Decrypt(member), -1, "the member");
+                return mode;
+            }
+            catch (PyInstallerFormatException) { /* not this mode */ }
         }
         return null;
     }
