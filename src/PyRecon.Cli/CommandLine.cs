@@ -63,7 +63,8 @@ public static class CommandLine
         var root = new RootCommand("""
             PyRecon: Python bytecode decompiler for CPython 3.8-3.14 .pyc files.
             Give it .pyc files, folders (searched recursively; __pycache__/mod.cpython-312.pyc comes out as mod.py),
-            zip/wheel/egg archives (read in place) or headerless marshal data (with --python-version).
+            zip/wheel/egg archives (read in place), PyInstaller executables (unpacked in place, encrypted ones too)
+            or headerless marshal data (with --python-version).
             """);
         root.Add(DecompileCommandLine(stdout, stderr));
         root.Add(VerifyCommandLine(stdout, stderr));
@@ -179,15 +180,29 @@ public static class CommandLine
 
     private static Command DecompileCommandLine(TextWriter stdout, TextWriter stderr)
     {
-        var inputs = Inputs(".pyc files, folders, zip/wheel/egg archives, or marshal data (with --python-version)");
+        var inputs = Inputs(".pyc files, folders, zip/wheel/egg archives, PyInstaller executables, or marshal data (with --python-version)");
         var output = new Option<string>("--output", "-o")
         {
             Description = "write the source to OUT: a file for one input; for a folder, an archive or several inputs, a folder "
-                          + "mirroring them (pkg/__pycache__/mod.cpython-312.pyc -> pkg/mod.py); default: standard output",
+                          + "mirroring them (pkg/__pycache__/mod.cpython-312.pyc -> pkg/mod.py); a PyInstaller executable becomes "
+                          + "its entry scripts, its PYZ modules at their package paths, its bootstrap modules under "
+                          + "pyinstaller-bootstrap/ and its data files as they are; default: standard output",
             HelpName = "OUT",
         };
+        var extractOnly = new Option<bool>("--extract-only")
+        {
+            Description = "write each module as a .pyc with a correct 16-byte header instead of decompiling it (needs -o DIR); "
+                          + "data files as they are",
+        };
+        var key = new Option<string>("--key")
+        {
+            Description = "the --key an encrypted PyInstaller executable (PyInstaller 3.x-5.x) was built with; default: the key "
+                          + "found in the executable's own pyimod00_crypto_key module",
+            HelpName = "KEY",
+        };
         var version = VersionOption("the CPython version that wrote the input: needed for headerless marshal data; "
-                                    + "overrides the magic number of a .pyc (for files whose header is wrong)");
+                                    + "overrides the magic number of a .pyc (for files whose header is wrong) and the "
+                                    + "version a PyInstaller executable's PYZ magic and cookie give");
         var dump = new Option<string>("--dump")
         {
             Description = "print an intermediate stage instead of source (the normalized ops, handlers and basic blocks)",
@@ -204,7 +219,7 @@ public static class CommandLine
         var quiet = QuietOption();
         var command = new Command("decompile", "Decompile bytecode to Python source.")
         {
-            inputs, output, version, dump, jobs, report, progress, quiet,
+            inputs, output, version, dump, jobs, report, progress, quiet, extractOnly, key,
         };
         command.SetAction(parse => DecompileCommand.Run(new DecompileSettings(parse.GetValue(inputs)!)
         {
@@ -215,13 +230,15 @@ public static class CommandLine
             Report = parse.GetValue(report),
             Progress = ParseProgress(parse.GetValue(progress)),
             Quiet = parse.GetValue(quiet),
+            ExtractOnly = parse.GetValue(extractOnly),
+            Key = parse.GetValue(key),
         }, stdout, stderr));
         return command;
     }
 
     private static Command VerifyCommandLine(TextWriter stdout, TextWriter stderr)
     {
-        var inputs = Inputs(".pyc files, folders or zip/wheel/egg archives to check");
+        var inputs = Inputs(".pyc files, folders, zip/wheel/egg archives or PyInstaller executables to check");
         var version = VersionOption("the CPython version that wrote the input (as for decompile)");
         var python = new Option<string[]>("--python")
         {
@@ -254,11 +271,21 @@ public static class CommandLine
 
     private static Command InfoCommandLine(TextWriter stdout, TextWriter stderr)
     {
-        var inputs = Inputs(".pyc files (or marshal data with --python-version)");
-        var json = new Option<bool>("--json") { Description = "one JSON document per file, one per line (the view tools/info/pyc_view.py prints)" };
+        var inputs = Inputs(".pyc files, PyInstaller executables (or marshal data with --python-version)");
+        var json = new Option<bool>("--json") { Description = "one JSON document per file, one per line (the view tools/info/pyc_view.py prints; for a PyInstaller executable its archive listing)" };
         var version = VersionOption("the CPython version that wrote the file; needed for headerless marshal data, checked against the magic otherwise");
-        var command = new Command("info", "Show a .pyc's header and code-object tree.") { inputs, json, version };
-        command.SetAction(parse => InfoCommand.Run(new Options(parse.GetValue(json), parse.GetValue(version), parse.GetValue(inputs)!), stdout, stderr));
+        var key = new Option<string>("--key")
+        {
+            Description = "the --key of an encrypted PyInstaller executable (default: the key found in it)",
+            HelpName = "KEY",
+        };
+        var command = new Command("info",
+            "Show a .pyc's header and code-object tree; for a PyInstaller executable, its archive: layout, Python version, "
+            + "every entry and PYZ member with its type and sizes (nothing is decompiled).") { inputs, json, version, key };
+        command.SetAction(parse => InfoCommand.Run(new Options(parse.GetValue(json), parse.GetValue(version), parse.GetValue(inputs)!)
+        {
+            Key = parse.GetValue(key),
+        }, stdout, stderr));
         return command;
     }
 
@@ -312,4 +339,6 @@ public sealed record Options(bool Json, PythonVersion? Version, IReadOnlyList<st
     public uint HashSeed { get; init; }
     /// <summary>--hash (dis): hash algorithm and width, e.g. "fnv:32"; null = the version's 64-bit default.</summary>
     public string? HashFunction { get; init; }
+    /// <summary>--key (info): the key of an encrypted PyInstaller executable.</summary>
+    public string? Key { get; init; }
 }

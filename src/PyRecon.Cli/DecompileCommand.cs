@@ -19,6 +19,10 @@ internal sealed record DecompileSettings(IReadOnlyList<string> Inputs)
     public string? Report { get; init; }
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
     public bool Quiet { get; init; }
+    /// <summary>Write each code input as a .pyc with a correct header instead of decompiling it.</summary>
+    public bool ExtractOnly { get; init; }
+    /// <summary>The key of an encrypted PyInstaller program (instead of the one found in it).</summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>
@@ -32,12 +36,19 @@ internal static class DecompileCommand
     public static int Run(DecompileSettings settings, TextWriter stdout, TextWriter stderr)
     {
         var clock = Stopwatch.StartNew();
-        using var inputs = InputSet.Expand(settings.Inputs);
-        var items = inputs.Items;
         string? output = settings.Output;
+        if (settings.ExtractOnly && output is null)
+        {
+            stderr.WriteLine("pyrecon decompile: --extract-only writes files: say where with -o DIR (see 'pyrecon decompile --help')");
+            return ExitCodes.Usage;
+        }
+        using var inputs = InputSet.Expand(settings.Inputs, settings.Version, settings.Key);
+        var items = inputs.Items;
         bool toFolder = output is not null && (inputs.HasContainers || items.Count > 1 || Directory.Exists(output)
                                                || output.EndsWith('/') || output.EndsWith(Path.DirectorySeparatorChar));
-        if (toFolder) OutputNames.Assign(items);
+        if (toFolder) OutputNames.Assign(items, pyc: settings.ExtractOnly);
+        if (!settings.Quiet)
+            foreach (var note in inputs.Notes) stderr.WriteLine($"pyrecon: {note}");
 
         var counts = new BatchCounts { Total = items.Count };
         var outcomes = new List<FileOutcome>(items.Count);
@@ -56,7 +67,16 @@ internal static class DecompileCommand
                 view.Line($"pyrecon: {item.Display}: note: {outcome.OverrideNote}");
             }
             foreach (var d in outcome.Failures) view.Line($"pyrecon: {item.Display}: {d}");
-            if (outcome.Text is not null)
+            if (outcome.Status != FileOutcome.Failed && outcome.Text is null && output is not null && item.Role != PyRecon.Archives.PyInstaller.ItemRole.Listed)
+            {
+                if (item.Collision is not null)
+                {
+                    collisions++;
+                    view.Line($"pyrecon: {item.Display}: {item.Collision}");
+                }
+                PackedOutput.Write(outcome, toFolder ? Path.Combine(output, item.OutputRelative!) : output, toFolder ? output : null);
+            }
+            else if (outcome.Text is not null)
             {
                 if (output is null)
                 {
@@ -126,6 +146,12 @@ internal static class DecompileCommand
         var outcome = new FileOutcome { Item = item };
         try
         {
+            if (item.Role != PyRecon.Archives.PyInstaller.ItemRole.Code || settings.ExtractOnly)
+            {
+                PackedOutput.Prepare(outcome, settings.Version, settings.ExtractOnly);
+                outcome.Seconds = clock.Elapsed.TotalSeconds;
+                return outcome;
+            }
             var file = FileOutcome.Read(outcome, settings.Version);
             if (file is null) return outcome;
             if (settings.Dump is not null)

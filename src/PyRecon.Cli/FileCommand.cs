@@ -15,14 +15,20 @@ internal static class FileCommand
         foreach (var path in options.Files)
         {
             PycFile file;
+            byte[] data = [];
             try
             {
-                file = PycReader.ReadFile(path, options.Version);
+                data = File.ReadAllBytes(path);
+                file = PycReader.ReadAny(data, options.Version);
             }
             catch (PycFormatException e)
             {
-                stderr.WriteLine($"pyrecon: {path}: {e.Message}");
-                onFailure?.Invoke(path, e.Message);
+                // Not a .pyc at all (an executable, an archive, text...): say what it seems to be instead.
+                string message = options.Version is null && !(data.Length >= 4 && data[2] == '\r' && data[3] == '\n')
+                    ? Inputs.Sniffer.Explain(data, path).Message
+                    : e.Message;
+                stderr.WriteLine($"pyrecon: {path}: {message}");
+                onFailure?.Invoke(path, message);
                 failures++;
                 continue;
             }

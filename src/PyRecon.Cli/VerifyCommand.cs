@@ -52,9 +52,12 @@ internal static class VerifyCommand
     public static int Run(VerifySettings settings, TextWriter stdout, TextWriter stderr)
     {
         var clock = Stopwatch.StartNew();
-        using var inputs = InputSet.Expand(settings.Inputs);
+        using var inputs = InputSet.Expand(settings.Inputs, settings.Version);
         using var interpreters = new Interpreters(settings.Pythons, stderr) { SearchDefaults = settings.SearchDefaults };
-        var items = inputs.Items;
+        // A PyInstaller executable's data files, options and folders have nothing to verify.
+        var items = inputs.Items.Where(i => i.Role == PyRecon.Archives.PyInstaller.ItemRole.Code).ToList();
+        if (!settings.Quiet)
+            foreach (var note in inputs.Notes) stderr.WriteLine($"pyrecon: {note}");
         var verdicts = new List<Verdict>(items.Count);
         var counts = new BatchCounts { Total = items.Count };
         var reported = new HashSet<PythonVersion>();

@@ -27,6 +27,10 @@ internal sealed class FileOutcome
     /// <summary>Where the text went (a path), null for standard output.</summary>
     public string? Output { get; set; }
     public double Seconds { get; set; }
+    /// <summary>Bytes to write as they are (a data file of a PyInstaller program, or a .pyc with --extract-only).</summary>
+    public byte[]? Bytes { get; set; }
+    /// <summary>How a non-source output was written, for the report (e.g. a symbolic link that was not created).</summary>
+    public string? Note { get; set; }
     /// <summary>Set when a stated version overrode a header naming another readable version (worth a note).</summary>
     public string? OverrideNote { get; set; }
 
@@ -41,6 +45,7 @@ internal sealed class FileOutcome
         Error = message;
         Internal = isInternal;
         Text = null;
+        Bytes = null;
     }
 
     public static int Count(CodeObject code)
@@ -59,6 +64,13 @@ internal sealed class FileOutcome
         if (Output is not null) w.WriteString("output", Output);
         else w.WriteNull("output");
         if (Item.Collision is not null) w.WriteString("collision", Item.Collision);
+        if (Item.Packed is { } packed)
+        {
+            w.WriteString("entry_type", packed.TypeName);
+            if (packed.Size is { } size) w.WriteNumber("size", size);
+            if (packed.Note is not null) w.WriteString("note", packed.Note);
+        }
+        if (Note is not null) w.WriteString("written_as", Note);
         if (Version is { } v) w.WriteString("python", v.ToString());
         if (Magic is { } m) w.WriteNumber("magic", m);
         if (VersionSource is not null) w.WriteString("version_from", VersionSource);
@@ -108,13 +120,31 @@ internal sealed class FileOutcome
             outcome.Fail(Sniffer.Missing, e.Message);
             return null;
         }
+        catch (PyRecon.Archives.PyInstaller.PyInstallerFormatException e)
+        {
+            // A PyInstaller member that is damaged or cannot be decrypted.
+            outcome.Fail(e.Message.StartsWith("encrypted", StringComparison.Ordinal) ? Sniffer.Encrypted : Sniffer.Corrupt, e.Message);
+            return null;
+        }
+        // A PyInstaller program's code is bare marshal data of the version its archive says (unless stated).
+        PythonVersion? version = stated;
+        string? packedSource = null;
+        if (stated is null && item.Packed is { Version: { } packedVersion } packed && !PyRecon.Pyc.PycReader.LooksLikePyc(data))
+        {
+            if (!packedVersion.IsSupported)
+            {
+                outcome.Fail(Sniffer.Unsupported, $"Python {packedVersion} bytecode (the archive's {packed.VersionSource}); pyrecon reads 3.8-3.14");
+                return null;
+            }
+            (version, packedSource) = (packedVersion, $"PyInstaller archive ({packed.VersionSource})");
+        }
         try
         {
-            var file = BytecodeInput.Read(data, stated, out string source, out var body);
+            var file = BytecodeInput.Read(data, version, out string source, out var body, item.Contained ? null : item.Display);
             marshal = body.ToArray();
             outcome.Version = file.Version;
             outcome.Magic = file.Header?.Magic;
-            outcome.VersionSource = source;
+            outcome.VersionSource = packedSource ?? source;
             outcome.CodeObjects = Count(file.Code);
             if (stated is { } v && data.Length >= 4 && PyRecon.Pyc.PycReader.LooksLikePyc(data)
                 && PyRecon.Pyc.MagicNumbers.TryGetVersion(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(data), out var magicVersion)

@@ -20,7 +20,8 @@ internal static class BytecodeInput
     /// <param name="versionSource">How the version was decided, for the report.</param>
     /// <param name="marshal">The marshal data of the module code object (what follows the header).</param>
     /// <exception cref="UnreadableInputException">Not readable bytecode; the message is one line.</exception>
-    public static PycFile Read(byte[] data, PythonVersion? stated, out string versionSource, out ReadOnlyMemory<byte> marshal)
+    /// <param name="path">The file's path when it was named on the command line (lets the explanation look beside it).</param>
+    public static PycFile Read(byte[] data, PythonVersion? stated, out string versionSource, out ReadOnlyMemory<byte> marshal, string? path = null)
     {
         marshal = data.AsMemory(Math.Min(data.Length, PycHeader.Size));
         bool hasHeader = data.Length >= PycHeader.Size && data[2] == '\r' && data[3] == '\n';
@@ -51,7 +52,7 @@ internal static class BytecodeInput
             string hint = stated is { } s ? $" (read as Python {s} as stated: is that the version that wrote it?)" : "";
             throw new UnreadableInputException(Sniffer.Corrupt, $"corrupt bytecode: {e.Message}{hint}");
         }
-        var (kind, message) = Sniffer.Explain(data);
+        var (kind, message) = Sniffer.Explain(data, path);
         throw new UnreadableInputException(kind, message);
     }
 }

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using PyRecon.Archives.PyInstaller;
+using PyRecon.Model;
 
 namespace PyRecon.Cli.Inputs;
 
@@ -23,6 +25,11 @@ internal sealed class InputItem
     public string? OutputRelative { get; set; }
     /// <summary>When another input claimed the same output name first: what happened, one line.</summary>
     public string? Collision { get; set; }
+    /// <summary>The item of a PyInstaller program this input is (null for .pyc files and zip entries).</summary>
+    public PyInstallerItem? Packed { get; init; }
+
+    /// <summary>What to do with it: decompile (every input that is not from a PyInstaller program), or write a file...</summary>
+    public ItemRole Role => Packed?.Role ?? ItemRole.Code;
 }
 
 /// <summary>
@@ -33,15 +40,20 @@ internal sealed class InputItem
 internal sealed class InputSet : IDisposable
 {
     private static readonly string[] s_archiveExtensions = [".zip", ".whl", ".egg"];
-    private readonly List<ZipArchive> _archives = [];
+    private readonly List<IDisposable> _archives = [];
+    private PyInstallerOptions _pyinstaller = new();
 
     public List<InputItem> Items { get; } = [];
     /// <summary>True when some argument was a folder or an archive (so output goes to a mirrored tree).</summary>
     public bool HasContainers { get; private set; }
+    /// <summary>Archive-wide findings, one line each, to show once before the inputs' own lines.</summary>
+    public List<string> Notes { get; } = [];
 
-    public static InputSet Expand(IEnumerable<string> arguments)
+    /// <param name="version">--python-version: also the version of a PyInstaller program's bytecode.</param>
+    /// <param name="key">--key: the key of an encrypted PyInstaller program, instead of the one found in it.</param>
+    public static InputSet Expand(IEnumerable<string> arguments, PythonVersion? version = null, string? key = null)
     {
-        var set = new InputSet();
+        var set = new InputSet { _pyinstaller = new PyInstallerOptions { Version = version, Key = key } };
         foreach (var arg in arguments) set.AddArgument(arg);
         return set;
     }
@@ -60,7 +72,8 @@ internal sealed class InputSet : IDisposable
                 HasContainers = true;
                 AddArchive(arg, arg, "", contained: false);
             }
-            else Items.Add(new InputItem { Display = arg, Relative = Path.GetFileName(arg), Load = () => File.ReadAllBytes(arg) });
+            else if (!AddPyInstaller(arg))
+                Items.Add(new InputItem { Display = arg, Relative = Path.GetFileName(arg), Load = () => File.ReadAllBytes(arg) });
         }
         else Items.Add(new InputItem { Display = arg, Relative = Path.GetFileName(arg), Error = "no such file or folder", ErrorKind = Sniffer.Missing });
     }
@@ -118,6 +131,69 @@ internal sealed class InputSet : IDisposable
                 Load = () => ReadEntry(archive, e),
                 Contained = true,
             });
+        }
+    }
+
+    /// <summary>
+    /// A PyInstaller program: each CArchive entry and PYZ member becomes an input placed where the unpacked tree
+    /// puts it. False when the file holds no PyInstaller archive (it is then read as any other file).
+    /// </summary>
+    private bool AddPyInstaller(string path)
+    {
+        if (LooksLikePycFile(path)) return false;
+        PyInstallerArchive? archive;
+        string? problem;
+        try
+        {
+            archive = PyInstallerArchive.TryOpen(path, _pyinstaller, out problem);
+        }
+        catch (PyInstallerFormatException e)
+        {
+            (archive, problem) = (null, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // reported when the file is read
+        }
+        if (archive is null)
+        {
+            if (problem is null) return false;
+            Items.Add(new InputItem { Display = path, Relative = Path.GetFileName(path), Error = $"a PyInstaller program whose archive cannot be read (truncated or damaged): {problem}", ErrorKind = Sniffer.Corrupt });
+            return true;
+        }
+        _archives.Add(archive);
+        HasContainers = true;
+        foreach (var warning in archive.Warnings) Notes.Add($"{path}: {warning}");
+        if (archive.CArchive.TocProblem is { } damaged)
+            Items.Add(new InputItem { Display = $"{path}!(table of contents)", Relative = "", Error = damaged, ErrorKind = Sniffer.Corrupt, Contained = true });
+        foreach (var item in archive.Items)
+        {
+            var packed = item;
+            Items.Add(new InputItem
+            {
+                Display = $"{path}!{packed.Display}",
+                Relative = packed.Path,
+                Packed = packed,
+                Load = packed.Load,
+                Error = packed.Problem,
+                ErrorKind = packed.Problem is null ? null : packed.Problem.StartsWith("encrypted", StringComparison.Ordinal) ? Sniffer.Encrypted : Sniffer.Corrupt,
+                Contained = true,
+            });
+        }
+        return true;
+    }
+
+    private static bool LooksLikePycFile(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> head = stackalloc byte[4];
+            return f.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && PyRecon.Pyc.PycReader.LooksLikePyc(head);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -220,17 +296,26 @@ internal static partial class OutputNames
         return (dir, stem);
     }
 
+    /// <summary>The output name of an input: code as <c>.py</c> (or <c>.pyc</c> with <paramref name="pyc"/>), anything else under its own name.</summary>
+    public static string Natural(InputItem item, bool pyc = false)
+    {
+        if (item.Role != PyRecon.Archives.PyInstaller.ItemRole.Code) return item.Relative;
+        string name = Natural(item.Relative);
+        return pyc ? name + "c" : name;
+    }
+
     /// <summary>Sets <see cref="InputItem.OutputRelative"/> and <see cref="InputItem.Collision"/> of every readable input.</summary>
-    public static void Assign(IReadOnlyList<InputItem> items)
+    /// <param name="pyc">Code is written as .pyc files (--extract-only), not as source.</param>
+    public static void Assign(IReadOnlyList<InputItem> items, bool pyc = false)
     {
         // Names are compared ignoring case: the tree must also be writable on case-insensitive file systems.
         var taken = new Dictionary<string, InputItem>(StringComparer.OrdinalIgnoreCase);
-        var order = items.Select((item, index) => (item, index)).Where(x => x.item.Error is null)
+        var order = items.Select((item, index) => (item, index)).Where(x => x.item.Error is null && x.item.Role != PyRecon.Archives.PyInstaller.ItemRole.Listed)
             .OrderBy(x => OptLevel(x.item.Relative)).ThenBy(x => x.index).Select(x => x.item).ToList();
         var losers = new List<(InputItem Item, InputItem Winner)>();
         foreach (var item in order)
         {
-            string name = Natural(item.Relative);
+            string name = Natural(item, pyc);
             if (taken.TryGetValue(name, out var winner)) losers.Add((item, winner));
             else
             {
@@ -240,14 +325,28 @@ internal static partial class OutputNames
         }
         foreach (var (item, winner) in losers)
         {
+            if (item.Packed is not null)
+            {
+                // An unpacked program's names are final: the second claim gets a numbered name.
+                string natural = Natural(item, pyc);
+                string ext = Path.GetExtension(natural);
+                string stemOf = natural[..^ext.Length];
+                string numbered = natural;
+                for (int k = 2; taken.ContainsKey(numbered); k++) numbered = $"{stemOf}~{k}{ext}";
+                taken[numbered] = item;
+                item.OutputRelative = numbered;
+                item.Collision = $"{natural} is also the name of {winner.Display}: written as {numbered}";
+                continue;
+            }
             var (dir, stem) = Split(item.Relative);
             if (InPycache(dir)) dir = dir[..^"__pycache__".Length].TrimEnd('/');
             string prefix = (dir.Length > 0 ? dir + "/" : "") + stem;
-            string name = prefix + ".py";
-            for (int k = 2; taken.ContainsKey(name); k++) name = $"{prefix}~{k}.py";
+            string extension = pyc ? ".pyc" : ".py";
+            string name = prefix + extension;
+            for (int k = 2; taken.ContainsKey(name); k++) name = $"{prefix}~{k}{extension}";
             taken[name] = item;
             item.OutputRelative = name;
-            item.Collision = $"{Natural(item.Relative)} is also the name of {winner.Display}: written as {name}";
+            item.Collision = $"{Natural(item, pyc)} is also the name of {winner.Display}: written as {name}";
         }
     }
 }

@@ -22,6 +22,8 @@ internal interface IBodyRewriter
 /// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
 /// <item><see cref="AnnotationRewriter"/>: 3.8-3.13 module and class annotations; independent of returns.</item>
 /// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
+/// <item><see cref="PrivateNameRewriter"/>: after the global/nonlocal declarations exist, so their names are written
+/// unmangled too.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
 /// </list>
 /// </summary>
@@ -36,6 +38,7 @@ internal static class CleanupPipeline
         new ImplicitReturnRewriter(),
         new AnnotationRewriter(),
         new ScopeDeclarationRewriter(),
+        new PrivateNameRewriter(),
         new PseudoStatementCheck(),
     ];
 

@@ -25,6 +25,8 @@ internal sealed class CodeContext
     }
 
     public CodeObject Code { get; }
+    /// <summary>The class whose name private names (`__x`) are mangled with here: the innermost enclosing class body, or null.</summary>
+    public string? PrivateClass { get; init; }
     public FunctionFlow Flow { get; }
     public PythonVersion Version => Code.Version;
     public ScopeKind Scope { get; }

@@ -28,12 +28,29 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     public Dictionary<SyntaxNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
     public IReadOnlyDictionary<SyntaxNode, int> NestedLines => Lines;
+    /// <summary>The disassembly of each code object that failed, printed after the module's source so that the
+    /// failure marks take no extra lines (the layout, and from 3.13 class `__firstlineno__`, depend on it).</summary>
+    public List<(string Name, IReadOnlyList<string> Lines)> FailureListings { get; } = [];
 
     public List<StmtNode> ModuleBody(CodeObject code) => ContainedBody(code, ScopeKind.Module);
 
     public List<StmtNode> FunctionBody(CodeObject code, ScopeKind kind) => ContainedBody(code, kind);
 
-    public List<StmtNode> ClassBody(CodeObject code) => ContainedBody(code, ScopeKind.Class);
+    public List<StmtNode> ClassBody(CodeObject code)
+    {
+        // Everything compiled inside a class body mangles private names with that class's name.
+        _privateClasses.Push(code.Name);
+        try
+        {
+            return ContainedBody(code, ScopeKind.Class);
+        }
+        finally
+        {
+            _privateClasses.Pop();
+        }
+    }
+
+    private readonly Stack<string> _privateClasses = new();
 
     public ExprNode LambdaBody(CodeObject code)
     {
@@ -104,27 +121,42 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 
     private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure, ScopeKind kind)
     {
-        var raise = S.Raise(S.Call(S.Name("NotImplementedError"), [S.Constant(new PyStr($"pyrecon could not decompile {code.QualName ?? code.Name}"))]));
-        var comment = new List<string>
-        {
-            $"PYRECON: {code.QualName ?? code.Name} failed in {failure.Stage}: {failure.Message}" + (failure.Offset >= 0 ? $" (offset {failure.Offset})" : ""),
-        };
+        string name = code.QualName ?? code.Name;
+        var raise = S.Raise(S.Call(S.Name("NotImplementedError"), [S.Constant(new PyStr($"pyrecon could not decompile {name}"))]));
+        string reason = $"PYRECON: {name} failed in {failure.Stage}: {failure.Message}" + (failure.Offset >= 0 ? $" (offset {failure.Offset})" : "");
         if (options.DisassemblyInFailures)
         {
+            var listing = new List<string>();
             try
             {
                 foreach (var line in Disassembler.DisassembleOne(code).Split('\n'))
-                    if (line.Length > 0) comment.Add("    " + line);
+                    if (line.Length > 0) listing.Add("    " + line);
             }
             catch (Exception e) when (!s_debug && e is BytecodeFormatException or InvalidOperationException or ArgumentException)
             {
-                comment.Add("(no disassembly: " + e.Message + ")");
+                listing.Add("(no disassembly: " + e.Message + ")");
             }
+            FailureListings.Add((name, listing));
+            reason += "; its disassembly is at the end of the file";
         }
-        Comments[raise] = comment;
+        Comments[raise] = [reason];
+        // The raise stands on the body's first line, so the mark moves nothing after it.
+        if (FirstBodyLine(code) is int first and > 0) Lines[raise] = first;
         // The signature survives a failed body, docstring included.
         if (kind is ScopeKind.Function && DocstringRewriter.FunctionDocstring(code) is PyStr doc) return [S.Expr(S.Constant(doc)), raise];
         return [raise];
+    }
+
+    /// <summary>The first source line of a body's own code (past the `def` line), or null when none is known.</summary>
+    private static int? FirstBodyLine(CodeObject code)
+    {
+        try
+        {
+            foreach (var ins in Decoder.Decode(code))
+                if (ins.Line is int line && line > code.FirstLineNo) return line;
+        }
+        catch (BytecodeFormatException) { }
+        return null;
     }
 
     /// <summary>Decodes, builds the flow, structures and cleans one code object's body; throws <see cref="DecompileFailure"/>.</summary>
@@ -133,8 +165,35 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx)
     {
         var instructions = Decoder.Decode(code);
+        int diagnostics = Diagnostics.Count, listings = FailureListings.Count;
         var flow = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class);
-        ctx = new CodeContext(code, flow, kind, this);
+        try
+        {
+            return Attempt(code, kind, flow, out ctx);
+        }
+        catch (DecompileFailure) when (flow.KeptExpressionCopies > 0)
+        {
+            // The second reading: the optimizer's copies of exit code inside expressions undone. What the first
+            // reading reported of nested code objects goes; they are decompiled again.
+            Diagnostics.RemoveRange(diagnostics, Diagnostics.Count - diagnostics);
+            FailureListings.RemoveRange(listings, FailureListings.Count - listings);
+            var second = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class, undoExpressionCopies: true);
+            try
+            {
+                return Attempt(code, kind, second, out ctx);
+            }
+            catch (DecompileFailure)
+            {
+                Diagnostics.RemoveRange(diagnostics, Diagnostics.Count - diagnostics);
+                FailureListings.RemoveRange(listings, FailureListings.Count - listings);
+                throw;
+            }
+        }
+    }
+
+    private List<StmtNode> Attempt(CodeObject code, ScopeKind kind, FunctionFlow flow, out CodeContext ctx)
+    {
+        ctx = new CodeContext(code, flow, kind, this) { PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null };
         var body = new Structurer(ctx).Run();
         CoverageCheck.Run(ctx);
         body = CleanupPipeline.Run(body, ctx);

@@ -90,6 +90,20 @@ public static class Decompiler
             run.Report(module, new DecompileFailure("format", e.Message));
             source = $"# PYRECON: the decompiled module could not be written as Python {module.Version} source: {e.Message}\n";
         }
+        source += FailureListings(run.FailureListings);
         return new DecompileResult(module.Version, tree, source, [.. run.Diagnostics]);
+    }
+
+    /// <summary>Comment blocks with the disassembly of each code object that failed, for the end of the file.</summary>
+    private static string FailureListings(List<(string Name, IReadOnlyList<string> Lines)> listings)
+    {
+        if (listings.Count == 0) return "";
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, lines) in listings)
+        {
+            text.Append("\n# PYRECON: disassembly of ").Append(name).Append(", which could not be decompiled\n");
+            foreach (var line in lines) text.Append('#').Append(line).Append('\n');
+        }
+        return text.ToString();
     }
 }

@@ -37,6 +37,8 @@ public sealed class FunctionFlow
     public BasicBlock[] Blocks { get; }
     /// <summary>Inconsistencies found while building (conflicting block stacks, stray targets).</summary>
     public List<string> Problems { get; }
+    /// <summary>Exit copies inside expressions this reading left in place; a second reading may undo them.</summary>
+    public int KeptExpressionCopies { get; init; }
 
     public ExceptionHandler? HandlerOf(int op) => _handlerOf[op];
     public BasicBlock BlockOf(int op) => Blocks[_blockOf[op]];
@@ -90,7 +92,8 @@ public sealed class FunctionFlow
     }
 
     /// <param name="moduleOrClass">True for module and class bodies (which cannot return, so inlined exits must be undone).</param>
-    public static FunctionFlow Build(CodeObject code, ImmutableArray<Instruction> instructions, bool moduleOrClass = false)
+    /// <param name="undoExpressionCopies">Also undo exit copies that start inside an expression (the second reading).</param>
+    public static FunctionFlow Build(CodeObject code, ImmutableArray<Instruction> instructions, bool moduleOrClass = false, bool undoExpressionCopies = false)
     {
         var problems = new List<string>();
         var ops = new Op[instructions.Length];
@@ -100,7 +103,7 @@ public sealed class FunctionFlow
         for (int i = 0; i < ops.Length; i++) ops[i].Depth = depths.DepthBefore[i] ?? -1;
         problems.AddRange(depths.Problems);
 
-        var normalizer = new OpNormalizer(code.Version, ops, moduleOrClass);
+        var normalizer = new OpNormalizer(code.Version, ops, moduleOrClass, undoExpressionCopies);
         normalizer.BeforeHandlers();
         var (handlers, handlerOf, handlerProblems) = ExceptionHandlerBuilder.Build(code, ops);
         problems.AddRange(handlerProblems);
@@ -108,7 +111,7 @@ public sealed class FunctionFlow
         InheritHandlersForJumps(ops, handlerOf);
 
         var (blocks, blockOf) = BuildBlocks(ops, handlers, handlerOf);
-        var flow = new FunctionFlow(code, ops, handlers, handlerOf, blocks, blockOf, problems);
+        var flow = new FunctionFlow(code, ops, handlers, handlerOf, blocks, blockOf, problems) { KeptExpressionCopies = normalizer.KeptExpressionCopies };
         flow.Analyze();
         return flow;
     }

@@ -21,8 +21,11 @@ namespace PyRecon.Flow;
 /// jump POP_JUMP_IF_notX head that 3.8-3.11 emit.</item>
 /// </list>
 /// </summary>
-internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleOrClass)
+internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleOrClass, bool undoExpressionCopies)
 {
+    /// <summary>Copies that start inside an expression left as they are (undone only when <c>undoExpressionCopies</c>).</summary>
+    public int KeptExpressionCopies { get; private set; }
+
     private int NextReal(int i)
     {
         for (int k = i + 1; k < ops.Length; k++)
@@ -57,10 +60,31 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         if (version >= PythonVersion.V3_11) GeneratorPrologue();
         if (version >= PythonVersion.V3_11) SendLoops();
         if (version < PythonVersion.V3_11) AsyncForBlockStack();
+        if (version >= PythonVersion.V3_14) BuiltinFastPaths();
         if (version >= PythonVersion.V3_12)
         {
             CopyJumps();
             BackwardConditions();
+        }
+    }
+
+    /// <summary>
+    /// 3.14 compiles `all(genexpr)`, `any(genexpr)` and `tuple(genexpr)` twice: `LOAD_GLOBAL f; COPY 1;
+    /// LOAD_COMMON_CONSTANT f; IS_OP; POP_JUMP_IF_FALSE call`, then the generator run inline when the name is the
+    /// builtin, then at `call` the ordinary `PUSH_NULL; genexpr; CALL` for any other binding. The ordinary call is
+    /// the source; the test and the inline run are absorbed (the inline run's jumps go with it).
+    /// </summary>
+    private void BuiltinFastPaths()
+    {
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Name != "LOAD_GLOBAL") continue;
+            int copy = NextReal(i), constant = NextReal(copy), isOp = NextReal(constant), test = NextReal(isOp);
+            if (test >= ops.Length || ops[copy].Name != "COPY" || ops[copy].Instruction.Arg != 1) continue;
+            if (ops[constant].Name != "LOAD_COMMON_CONSTANT" || ops[isOp].Name != "IS_OP" || ops[test].Kind != OpKind.CondJump) continue;
+            int call = ops[test].Target;
+            if (call <= test || ops[call].Name != "PUSH_NULL") continue;
+            for (int k = copy; k < call; k++) Absorb(ops[k], "builtin fast path");
         }
     }
 
@@ -88,14 +112,13 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 if (ops[k].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
                 if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
             }
-            // Only returns: identical raise blocks are usually separate statements (asserts) rather than copies.
-            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return && StartsBlock(run))
+            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return or OpKind.Raise)
                 exitBlocks.Add((i, run));
         }
         if (exitBlocks.Count == 0) return;
         foreach (var end in ops)
         {
-            if (end.Kind is not OpKind.Return) continue;
+            if (end.Kind is not (OpKind.Return or OpKind.Raise)) continue;
             foreach (var (start, block) in exitBlocks.OrderByDescending(b => b.Ops.Count))
             {
                 if (block[^1] <= end.Index) continue; // the original comes later in the layout
@@ -103,11 +126,22 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 var copy = new List<int> { end.Index };
                 for (int p = PrevReal(end.Index); copy.Count < k && p >= 0; p = PrevReal(p)) copy.Insert(0, p);
                 if (copy.Count != k || copy[0] == start) continue;
-                if (!Same(copy, block) || ops[copy[0]].Depth != ops[start].Depth) continue;
+                if (!Same(copy, block) || ops[copy[0]].Depth != ops[start].Depth || !SameLines(copy, block)) continue;
                 if (!ReferenceEquals(handlerOf[copy[0]], handlerOf[start])) continue;
                 if (copy.Skip(1).Any(c => targets[c] > 0)) continue;
-                bool needed = moduleOrClass || copy.Any(c => ops[c].Name == "MAKE_FUNCTION");
-                if (!needed) continue;
+                // A copy that starts inside an expression (it uses values pushed before it) splits that expression.
+                // Identical raise statements are usually separate statements (asserts), so only a copied raise
+                // that starts inside an expression is undone.
+                // Such a tail can also match by chance (a with statement's exit ends like the implicit return), so
+                // it is undone only on a second reading, when the first one failed.
+                bool midExpression = !StartsStatement(copy);
+                bool needed = end.Kind is OpKind.Return && (moduleOrClass || copy.Any(c => ops[c].Name == "MAKE_FUNCTION"));
+                if (midExpression && !needed)
+                {
+                    if (!undoExpressionCopies) { KeptExpressionCopies++; break; }
+                    needed = true;
+                }
+                if (!needed) break; // the longest copy decides: a shorter tail of it is no copy of its own
                 var first = ops[copy[0]];
                 first.Kind = OpKind.Jump;
                 first.Target = start;
@@ -120,10 +154,20 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
     }
 
     /// <summary>
-    /// A block starts at the statement level: past any POP_TOP of a loop's iterator it pushes before it uses
-    /// anything (so the tail of a longer statement, `__all__ += x.__all__` then the return, is no exit block).
+    /// A copy keeps the lines of what it copies, except the implicit `return None`, which has none of its own
+    /// (the tails of two different statements, `__all__ += a.__all__` then the return, differ here).
     /// </summary>
-    private bool StartsBlock(List<int> run)
+    private bool SameLines(List<int> copy, List<int> original)
+    {
+        bool implicitReturn = original.Count <= 2 && ops[original[0]].Instruction.Argument is ConstArgument { Value: PyNone };
+        if (implicitReturn) return true;
+        for (int k = 0; k < copy.Count; k++)
+            if (ops[copy[k]].Line != ops[original[k]].Line) return false;
+        return true;
+    }
+
+    /// <summary>A run starts at the statement level: past any POP_TOP of a loop's iterator it pushes before it uses anything.</summary>
+    private bool StartsStatement(List<int> run)
     {
         int k = 0;
         while (k < run.Count && ops[run[k]].Name == "POP_TOP") k++;

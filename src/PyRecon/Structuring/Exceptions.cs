@@ -190,27 +190,80 @@ internal sealed partial class Structurer
         || a.Opcode.Handler == b.Opcode.Handler && a.Opcode.Handler is OpcodeHandler.LoadFast or OpcodeHandler.LoadFastPair;
 
     /// <summary>True when the code at <paramref name="pos"/> repeats the real ops <paramref name="canonical"/>; returns the op after the copy.</summary>
-    private int MatchCopy(int pos, List<int> canonical)
+    /// <param name="canonicalEnd">Where the canonical copy ends (its RERAISE): a jump there may, in a copy, go on
+    /// to where the copy's own exit jump goes (the optimizer threads it), or -1.</param>
+    /// <remarks>Ops are compared as single loads and stores: 3.13+ pairs them into superinstructions differently
+    /// in each copy (`LOAD_FAST_LOAD_FAST a, b` in one, `LOAD_FAST_CHECK a; LOAD_FAST b` in another).</remarks>
+    private int MatchCopy(int pos, List<int> canonical, int canonicalEnd = -1)
     {
         int p = RealAt(pos);
         if (canonical.Count == 0) return p;
-        int origin = canonical[0];
-        var matched = new List<int>();
+        var want = new List<Atom>();
+        var wantAt = new Dictionary<int, int>(); // op index -> index of its first atom
         foreach (int c in canonical)
         {
+            wantAt[c] = want.Count;
+            want.AddRange(Atoms(c));
+        }
+        wantAt[canonicalEnd < 0 ? NextReal(canonical[^1]) : canonicalEnd] = want.Count;
+        var got = new List<Atom>();
+        var gotAt = new Dictionary<int, int>();
+        int start = p;
+        while (got.Count < want.Count)
+        {
             if (p >= _ops.Length) return -1;
-            var a = _ops[c].Instruction;
-            var b = _ops[p].Instruction;
-            if (!SameOpcode(a, b)) return -1;
-            if (a.Argument is JumpArgument)
-            {
-                if (_ops[c].Target - origin != _ops[p].Target - RealAt(pos)) return -1;
-            }
-            else if (a.Arg != b.Arg) return -1;
-            matched.Add(p);
+            gotAt[p] = got.Count;
+            got.AddRange(Atoms(p));
             p = NextReal(p);
         }
+        if (got.Count != want.Count) return -1;
+        gotAt[p] = got.Count;
+        int threaded = p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : -1;
+        for (int k = 0; k < want.Count; k++)
+        {
+            var (a, b) = (want[k], got[k]);
+            if (a.Kind != b.Kind || !Equals(a.Arg, b.Arg)) return -1;
+            if (!a.IsJump) continue;
+            int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
+            if (wantTarget == canonicalEnd && (Same(gotTarget, p) || gotTarget == threaded)) continue;
+            if (wantAt.TryGetValue(RealAt(wantTarget), out int wa) && gotAt.TryGetValue(RealAt(gotTarget), out int ga))
+            {
+                if (wa != ga) return -1;
+            }
+            else if (wantTarget - canonical[0] != gotTarget - start) return -1;
+        }
         return p;
+    }
+
+    private readonly record struct Atom(string Kind, object? Arg, int Op, bool IsJump);
+
+    /// <summary>An op as what it does: superinstructions split into their loads and stores; the LOAD_FAST variants as one.</summary>
+    private IEnumerable<Atom> Atoms(int op)
+    {
+        var ins = _ops[op].Instruction;
+        switch (ins.Opcode.Handler)
+        {
+            case OpcodeHandler.LoadFastPair when ins.Argument is LocalPairArgument pair:
+                yield return new Atom("LOAD_FAST", pair.First.Name, op, false);
+                yield return new Atom("LOAD_FAST", pair.Second.Name, op, false);
+                yield break;
+            case OpcodeHandler.StoreFastLoadFast when ins.Argument is LocalPairArgument pair:
+                yield return new Atom("STORE_FAST", pair.First.Name, op, false);
+                yield return new Atom("LOAD_FAST", pair.Second.Name, op, false);
+                yield break;
+            case OpcodeHandler.StoreFastPair when ins.Argument is LocalPairArgument pair:
+                yield return new Atom("STORE_FAST", pair.First.Name, op, false);
+                yield return new Atom("STORE_FAST", pair.Second.Name, op, false);
+                yield break;
+            case OpcodeHandler.LoadFast when ins.Argument is LocalArgument local:
+                yield return new Atom("LOAD_FAST", local.Name, op, false);
+                yield break;
+            case OpcodeHandler.StoreFast when ins.Argument is LocalArgument local:
+                yield return new Atom("STORE_FAST", local.Name, op, false);
+                yield break;
+        }
+        bool jump = ins.Argument is JumpArgument;
+        yield return new Atom(ins.Opcode.Name, jump ? null : ins.Arg, op, jump);
     }
 
     // ---------------------------------------------------------------- handlers
@@ -484,7 +537,7 @@ internal sealed partial class Structurer
         if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
-        var exit = new FinallyExit(this, canonical) { Outer = region };
+        var exit = new FinallyExit(this, canonical, reraise) { Outer = region };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -827,13 +880,13 @@ internal sealed partial class Structurer
     }
 
     /// <summary>A try body under a finally: each exit repeats the finally body.</summary>
-    private sealed class FinallyExit(Structurer s, List<int> canonical) : ConstructExit
+    private sealed class FinallyExit(Structurer s, List<int> canonical, int canonicalEnd) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
             if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
-            return s.MatchCopy(p, canonical);
+            return s.MatchCopy(p, canonical, canonicalEnd);
         }
 
         public override void ConsumeUnwinding(int pos, int after)

@@ -255,6 +255,13 @@ internal sealed partial class Structurer
             _eval.StatementBase = region.Base;
 
             var handler = HandlerAt(pos);
+            if (!ReferenceEquals(handler, region.Handler) && LoopHeadBefore(pos, RealAt(pos), region) is int head)
+            {
+                // A loop whose body starts with a try: its head (the try's NOP) is still outside the handler.
+                ConsumeRange(pos, head);
+                if (head != pos) { pos = head; continue; }
+                handler = region.Handler;
+            }
             if (!ReferenceEquals(handler, region.Handler))
             {
                 if (handler is not null && handler.IsWithin(region.Handler))
@@ -266,7 +273,7 @@ internal sealed partial class Structurer
             }
 
             var block = _flow.BlockOf(pos);
-            if (pos == block.Start && _flow.IsLoopHead(block.Id) && !IsHandledHead(region, pos))
+            if (IsUnhandledLoopHead(pos, region))
             {
                 int after = StructureLoop(pos, region, output);
                 if (after == LoopNotHandled) { }
@@ -297,6 +304,20 @@ internal sealed partial class Structurer
         var h = handler;
         while (h.Parent is not null && !ReferenceEquals(h.Parent, current)) h = h.Parent;
         return h;
+    }
+
+    /// <summary>The start of an unstructured loop's head block in [from, to) whose first op is outside the handler of <paramref name="to"/>.</summary>
+    private int? LoopHeadBefore(int from, int to, Region region)
+    {
+        for (int k = from; k < to && k < _ops.Length; k++)
+            if (IsUnhandledLoopHead(k, region) && ReferenceEquals(_flow.HandlerOf(k), region.Handler)) return k;
+        return null;
+    }
+
+    private bool IsUnhandledLoopHead(int pos, Region region)
+    {
+        var block = _flow.BlockOf(pos);
+        return pos == block.Start && _flow.IsLoopHead(block.Id) && !IsHandledHead(region, pos);
     }
 
     private static bool IsHandledHead(Region region, int pos)

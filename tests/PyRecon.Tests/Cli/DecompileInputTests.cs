@@ -189,7 +189,7 @@ public class DecompileInputTests
             { "app.exe", With("MZ"u8.ToArray()), "a Windows (PE) executable" },
             { "app.macho", With([0xcf, 0xfa, 0xed, 0xfe]), "a Mach-O (macOS) executable" },
             { "app.bin", With([0x7f, (byte)'E', (byte)'L', (byte)'F'], "Nuitka-Onefile"), "a Nuitka build" },
-            { "app2.exe", With("MZ"u8.ToArray(), "MEI\u000c\u000b\u000a\u000b\u000e"), "a PyInstaller bundle" },
+            { "app2.exe", With("MZ"u8.ToArray(), "MEI\u000c\u000b\u000a\u000b\u000e"), "a PyInstaller program whose archive cannot be read" },
             { "ext.so", With([0x7f, (byte)'E', (byte)'L', (byte)'F'], "PyInit_ext"), "a compiled Python extension module" },
             { "mod.pyc", random, "looks encrypted or compressed" },
             { "src.pyc", "import os\nprint(os.name)\n"u8.ToArray(), "Python source text, not bytecode" },

@@ -54,6 +54,11 @@ public class ReadmeCommandsTests
         Assert.True(File.Exists(dir["out/app/simple.cpython-312.opt-1.py"]));
         Assert.True(File.Exists(dir["out/run.py"]));
         Assert.True(File.Exists(dir["out-zip/app/simple.py"]));
+        // The PyInstaller program: decrypted and unpacked into the tree the README describes.
+        Assert.Contains("def main(argv):", File.ReadAllText(dir["out-app/app.py"]));
+        Assert.True(File.Exists(dir["out-app/pkg/sub.py"]));
+        Assert.True(File.Exists(dir["out-app/pyinstaller-bootstrap/pyimod00_crypto_key.py"]));
+        Assert.True(File.Exists(dir["out-app/data/greeting.txt"]));
         using var report = JsonDocument.Parse(File.ReadAllText(dir["report.json"]));
         Assert.Equal(4, report.RootElement.GetProperty("files").GetArrayLength());
     }
