@@ -84,11 +84,14 @@ internal sealed partial class Structurer
     /// <summary>
     /// A match whose only case (besides `case _`) is a value or singleton pattern compiles like `if subject == value:`;
     /// the test's line tells them apart: a pattern's ops carry the case's line, below the `match` line where the
-    /// subject was loaded, while an if's comparison carries the line its expression starts on.
+    /// subject was loaded, while an if's comparison carries the line its expression starts on. The statement's
+    /// first line alone is not enough (a loop target's store before the if starts the walk's statement on the
+    /// loop's line): the op that left the subject must be above the test too.
     /// </summary>
     private bool LoneValueCaseAhead(int start, int subjectDepth)
     {
-        int subjectLine = _eval.StatementLine;
+        int subjectEnd = PrevReal(start);
+        int subjectLine = Math.Max(_eval.StatementLine, subjectEnd >= 0 ? _ops[subjectEnd].Line : 0);
         var first = _ops[start];
         if (subjectLine <= 0 || first.Line <= subjectLine) return false;
         if (first.Kind == OpKind.CondJump) return first.Sense == JumpSense.IfNotNone;
