@@ -308,7 +308,11 @@ internal sealed partial class Structurer
             {
                 int target = FailChainEnd(node.Target, scope.Floor);
                 if (label < 0) label = target;
-                if (target < 0 || !Same(target, label)) throw Fail("a guard that does not jump to the next case", node.LastOp);
+                // The last case's guard may jump straight to where its failure code's jump goes (threaded), or to
+                // its own copy of the small exit block the pattern's failure reaches.
+                bool sameFailure = target >= 0 && (Same(target, label)
+                    || !hasCopy && (ThroughJumps(target) == ThroughJumps(label) || ConsumeExitCopyOf(target, label)));
+                if (!sameFailure) throw Fail("a guard that does not jump to the next case", node.LastOp);
                 guard = node.FallCond;
                 body = node.Fall;
                 if (hasCopy)
@@ -339,6 +343,15 @@ internal sealed partial class Structurer
         _ctx.ExprLines[matchCase] = caseLine;
         if (hasCopy) _eval.Stack = atCase; // the next case starts with the subject on the stack again
         return new CaseRead(matchCase, label, caseLine);
+    }
+
+    /// <summary>Consumes the code at <paramref name="copy"/> when it is the optimizer's copy of the small exit block at <paramref name="original"/>.</summary>
+    private bool ConsumeExitCopyOf(int copy, int original)
+    {
+        int last = ExitCopyLength(copy);
+        if (last < 0 || Same(copy, original) || ExitCopyLength(original) < 0 || !SameCode(RealAt(copy), last, RealAt(original))) return false;
+        ConsumeRange(RealAt(copy), last + 1);
+        return true;
     }
 
     private bool IsSubjectPop(int p, int subjectDepth) =>
@@ -476,6 +489,8 @@ internal sealed partial class Structurer
             StripCaseContinues(output);
             return -1;
         }
+        // The last case's failure went to the loop's closing jump: the statement ends the body all the same.
+        if (loop is not null && loop.ClosingJump >= 0 && Same(end, loop.ClosingJump)) StripCaseContinues(output);
         if (region.IsStop(end) || region.IsStop(RealAt(end))) return end;
         for (var r = region; r is not null; r = r.Parent)
         {
