@@ -237,15 +237,17 @@ internal sealed partial class Structurer
     /// <summary>
     /// When the ops from <paramref name="copy"/> repeat, op for op, the small block at <paramref name="original"/>
     /// up to its return or raise (3.10+ copies such blocks into jumps to them), the op index of the copy's last op; else -1.
+    /// <paramref name="lineless"/>: 3.10 copies an exit block without a line number of any size (the implicit return,
+    /// with the exit code of the with statements it leaves in front: POP_BLOCK, the __exit__ call).
     /// </summary>
-    private int ExitCopyEnd(int copy, int original)
+    private int ExitCopyEnd(int copy, int original, bool lineless = false)
     {
         int a = RealAt(copy), b = RealAt(original);
-        for (int n = 0; n < 6 && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
+        for (int n = 0; n < (lineless ? 16 : 6) && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
         {
             if (a == b || !SameOpcode(_ops[a].Instruction, _ops[b].Instruction) || _ops[a].Instruction.Arg != _ops[b].Instruction.Arg) return -1;
             if (_ops[a].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) return a;
-            if (_ops[a].Kind != OpKind.Plain) return -1;
+            if (_ops[a].Kind != OpKind.Plain && !(lineless && _ops[a].Kind == OpKind.PopBlock)) return -1;
         }
         return -1;
     }

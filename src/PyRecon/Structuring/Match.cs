@@ -213,6 +213,8 @@ internal sealed partial class Structurer
         {
             // The last case fails to the end itself, or (threaded) to a jump on to where the bodies went.
             if (end >= 0 && (Same(last.Label, end) || ThroughJumps(last.Label) == ThroughJumps(end))) end = last.Label;
+            else if (end >= 0 && _ctx.Version == PythonVersion.V3_10 && ExitCopyEnd(last.Label, end, lineless: true) is int copyEnd and >= 0)
+                ConsumeRange(RealAt(last.Label), copyEnd + 1); // its own copy of the end (3.10 copies line-less exit blocks per jump)
             else if (end >= 0 || IsDefaultCaseMark(last.Label, last.Line))
                 end = ReadDefaultCase(last.Label, m, cases, end);
             else
@@ -341,7 +343,10 @@ internal sealed partial class Structurer
         var bodyOut = WalkCaseBody(body, label, scope.Fails, m);
         var matchCase = S.MatchCase(pattern, guard, Body(bodyOut));
         _ctx.ExprLines[matchCase] = caseLine;
-        if (hasCopy) _eval.Stack = atCase; // the next case starts with the subject on the stack again
+        // The next case starts with the subject on the stack again; what follows the last case (its failure code,
+        // the default case, the statement's end) without it, whatever the body left (a break pops a loop's iterator).
+        _eval.Stack = atCase;
+        if (!hasCopy) _eval.Stack.Pop();
         return new CaseRead(matchCase, label, caseLine);
     }
 
