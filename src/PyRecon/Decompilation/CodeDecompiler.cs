@@ -21,6 +21,8 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 {
     // PYRECON_DEBUG=1 lets internal errors escape with their stack trace (for developers).
     private static readonly bool s_debug = Environment.GetEnvironmentVariable("PYRECON_DEBUG") == "1";
+    // PYRECON_TRACE=1 prints where each reported failure was raised (for developers).
+    private static readonly bool s_trace = Environment.GetEnvironmentVariable("PYRECON_TRACE") == "1";
 
     public List<CodeDiagnostic> Diagnostics { get; } = [];
     public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
@@ -109,6 +111,7 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         catch (DecompileFailure failure)
         {
             Report(code, failure);
+            if (s_trace) Console.Error.WriteLine(failure.StackTrace);
             return FailureBody(code, failure, kind);
         }
         catch (Exception e) when (!s_debug && e is BytecodeFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or KeyNotFoundException)

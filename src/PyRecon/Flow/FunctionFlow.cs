@@ -128,10 +128,22 @@ public sealed class FunctionFlow
         {
             var op = ops[i];
             if (op.Kind == OpKind.Skip) continue;
-            if (op.Kind is OpKind.Jump or OpKind.CondJump or OpKind.KeepJump && previous >= 0 && !ops[previous].IsTerminator && ops[previous].Kind is OpKind.Plain)
+            if (op.Kind is OpKind.Jump or OpKind.CondJump or OpKind.KeepJump && previous >= 0 && !ops[previous].IsTerminator && ops[previous].Kind is OpKind.Plain
+                && !LeavesTheRange(op, i, handlerOf, handlerOf[previous]))
                 handlerOf[i] = handlerOf[previous];
             previous = i;
         }
+    }
+
+    /// <summary>
+    /// A jump that leaves the range of the op before it is code of its own when the table says so: one back to a
+    /// head outside the range (an empty finally's copy: the loop's jump back), or one the table puts in another
+    /// range (the try body's exit jump of a try/except inside a try/finally, covered by the finally).
+    /// </summary>
+    private static bool LeavesTheRange(Op jump, int at, ExceptionHandler?[] handlerOf, ExceptionHandler? range)
+    {
+        if (jump.Target < 0 || jump.Target >= handlerOf.Length || ReferenceEquals(handlerOf[jump.Target], range)) return false;
+        return jump.Target < at || handlerOf[at] is not null && !ReferenceEquals(handlerOf[at], range);
     }
 
     private static Op Classify(Op op, PythonVersion version)

@@ -273,7 +273,8 @@ internal sealed partial class Structurer
     {
         var op = _ops[first];
         if (op.Name == "POP_TOP") return true;
-        if (_ctx.Version >= PythonVersion.V3_11 && op.Name == "RERAISE") return true;
+        // 3.11+: a handler that only re-raises is an empty finally (`finally: pass`); no except clause starts so.
+        if (op.Name == "RERAISE") return false;
         if (_ctx.Version < PythonVersion.V3_11 && op.Name != "DUP_TOP") return false;
         var term = _flow.Terminator(_flow.BlockOf(first));
         if (term is null || term.Kind != OpKind.CondJump) return false;

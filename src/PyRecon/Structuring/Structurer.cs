@@ -335,6 +335,9 @@ internal sealed partial class Structurer
         int real = RealAt(pos);
         if (real >= _ops.Length) return;
         int expected = _ops[real].Depth;
+        // 3.11's PRECALL counts its arguments off before CALL does; the model keeps them for the CALL.
+        for (int k = pos; k < real; k++)
+            if (_ops[k].Name == "PRECALL") { expected = _ops[pos].Depth; break; }
         if (expected >= 0 && expected != _eval.Stack.Count)
             throw Fail($"stack model out of step at op {real}: {_eval.Stack.Count} items, the compiler counts {expected} ({_eval.Stack})", real);
     }

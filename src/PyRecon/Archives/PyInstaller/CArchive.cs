@@ -123,8 +123,10 @@ public sealed class CArchive
                 throw new PyInstallerFormatException($"{what} decompresses to {output.Length} bytes, not the {expected} the table of contents says (damaged)");
             return output.ToArray();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // Damaged data surfaces as InvalidDataException, or as ZLibException (an IOException) when zlib
+            // itself refuses a stream, e.g. a member decrypted under the wrong cipher mode.
             throw new PyInstallerFormatException($"{what} does not decompress (damaged zlib data: {e.Message.TrimEnd('.')})");
         }
     }
