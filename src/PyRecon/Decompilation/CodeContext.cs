@@ -22,12 +22,15 @@ internal sealed class CodeContext
         Scope = scope;
         Nested = nested;
         Consumed = new bool[flow.Ops.Length];
+        Folded = FoldedConstants.For(code, flow);
     }
 
     public CodeObject Code { get; }
     /// <summary>The class whose name private names (`__x`) are mangled with here: the innermost enclosing class body, or null.</summary>
     public string? PrivateClass { get; init; }
     public FunctionFlow Flow { get; }
+    /// <summary>3.14: constants the optimizer folded, to be spelled as the expressions it folds.</summary>
+    public FoldedConstants? Folded { get; }
     public PythonVersion Version => Code.Version;
     public ScopeKind Scope { get; }
     public INestedDecompiler Nested { get; }

@@ -283,8 +283,8 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 
     public bool LoadConst(Instruction i)
     {
-        var value = ((ConstArgument)i.Argument).Value;
-        Push(ConstantItem(value));
+        var (index, value) = (ConstArgument)i.Argument;
+        Push(_ctx.Folded?.Spelling(index, value) ?? ConstantItem(value));
         return true;
     }
 
