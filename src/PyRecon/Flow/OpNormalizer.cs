@@ -348,6 +348,8 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
             if (jb >= ops.Length) continue;
             var back = ops[jb];
             if (back.Kind != OpKind.Jump || back.Target < 0 || back.Target > c.Index || targets[jb] > 0) continue;
+            // A jump with a line of its own is a written `continue`, not the second half of a backward condition.
+            if (back.Line > 0 && back.Line != c.Line) continue;
             int after = NextReal(jb);
             if (FirstRealAt(c.Target) != after) continue;
             int head = back.Target;

@@ -85,7 +85,8 @@ internal sealed partial class Structurer
         if (TryWhileWithBottomTest(node, region, output, out int afterWhile)) return afterWhile;
         if (loop is not null && loop.ContinueTargets.Contains(RealAt(node.Target)) || loop is not null && loop.ContinueTargets.Contains(node.Target))
             return IfToLoopEnd(node, region, output);
-        if (loop is not null && (node.Target == loop.BreakTarget || RealAt(node.Target) == RealAt(loop.BreakTarget)) && loop.BreakTarget >= 0)
+        if (loop is not null && (node.Target == loop.BreakTarget || RealAt(node.Target) == RealAt(loop.BreakTarget)) && loop.BreakTarget >= 0
+            && !IsStatementOfItsOwn(node.Target, node))
         {
             var brk = S.Break();
             EmitIf(S.If(Negate(node.FallCond), [brk]), node, output);
@@ -94,6 +95,13 @@ internal sealed partial class Structurer
         }
         return StructureIf(node, region, output);
     }
+
+    /// <summary>
+    /// A jump to a line-carrying NOP on a later line than the condition: a statement of its own there (a `break`
+    /// whose jump the exit it falls into made redundant), not the condition's own `if not c: break`.
+    /// </summary>
+    private bool IsStatementOfItsOwn(int target, CondNode node) =>
+        target != RealAt(target) && _ops[target].Name == "NOP" && _ops[target].Line > _ops[node.LastOp].Line;
 
     /// <summary>True when the value under the condition is the spare middle operand of a chained comparison.</summary>
     private bool IsChainMiddle()
@@ -653,8 +661,8 @@ internal sealed partial class Structurer
         return S.If(test, Body(then), [.. orelse]);
     }
 
-    private static void StripTrailingContinue(List<StmtNode> body)
+    private void StripTrailingContinue(List<StmtNode> body)
     {
-        if (body.Count > 0 && body[^1] is Continue) body.RemoveAt(body.Count - 1);
+        if (body.Count > 0 && body[^1] is Continue last && !_explicitContinues.Contains(last)) body.RemoveAt(body.Count - 1);
     }
 }

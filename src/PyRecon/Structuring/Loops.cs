@@ -206,6 +206,7 @@ internal sealed partial class Structurer
         {
             Head = bottomTest >= 0 ? bodyStart : head,
             ContinueTargets = continueAlso is int c ? [head, RealAt(head), c] : [head, RealAt(head)],
+            ExplicitContinueTargets = _ctx.Version >= PythonVersion.V3_10 && _ctx.Version <= PythonVersion.V3_13 ? [head, RealAt(head)] : [],
             Exit = exit,
             BreakTarget = breakTarget,
             BottomTest = bottomTest,
@@ -217,6 +218,14 @@ internal sealed partial class Structurer
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(stops: [RealAt(exit)], loop: loop);
         int end = WalkSequence(bodyStart, bodyRegion, body);
+        if (end >= 0 && Same(end, exit) && LineOfBreakFallingInto(RealAt(exit)) is int breakLine)
+        {
+            // A break right before the exit needs no jump; only its line's NOP is left of it.
+            var brk = S.Break();
+            body.Add(brk);
+            _ctx.SetLine(brk, breakLine);
+            end = -1;
+        }
         if (end >= 0) throw Fail($"while loop body stops at op {end}", head);
         StripTrailingContinue(body);
 
@@ -234,6 +243,14 @@ internal sealed partial class Structurer
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
         return breakTarget;
+    }
+
+    /// <summary>The line of a NOP that falls into <paramref name="exit"/> (a break statement with its jump removed), or null.</summary>
+    private int? LineOfBreakFallingInto(int exit)
+    {
+        int j = exit - 1;
+        while (j >= 0 && _ops[j].Kind == OpKind.Skip && _ops[j].Name != "NOP") j--;
+        return j >= 0 && _ops[j].Name == "NOP" && _ops[j].Line > 0 && !_flow.BlockOf(j).Unreachable ? _ops[j].Line : null;
     }
 
     /// <summary>3.10-3.13: `while c:` compiles to `if c: (body; if c: loop)`; recognise it at the top test.</summary>
@@ -262,12 +279,24 @@ internal sealed partial class Structurer
         return true;
     }
 
-    /// <summary>The duplicated test at the bottom of a 3.10-3.13 while body: it ends the body.</summary>
+    /// <summary>
+    /// The duplicated test at the bottom of a 3.10-3.13 while body: it ends the body. Its way out may be the
+    /// optimizer's copy of a small exit block (the implicit return) rather than the loop exit itself; the copy
+    /// is consumed with the test.
+    /// </summary>
     private bool IsBottomTest(CondNode node, LoopInfo loop)
     {
-        bool backToHead = Same(node.Target, loop.Head) && Same(node.Fall, loop.Exit);
-        bool fallsToHead = Same(node.Fall, loop.Head) && Same(node.Target, loop.Exit);
+        bool backToHead = Same(node.Target, loop.Head) && LeavesTo(node.Fall, loop.Exit);
+        bool fallsToHead = Same(node.Fall, loop.Head) && LeavesTo(node.Target, loop.Exit);
         return backToHead || fallsToHead;
+
+        bool LeavesTo(int way, int exit)
+        {
+            if (Same(way, exit)) return true;
+            if (ExitCopyEnd(way, exit) is not (int copyEnd and >= 0)) return false;
+            ConsumeRange(RealAt(way), copyEnd + 1);
+            return true;
+        }
     }
 
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)

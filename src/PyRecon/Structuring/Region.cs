@@ -8,6 +8,11 @@ internal sealed class LoopInfo
 {
     /// <summary>Op indexes a `continue` jumps to (the head; 3.10-3.13 while loops also their top test).</summary>
     public required HashSet<int> ContinueTargets { get; init; }
+    /// <summary>
+    /// Op indexes only a written `continue` jumps to: the top test of a 3.10-3.13 while loop, whose body falls
+    /// off its end into the duplicated test at the bottom instead (so such a continue is kept even when last).
+    /// </summary>
+    public HashSet<int> ExplicitContinueTargets { get; init; } = [];
     /// <summary>Op index a `break` jumps to (-1 when unknown: no break seen yet).</summary>
     public int BreakTarget { get; set; } = -1;
     /// <summary>The break target is a follow the compiler copied into the loop body (it is walked after the loop).</summary>

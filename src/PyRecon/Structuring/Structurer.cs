@@ -198,6 +198,8 @@ internal sealed partial class Structurer
     /// </summary>
     private int _depth;
     private readonly HashSet<int> _walking = [];
+    /// <summary>Continues the bytecode shows were written (see <see cref="LoopInfo.ExplicitContinueTargets"/>).</summary>
+    private readonly HashSet<StmtNode> _explicitContinues = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>
     /// Walks a sequence whose reading is a guess: when it fails or <paramref name="accept"/> rejects where it ended,
@@ -521,7 +523,9 @@ internal sealed partial class Structurer
         {
             if (loop.ContinueTargets.Contains(t) || (loop.BottomTest >= 0 && RealAt(t) == loop.BottomTest))
             {
-                EmitAt(S.Continue(), op, output);
+                var written = S.Continue();
+                if (loop.ExplicitContinueTargets.Contains(t)) _explicitContinues.Add(written);
+                EmitAt(written, op, output);
                 return -1;
             }
             if (t == loop.BreakTarget || (loop.Iterator is not null && _eval.Unwound.Contains(loop.Iterator) && t != loop.Exit))
