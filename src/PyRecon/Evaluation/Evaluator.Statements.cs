@@ -197,8 +197,9 @@ internal sealed partial class Evaluator
     public bool ReturnValue(Instruction i)
     {
         var value = Pop();
-        if (value is Constant { Value: PyNone }) Emit(S.Return());
-        else Emit(S.Return(Materialize(value)));
+        var ret = value is Constant { Value: PyNone } ? S.Return() : S.Return(Materialize(value));
+        if (value is Constant && _ctx.Version >= PythonVersion.V3_12 && _ctx.Version <= PythonVersion.V3_13) _ctx.SplitConstantReturns.Add(ret);
+        Emit(ret);
         return true;
     }
 

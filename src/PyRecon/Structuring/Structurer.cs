@@ -536,15 +536,19 @@ internal sealed partial class Structurer
             }
         }
         if (region.IsStop(t)) return t;
+        bool pastElse = false;
         for (var r = region; r is not null; r = r.Parent)
         {
-            if (r.ElseStart >= 0 && t > r.ElseStart)
+            if (r.ElseStart >= 0 && t > r.ElseStart && (!pastElse || op.Index < r.ElseStart))
             {
-                r.JumpedPast = t;
-                r.Stops.Add(t); // the then-branch ends here: t is the if's join
-                return t;
+                if (!pastElse) r.JumpedPast = t;
+                // The then-branch ends here: t is the if's join. A then-branch around it that this jump sits in
+                // (not in a handler laid out after everything) cannot reach past its own else either.
+                r.Stops.Add(t);
+                pastElse = true;
             }
         }
+        if (pastElse) return t;
         if (t <= op.Index) throw Fail($"backward jump to op {t} outside a loop", op.Index);
         return t;
     }
