@@ -337,7 +337,12 @@ internal sealed partial class Structurer
         for (int i = pos; i < RealAt(pos); i++)
             if (_ops[i].Name is "NOP" or "SETUP_FINALLY" && _ops[i].Line > 0) return _ops[i].Line;
         int real = RealAt(pos);
-        return real < _ops.Length ? _ops[real].Line : 0;
+        int bodyLine = real < _ops.Length ? _ops[real].Line : 0;
+        // 3.11+: the `try:` line's NOP sits just outside the protected range the walk starts the try at.
+        for (int i = pos - 1; i >= 0 && _ops[i].Kind == OpKind.Skip; i--)
+            if (_ops[i].Name == "NOP" && _ops[i].Line > 0)
+                return _ops[i].Line < bodyLine ? _ops[i].Line : bodyLine;
+        return bodyLine;
     }
 
     private sealed record Clause(ExprNode? Type, string? Name, int BodyStart, int Next);

@@ -173,10 +173,14 @@ internal sealed class StatementWriter
             {
                 Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
             }
+            _nextStatementLine = i + 1 < body.Count ? StatementLine(body[i + 1]) : 0;
             if (docstring) W(doc);
             else Statement(s);
         }
     }
+
+    /// <summary>The line of the statement after the one being written in its block (0: none or unknown).</summary>
+    private int _nextStatementLine;
 
     /// <summary>The comment lines of a statement (docstrings print none: they are written as plain text).</summary>
     private IReadOnlyList<string> CommentsOf(StmtNode s, bool docstring) =>
@@ -386,7 +390,7 @@ internal sealed class StatementWriter
                     _expr.CallArguments(c.Bases, c.Keywords, soleGeneratorBare: false);
                     _out.Close(')');
                 }
-                Body(c.Body);
+                Body(c.Body, definition: true, classBody: true);
                 break;
             case Match m:
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_10, "match");
@@ -478,10 +482,36 @@ internal sealed class StatementWriter
     }
 
     /// <summary>The colon of a header and the indented body on the following lines.</summary>
-    private void Body(IReadOnlyList<StmtNode> body)
+    private void Body(IReadOnlyList<StmtNode> body, bool definition = false, bool classBody = false)
     {
         W(":");
+        if (FitsOnHeaderLine(body, definition, classBody))
+        {
+            // `class Error(Exception): pass`: the body shares the header's line, so what follows keeps its own.
+            for (int i = 0; i < body.Count; i++)
+            {
+                W(i == 0 ? " " : "; ");
+                Statement(body[i]);
+            }
+            return;
+        }
         Indented(body);
+    }
+
+    /// <summary>With line placement: a definition's body of simple statements all on the header's line, or a
+    /// class body that is a lone `pass` no bytecode places when the next statement is on the very next line
+    /// (a function's lone `pass` stands for its return, which has a line). Other headers never: a superinstruction can lend a body statement the header's line.</summary>
+    private bool FitsOnHeaderLine(IReadOnlyList<StmtNode> body, bool definition, bool classBody)
+    {
+        if (_lines is null || !_out.LineOpen || body.Count == 0 || !definition) return false;
+        int headerLine = _out.Line, nextLine = _nextStatementLine;
+        foreach (var s in body)
+        {
+            if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s, out _)) return false;
+            int line = StatementLine(s);
+            if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Count == 1 && nextLine == headerLine + 1)) return false;
+        }
+        return true;
     }
 
     private void Else(IReadOnlyList<StmtNode> orelse)
@@ -575,6 +605,6 @@ internal sealed class StatementWriter
             W(" -> ");
             Slot(() => E(returns));
         }
-        Body(body);
+        Body(body, definition: true);
     }
 }
