@@ -536,17 +536,26 @@ internal sealed partial class Structurer
             }
         }
         if (region.IsStop(t)) return t;
-        for (var r = region; r is not null; r = r.Parent)
-        {
-            if (r.ElseStart >= 0 && t > r.ElseStart)
-            {
-                r.JumpedPast = t;
-                r.Stops.Add(t); // the then-branch ends here: t is the if's join
-                return t;
-            }
-        }
+        if (EndThenBranchesAt(t, region)) return t;
         if (t <= op.Index) throw Fail($"backward jump to op {t} outside a loop", op.Index);
         return t;
+    }
+
+    /// <summary>
+    /// A jump forward past the else of enclosing ifs ends their then-branches there: t is their join (jump
+    /// threading carries an inner if's jump over its else on to the join of the ifs whose branches end with it).
+    /// </summary>
+    private static bool EndThenBranchesAt(int t, Region region)
+    {
+        bool any = false;
+        for (var r = region; r is not null; r = r.Parent)
+        {
+            if (r.ElseStart < 0 || t <= r.ElseStart) continue;
+            r.JumpedPast = t;
+            r.Stops.Add(t);
+            any = true;
+        }
+        return any;
     }
 
     private void EmitAt(StmtNode stmt, Op op, List<StmtNode> output)
