@@ -661,9 +661,50 @@ internal sealed partial class Structurer
     private StmtNode MakeIf(ExprNode test, List<StmtNode> then, List<StmtNode> orelse)
     {
         if (then.Count == 1 && orelse.Count == 0 && _ctx.Pseudo.Get(then[0]) is AssertFailure fail)
-            return S.Assert(Negate(test), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
+            return MakeAssert(test, fail, then[0]);
         return S.If(test, Body(then), [.. orelse]);
     }
+
+    /// <summary>
+    /// The assert a condition jumping over `raise AssertionError` was made from. Its condition is the negated test;
+    /// when that holds a `not` the AST optimizer would fold into the comparison (`not a is b`), the source was
+    /// `if a: assert b` (its jumps merge into `assert not a or b`), or in a 3.8 function a plain raise.
+    /// </summary>
+    private StmtNode MakeAssert(ExprNode test, AssertFailure fail, StmtNode raise)
+    {
+        var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
+        var holds = Negate(test);
+        if (!HasFoldedNot(holds)) return S.Assert(holds, message);
+        if (holds is BoolOp { Op: Boolop.Or } or)
+        {
+            for (int k = 1; k < or.Values.Length && or.Values[k - 1] is UnaryOp { Op: Unaryop.Not }; k++)
+            {
+                var guards = or.Values.Take(k).Select(Negate).ToList();
+                var rest = k == or.Values.Length - 1 ? or.Values[k] : S.BoolOp(Boolop.Or, [.. or.Values.Skip(k)]);
+                if (guards.Any(HasFoldedNot) || HasFoldedNot(rest)) continue;
+                var inner = S.Assert(rest, message);
+                if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(inner, line);
+                return S.If(guards.Count == 1 ? guards[0] : S.BoolOp(Boolop.And, [.. guards]), [inner], []);
+            }
+        }
+        if (_ctx.Version < PythonVersion.V3_9 && _ctx.Scope is ScopeKind.Function)
+        {
+            var error = S.Name("AssertionError");
+            var written = S.Raise(fail.Message is null ? error : S.Call(error, [fail.Message]));
+            if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(written, line);
+            return S.If(test, [written], []);
+        }
+        throw Fail("an assert whose condition the compiler would fold into another comparison");
+    }
+
+    /// <summary>`not a is b`, `not a in b`: the AST optimizer turns it into the inverted comparison (other bytecode).</summary>
+    private static bool HasFoldedNot(ExprNode e) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not, Operand: Compare { Ops.Length: 1 } c } => c.Ops[0] is Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn,
+        UnaryOp { Op: Unaryop.Not } n => HasFoldedNot(n.Operand),
+        BoolOp b => b.Values.Any(HasFoldedNot),
+        _ => false,
+    };
 
     private void StripTrailingContinue(List<StmtNode> body)
     {
