@@ -27,6 +27,7 @@ internal interface IBodyRewriter
 /// <item><see cref="PrivateNameRewriter"/>: after the global/nonlocal declarations exist, so their names are written
 /// unmangled too.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
+/// <item><see cref="FoldedNotCheck"/>: independent of the rewrites; refuses conditions no source compiles to.</item>
 /// </list>
 /// </summary>
 internal static class CleanupPipeline
@@ -43,6 +44,7 @@ internal static class CleanupPipeline
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
         new PseudoStatementCheck(),
+        new FoldedNotCheck(),
     ];
 
     public static List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)

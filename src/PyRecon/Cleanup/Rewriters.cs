@@ -252,6 +252,46 @@ internal sealed class PseudoStatementCheck : IBodyRewriter
 }
 
 /// <summary>
+/// Refuses a body with `not a is b` / `not a in b` (one comparison, is/in or their negations): the AST optimizer
+/// folds it into the inverted comparison, so bytecode never holds it and printing it means a condition was read
+/// with the wrong polarity (3.8-3.10; later versions compile both spellings alike). Nested code objects are
+/// checked on their own.
+/// </summary>
+internal sealed class FoldedNotCheck : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        // A comprehension's filters are part of its parent's expression: refusing one would fail the parent too.
+        if (ctx.Scope == ScopeKind.Comprehension) return body;
+        // 3.11+ compile the negated form to the same bytecode (measured over their standard libraries).
+        if (ctx.Version >= PythonVersion.V3_11) return body;
+        var finder = new Finder();
+        foreach (var s in body) finder.Visit(s);
+        if (finder.Found is not null)
+            throw new DecompileFailure("cleanup", "a negated is/in comparison, which the compiler would fold into the inverted comparison");
+        return body;
+    }
+
+    private sealed class Finder : SyntaxRewriter
+    {
+        public UnaryOp? Found { get; private set; }
+
+        public override SyntaxNode Visit(SyntaxNode node)
+        {
+            switch (node)
+            {
+                case FunctionDef or AsyncFunctionDef or ClassDef or Lambda or ListComp or SetComp or DictComp or GeneratorExp:
+                    return node;
+                case UnaryOp { Op: Unaryop.Not, Operand: Compare { Ops: [Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn] } } u:
+                    Found ??= u;
+                    return node;
+            }
+            return base.Visit(node);
+        }
+    }
+}
+
+/// <summary>
 /// 3.14 module and class annotations (PEP 649/749): the body defines `__annotate__` (a module's, stored as
 /// `__annotate__`; a class's as `__annotate_func__`) and, at module level, records each annotated assignment
 /// that ran in `__conditional_annotations__`. The annotations come back as `x: T` / `x: T = v` statements: at

@@ -125,7 +125,9 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure, ScopeKind kind)
     {
         string name = code.QualName ?? code.Name;
-        var raise = S.Raise(S.Call(S.Name("NotImplementedError"), [S.Constant(new PyStr($"pyrecon could not decompile {name}"))]));
+        // The free variables stay referenced so the enclosing code keeps its cells (a class its __class__ cell).
+        var raise = S.Raise(S.Call(S.Name("NotImplementedError"),
+            [S.Constant(new PyStr($"pyrecon could not decompile {name}")), .. code.FreeVars.Select(v => (ExprNode)S.Name(v))]));
         string reason = $"PYRECON: {name} failed in {failure.Stage}: {failure.Message}" + (failure.Offset >= 0 ? $" (offset {failure.Offset})" : "");
         if (options.DisassemblyInFailures)
         {

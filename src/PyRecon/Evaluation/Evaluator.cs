@@ -367,12 +367,40 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public bool LoadGlobal(Instruction i)
     {
         var arg = (NameArgument)i.Argument;
+        if (arg.Name == "AssertionError" && IsAssertRaise(_op))
+        {
+            Push(AssertionErrorMarker.Instance);
+            return true;
+        }
         if (_ctx.Scope == ScopeKind.Class) _ctx.GlobalLoads.Add(arg.Name);
         var name = NameNode(arg.Name);
         if (arg.PushNull && Version < PythonVersion.V3_13) Push(NullMarker.Instance);
         Push(name);
         if (arg.PushNull && Version >= PythonVersion.V3_13) Push(NullMarker.Instance);
         return true;
+    }
+
+    /// <summary>
+    /// 3.8 has no LOAD_ASSERTION_ERROR: an assert is a conditional jump over `LOAD_GLOBAL AssertionError;
+    /// [message; CALL_FUNCTION 1]; RAISE_VARARGS 1` (LOAD_GLOBAL even where a name would load by LOAD_NAME) to
+    /// the op right after the raise. In a function `if not c: raise AssertionError(m)` compiles the same.
+    /// </summary>
+    private bool IsAssertRaise(Op load)
+    {
+        if (Version >= PythonVersion.V3_9) return false;
+        var flow = _ctx.Flow;
+        var ops = flow.Ops;
+        int before = load.Index - 1;
+        while (before >= 0 && ops[before].Kind == OpKind.Skip) before--;
+        if (before < 0 || ops[before].Kind != OpKind.CondJump) return false;
+        var block = flow.BlockOf(load.Index);
+        if (flow.Terminator(block) is not { Kind: OpKind.Raise } raise || raise.Instruction.Arg != 1) return false;
+        int call = raise.Index - 1;
+        while (call > load.Index && ops[call].Kind == OpKind.Skip) call--;
+        if (call != load.Index && !(ops[call].Name == "CALL_FUNCTION" && ops[call].Instruction.Arg == 1)) return false;
+        int after = raise.Index + 1;
+        while (after < ops.Length && ops[after].Kind == OpKind.Skip) after++;
+        return ops[before].Target == after;
     }
 
     public bool LoadClosure(Instruction i)

@@ -607,6 +607,10 @@ internal sealed partial class Structurer
         var stmt = MakeIf(node.FallCond, thenOut, elseOut);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
+        // An if without else can end past the else of enclosing ifs (its jump threaded to their join): their
+        // then-branches end with it. An end that is still a jump is reached by the walk, which follows it.
+        if (Same(join, elseStart) && !region.IsStop(elseStart) && _ops[RealAt(elseStart)].Kind != OpKind.Jump)
+            EndThenBranchesAt(elseStart, region, node.LastOp);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
     }
@@ -657,9 +661,51 @@ internal sealed partial class Structurer
     private StmtNode MakeIf(ExprNode test, List<StmtNode> then, List<StmtNode> orelse)
     {
         if (then.Count == 1 && orelse.Count == 0 && _ctx.Pseudo.Get(then[0]) is AssertFailure fail)
-            return S.Assert(Negate(test), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
+            return MakeAssert(test, fail, then[0]);
         return S.If(test, Body(then), [.. orelse]);
     }
+
+    /// <summary>
+    /// The assert a condition jumping over `raise AssertionError` was made from. Its condition is the negated test;
+    /// when that holds a `not` the AST optimizer would fold into the comparison (`not a is b`), the source was
+    /// `if a: assert b` (its jumps merge into `assert not a or b`), or in a 3.8 function a plain raise.
+    /// </summary>
+    private StmtNode MakeAssert(ExprNode test, AssertFailure fail, StmtNode raise)
+    {
+        var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
+        var holds = Negate(test);
+        // 3.11+ compile `not a is b` like `a is not b` (see FoldedNotCheck): the assert is exact as it stands.
+        if (_ctx.Version >= PythonVersion.V3_11 || !HasFoldedNot(holds)) return S.Assert(holds, message);
+        if (holds is BoolOp { Op: Boolop.Or } or)
+        {
+            for (int k = 1; k < or.Values.Length && or.Values[k - 1] is UnaryOp { Op: Unaryop.Not }; k++)
+            {
+                var guards = or.Values.Take(k).Select(Negate).ToList();
+                var rest = k == or.Values.Length - 1 ? or.Values[k] : S.BoolOp(Boolop.Or, [.. or.Values.Skip(k)]);
+                if (guards.Any(HasFoldedNot) || HasFoldedNot(rest)) continue;
+                var inner = S.Assert(rest, message);
+                if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(inner, line);
+                return S.If(guards.Count == 1 ? guards[0] : S.BoolOp(Boolop.And, [.. guards]), [inner], []);
+            }
+        }
+        if (_ctx.Version < PythonVersion.V3_9 && _ctx.Scope is ScopeKind.Function)
+        {
+            var error = S.Name("AssertionError");
+            var written = S.Raise(fail.Message is null ? error : S.Call(error, [fail.Message]));
+            if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(written, line);
+            return S.If(test, [written], []);
+        }
+        throw Fail("an assert whose condition the compiler would fold into another comparison");
+    }
+
+    /// <summary>`not a is b`, `not a in b`: the AST optimizer turns it into the inverted comparison (other bytecode).</summary>
+    private static bool HasFoldedNot(ExprNode e) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not, Operand: Compare { Ops.Length: 1 } c } => c.Ops[0] is Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn,
+        UnaryOp { Op: Unaryop.Not } n => HasFoldedNot(n.Operand),
+        BoolOp b => b.Values.Any(HasFoldedNot),
+        _ => false,
+    };
 
     private void StripTrailingContinue(List<StmtNode> body)
     {

@@ -536,21 +536,28 @@ internal sealed partial class Structurer
             }
         }
         if (region.IsStop(t)) return t;
-        bool pastElse = false;
-        for (var r = region; r is not null; r = r.Parent)
-        {
-            if (r.ElseStart >= 0 && t > r.ElseStart && (!pastElse || op.Index < r.ElseStart))
-            {
-                if (!pastElse) r.JumpedPast = t;
-                // The then-branch ends here: t is the if's join. A then-branch around it that this jump sits in
-                // (not in a handler laid out after everything) cannot reach past its own else either.
-                r.Stops.Add(t);
-                pastElse = true;
-            }
-        }
-        if (pastElse) return t;
+        if (EndThenBranchesAt(t, region, op.Index)) return t;
         if (t <= op.Index) throw Fail($"backward jump to op {t} outside a loop", op.Index);
         return t;
+    }
+
+    /// <summary>
+    /// A jump forward past the else of enclosing ifs ends their then-branches there: t is their join (jump
+    /// threading carries an inner if's jump over its else on to the join of the ifs whose branches end with it).
+    /// Beyond the innermost, only then-branches the jump at <paramref name="from"/> sits in: 3.11+ lay handlers
+    /// out after everything, so a jump there says nothing about the ifs around its try.
+    /// </summary>
+    private static bool EndThenBranchesAt(int t, Region region, int from)
+    {
+        bool any = false;
+        for (var r = region; r is not null; r = r.Parent)
+        {
+            if (r.ElseStart < 0 || t <= r.ElseStart || any && from >= r.ElseStart) continue;
+            r.JumpedPast = t;
+            r.Stops.Add(t);
+            any = true;
+        }
+        return any;
     }
 
     private void EmitAt(StmtNode stmt, Op op, List<StmtNode> output)
