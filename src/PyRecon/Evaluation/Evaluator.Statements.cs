@@ -299,7 +299,7 @@ internal sealed partial class Evaluator
     public bool GetIter(Instruction i)
     {
         var value = Pop();
-        Push(value is IteratorMarker ? value : new IteratorMarker(Materialize(value), false));
+        Push(value is IteratorMarker ? value : new IteratorMarker(SetDisplayOfFolded(Materialize(value)), false));
         return true;
     }
 

@@ -617,9 +617,20 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             Push(new ExceptionMatchMarker(Materialize(right))); // 3.8: the duplicated exception and the type -> the test
             return true;
         }
-        Push(S.Compare(Materialize(left), [CompareOperator(arg.Operator)], [Materialize(right)]));
+        var cmp = CompareOperator(arg.Operator);
+        var rightExpr = Materialize(right);
+        Push(S.Compare(Materialize(left), [cmp], [cmp is Cmpop.In or Cmpop.NotIn ? SetDisplayOfFolded(rightExpr) : rightExpr]));
         return true;
     }
+
+    /// <summary>
+    /// A frozenset constant where the optimizer folds a set display (the right of `in`, what a for loop iterates):
+    /// written back as that display, which compiles to it again (`frozenset({...})` would be a call).
+    /// </summary>
+    internal static ExprNode SetDisplayOfFolded(ExprNode e) =>
+        e is Constant { Value: PyFrozenSet { Items.IsEmpty: false } set }
+            ? S.Set([.. set.Items.Select(item => (ExprNode)ConstantItem(item))])
+            : e;
 
     public bool IsOp(Instruction i)
     {
@@ -633,7 +644,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     {
         var right = PopExpr();
         var left = PopExpr();
-        Push(S.Compare(left, [((InvertArgument)i.Argument).Inverted ? Cmpop.NotIn : Cmpop.In], [right]));
+        Push(S.Compare(left, [((InvertArgument)i.Argument).Inverted ? Cmpop.NotIn : Cmpop.In], [SetDisplayOfFolded(right)]));
         return true;
     }
 
