@@ -4,7 +4,7 @@ using PyRecon.Pyc;
 
 namespace PyRecon.Archives.PyInstaller;
 
-/// <summary>Options for <see cref="PyInstallerArchive.TryOpen"/>.</summary>
+/// <summary>Options for opening a PyInstaller archive (<see cref="PyInstallerArchive.TryOpen(string, PyInstallerOptions?, out string?)"/>).</summary>
 public sealed record PyInstallerOptions
 {
     /// <summary>The Python version of the program's bytecode, overriding what the PYZ magic and the cookie say.</summary>
