@@ -610,7 +610,7 @@ internal sealed partial class Structurer
         // An if without else can end past the else of enclosing ifs (its jump threaded to their join): their
         // then-branches end with it. An end that is still a jump is reached by the walk, which follows it.
         if (Same(join, elseStart) && !region.IsStop(elseStart) && _ops[RealAt(elseStart)].Kind != OpKind.Jump)
-            EndThenBranchesAt(elseStart, region, node.LastOp);
+            EndThenBranchesAt(elseStart, region, node.LastOp, innermostAlways: _ctx.Version < PythonVersion.V3_11);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
     }

@@ -547,12 +547,14 @@ internal sealed partial class Structurer
     /// Beyond the innermost, only then-branches the jump at <paramref name="from"/> sits in: 3.11+ lay handlers
     /// out after everything, so a jump there says nothing about the ifs around its try.
     /// </summary>
-    private static bool EndThenBranchesAt(int t, Region region, int from)
+    /// <param name="innermostAlways">Whether the innermost then-branch ends there wherever <paramref name="from"/> sits
+    /// (a jump does; an if's end in 3.11+, where it may sit in a handler laid out apart, only when inside it).</param>
+    private static bool EndThenBranchesAt(int t, Region region, int from, bool innermostAlways = true)
     {
         bool any = false;
         for (var r = region; r is not null; r = r.Parent)
         {
-            if (r.ElseStart < 0 || t <= r.ElseStart || any && from >= r.ElseStart) continue;
+            if (r.ElseStart < 0 || t <= r.ElseStart || (any || !innermostAlways) && from >= r.ElseStart) continue;
             r.JumpedPast = t;
             r.Stops.Add(t);
             any = true;
