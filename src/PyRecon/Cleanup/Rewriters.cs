@@ -141,6 +141,17 @@ internal sealed class ImplicitReturnRewriter : IBodyRewriter
                 body[^1] = replaced;
                 break;
             }
+            case Try { Finalbody.IsEmpty: false } tf:
+            {
+                // A try/finally that ends the function: the return the optimizer copied after the finally's normal
+                // copy reads as the try body's own last statement.
+                var tryBody = StripTail([.. tf.Body], ctx, inBranch, inBranch);
+                if (!Changed(tryBody, tf.Body)) break;
+                var replaced = S.Try(tryBody.Count == 0 ? [S.Pass()] : [.. tryBody], tf.Handlers, tf.Orelse, tf.Finalbody);
+                if (ctx.Lines.TryGetValue(tf, out int line)) ctx.SetLine(replaced, line);
+                body[^1] = replaced;
+                break;
+            }
             case Try { Finalbody.IsEmpty: true } t:
             {
                 // A try statement that ends the function: its branches end in copies of the implicit return.

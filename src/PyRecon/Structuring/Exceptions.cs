@@ -194,7 +194,9 @@ internal sealed partial class Structurer
     /// to where the copy's own exit jump goes (the optimizer threads it), or -1.</param>
     /// <remarks>Ops are compared as single loads and stores: 3.13+ pairs them into superinstructions differently
     /// in each copy (`LOAD_FAST_LOAD_FAST a, b` in one, `LOAD_FAST_CHECK a; LOAD_FAST b` in another).</remarks>
-    private int MatchCopy(int pos, List<int> canonical, int canonicalEnd = -1)
+    /// <param name="exitCopies">Filled with the exit blocks a copy's jumps reach where the canonical copy re-raises
+    /// (see below): code of the copy, to be consumed with it.</param>
+    private int MatchCopy(int pos, List<int> canonical, int canonicalEnd = -1, List<int>? exitCopies = null)
     {
         int p = RealAt(pos);
         if (canonical.Count == 0) return p;
@@ -226,6 +228,15 @@ internal sealed partial class Structurer
             if (!a.IsJump) continue;
             int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
             if (wantTarget == canonicalEnd && (Same(gotTarget, p) || gotTarget == threaded)) continue;
+            // A finally body ending in branches re-raises once per branch; the normal copy leaves each branch into
+            // what follows the try, which 3.12+ copy per branch when small (the implicit return): the op the copy
+            // ends at is such a copy of the jump's target.
+            if (exitCopies is not null && canonicalEnd >= 0 && _ops[RealAt(wantTarget)].Kind == OpKind.Reraise
+                && !Same(gotTarget, p) && ExitCopyEnd(p, gotTarget) >= 0)
+            {
+                exitCopies.Add(RealAt(gotTarget));
+                continue;
+            }
             if (wantAt.TryGetValue(RealAt(wantTarget), out int wa) && gotAt.TryGetValue(RealAt(gotTarget), out int ga))
             {
                 if (wa != ga) return -1;
@@ -892,12 +903,39 @@ internal sealed partial class Structurer
         {
             int p = s.RealAt(pos);
             if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
-            return s.MatchCopy(p, canonical, canonicalEnd);
+            _exitCopies.Clear();
+            return s.MatchCopy(p, canonical, canonicalEnd, _exitCopies);
         }
+
+        private readonly List<int> _exitCopies = [];
 
         public override void ConsumeUnwinding(int pos, int after)
         {
             for (int i = pos; i < after; i++) s.Consume(i);
+            foreach (int start in _exitCopies) s.ConsumeExitBlock(start);
+            // What the try runs into is then itself a copy of that exit block: the implicit `return None` when
+            // it is one, which the try did not write.
+            if (_exitCopies.Count > 0 && s.ImplicitReturnAt(after) is int ret) s._implicitReturnOps.Add(ret);
+        }
+    }
+
+    /// <summary>The return op of a `return None` block at <paramref name="p"/> (LOAD_CONST None; RETURN_VALUE, or RETURN_CONST None), or null.</summary>
+    private int? ImplicitReturnAt(int p)
+    {
+        p = RealAt(p);
+        if (p >= _ops.Length || _ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return null;
+        if (_ops[p].Kind == OpKind.Return) return p;
+        int r = NextReal(p);
+        return _ops[p].Name == "LOAD_CONST" && r < _ops.Length && _ops[r].Kind == OpKind.Return ? r : null;
+    }
+
+    /// <summary>The small exit block at <paramref name="start"/>: its ops up to the return or raise that ends it.</summary>
+    private void ConsumeExitBlock(int start)
+    {
+        for (int q = start; q < _ops.Length; q = NextReal(q))
+        {
+            ConsumeRange(q, q + 1);
+            if (_ops[q].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) return;
         }
     }
 
