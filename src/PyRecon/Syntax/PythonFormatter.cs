@@ -186,11 +186,13 @@ internal sealed class StatementWriter
     private IReadOnlyList<string> CommentsOf(StmtNode s, bool docstring) =>
         !docstring && leadingComments is not null && leadingComments.TryGetValue(s, out var c) ? c : [];
 
-    /// <summary>A simple statement joins the previous one (simple, same body) on its line with "; " when
-    /// that line is this statement's line, or both statements have the same known line.</summary>
+    /// <summary>A simple statement joins the previous one (simple, same body) on its line with "; " when both
+    /// statements have the same known line, or (before 3.13) when the previous one was pushed onto this one's
+    /// line. From 3.13 statements on one line pair their loads and stores into superinstructions
+    /// (STORE_FAST_LOAD_FAST), so a statement only joins one that really shared its line.</summary>
     private bool CanJoin(StmtNode previous, StmtNode s, int line) =>
         _lines is not null && line > 0 && _out.LineOpen && !IsCompound(previous) && !IsCompound(s)
-        && (_out.Line == line || StatementLine(previous) == line);
+        && (StatementLine(previous) == line || target < PythonVersion.V3_13 && _out.Line == line);
 
     private static string CommentText(string comment) => comment.Replace("\r", "").Replace("\n", " ");
 

@@ -75,7 +75,7 @@ public sealed class LinePlacementTests
     public void SimpleStatementsOfOneLineAreJoinedAndCompoundOnesGoToTheNextLine()
     {
         var m = new LineMapBuilder();
-        var text = m.Format(
+        var text = m.Format(PythonVersion.V3_12,
             m.L(1, Assign([S("a")], I(1))),
             m.L(1, Assign([S("b")], I(2))),
             m.L(1, If(N("c"), [                  // line 1 is taken: line 2
@@ -87,6 +87,22 @@ public sealed class LinePlacementTests
             m.L(4, Global(["g"])),
             m.L(4, While(N("t"), [Break()])));
         Assert.Equal("a = 1; b = 2\nif c:\n    x = 1; y = 2\nf(); pass; global g\nwhile t:\n    break\n", text);
+    }
+
+    [Fact]
+    public void From313OnlyStatementsThatSharedALineAreJoined()
+    {
+        // 3.13 pairs a store and the next load on one line into STORE_FAST_LOAD_FAST: a statement pushed onto the
+        // next one's line must not join it there.
+        var m = new LineMapBuilder();
+        var text = m.Format(PythonVersion.V3_13,
+            m.L(1, Assign([S("a")], I(1))),
+            m.L(1, If(N("c"), [
+                m.L(2, Assign([S("x")], I(1))),  // pushed to line 3
+                m.L(3, Assign([S("y")], I(2))),  // its own line 3 is taken: line 4, not joined
+                m.L(3, Assign([S("z")], I(3))),  // shares y's line: joined
+            ])));
+        Assert.Equal("a = 1\nif c:\n    x = 1\n    y = 2; z = 3\n", text);
     }
 
     [Fact]
