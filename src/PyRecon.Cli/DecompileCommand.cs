@@ -161,10 +161,7 @@ internal static class DecompileCommand
             }
             else
             {
-                var result = Decompiler.Decompile(file.Code);
-                outcome.Text = result.Source;
-                outcome.Failures = result.Diagnostics;
-                outcome.Status = result.IsComplete ? FileOutcome.Ok : FileOutcome.Partial;
+                outcome.Decompiled(Decompiler.Decompile(file.Code));
             }
         }
         catch (Exception e)

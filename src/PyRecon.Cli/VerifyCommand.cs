@@ -99,10 +99,7 @@ internal static class VerifyCommand
             var file = FileOutcome.Read(outcome, stated, out marshal);
             if (file is not null)
             {
-                var result = Decompiler.Decompile(file.Code);
-                outcome.Text = result.Source;
-                outcome.Failures = result.Diagnostics;
-                outcome.Status = result.IsComplete ? FileOutcome.Ok : FileOutcome.Partial;
+                outcome.Decompiled(Decompiler.Decompile(file.Code));
             }
         }
         catch (Exception e)

@@ -38,6 +38,14 @@ internal sealed class FileOutcome
         : Status == Failed ? ExitCodes.Unreadable
         : Status == Partial ? ExitCodes.Partial : ExitCodes.Ok;
 
+    /// <summary>Records a decompilation: its source, the code objects that failed, and ok or partial.</summary>
+    public void Decompiled(DecompileResult result)
+    {
+        Text = result.Source;
+        Failures = result.Diagnostics;
+        Status = result.IsComplete ? Ok : Partial;
+    }
+
     public void Fail(string kind, string message, bool isInternal = false)
     {
         Status = Failed;

@@ -198,7 +198,8 @@ internal sealed partial class Evaluator
     {
         var value = Pop();
         var ret = value is Constant { Value: PyNone } ? S.Return() : S.Return(Materialize(value));
-        if (value is Constant && _ctx.Version >= PythonVersion.V3_12 && _ctx.Version <= PythonVersion.V3_13) _ctx.SplitConstantReturns.Add(ret);
+        // Where the compiler has RETURN_CONST, a constant it returns by RETURN_VALUE was split from its load.
+        if (value is Constant && OpcodeTable.For(Version).ByName("RETURN_CONST") is not null) _ctx.SplitConstantReturns.Add(ret);
         Emit(ret);
         return true;
     }
