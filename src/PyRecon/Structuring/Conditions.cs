@@ -253,7 +253,11 @@ internal sealed partial class Structurer
         int a = RealAt(copy), b = RealAt(original);
         for (int n = 0; n < (lineless ? 16 : 6) && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
         {
-            if (a == b || !SameOpcode(_ops[a].Instruction, _ops[b].Instruction) || _ops[a].Instruction.Arg != _ops[b].Instruction.Arg) return -1;
+            if (a == b || !SameOpcode(_ops[a].Instruction, _ops[b].Instruction)) return -1;
+            // 3.13+: a small block without a line of its own, copied into each jump to it, may end in a jump.
+            if (_ops[a].Kind == OpKind.Jump && _ops[b].Kind == OpKind.Jump && InlinesSmallLinelessBlocks && n < MaxCopySize)
+                return Same(_ops[a].Target, _ops[b].Target) ? a : -1;
+            if (_ops[a].Instruction.Arg != _ops[b].Instruction.Arg) return -1;
             if (_ops[a].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) return a;
             if (_ops[a].Kind != OpKind.Plain && !(lineless && _ops[a].Kind == OpKind.PopBlock)) return -1;
         }

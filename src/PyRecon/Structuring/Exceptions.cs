@@ -126,6 +126,8 @@ internal sealed partial class Structurer
         if (_ops[p].Instruction.Argument is not ConstArgument { Index: var returned }) return false;
         // Constants the code before the try statement already numbered say nothing.
         var seenBefore = new HashSet<int>();
+        // Before 3.14 a function's first constant is numbered before any code: its docstring, or None.
+        if (_ctx.Scope is ScopeKind.Function or ScopeKind.Lambda && _ctx.Version < PythonVersion.V3_14) seenBefore.Add(0);
         for (int i = 0; i < _ops.Length && !ReferenceEquals(_flow.HandlerOf(i), handler); i++)
             if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
         int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
@@ -318,6 +320,24 @@ internal sealed partial class Structurer
         return start;
     }
 
+    /// <summary>
+    /// The handler in charge of a handler's own code (an except clause's body, a finally body). The op the body
+    /// starts at cannot say when the body opens with a try statement: that op is under the nested try's handler.
+    /// 3.11+: the code is under the clean-up entry covering the handler's PUSH_EXC_INFO or, for `except ... as
+    /// name`, under the name's clean-up nested directly in it. Before 3.11 a nested try starts with its own SETUP
+    /// op, which is still under the enclosing handler.
+    /// </summary>
+    private ExceptionHandler? HandlerOfHandlerCode(ExceptionHandler handler, int bodyStart, string? exceptName)
+    {
+        var atStart = HandlerAt(bodyStart);
+        if (_ctx.Version < PythonVersion.V3_11) return atStart;
+        var cleanup = HandlerAt(handler.Target);
+        if (exceptName is null) return cleanup;
+        for (var h = atStart; h is not null; h = h.Parent)
+            if (ReferenceEquals(HandlerAt(h.Target), cleanup)) return h;
+        return atStart;
+    }
+
     private void EvalOp(int i)
     {
         var op = _ops[i];
@@ -449,7 +469,7 @@ internal sealed partial class Structurer
             if (clause is null) { reraise = p; break; }
             int excBase = _eval.Stack.Count;
             var exit = new ExceptBodyExit(this, clause.Name) { Outer = region };
-            var clauseHandler = HandlerAt(clause.BodyStart);
+            var clauseHandler = HandlerOfHandlerCode(handler, clause.BodyStart, clause.Name);
             var clauseRegion = region.Child(handler: clauseHandler, keepHandler: false, baseDepth: excBase, exit: exit, exceptName: clause.Name);
             var clauseBody = new List<StmtNode>();
             int clauseEnd = WalkSequence(clause.BodyStart, clauseRegion, clauseBody);
@@ -465,10 +485,15 @@ internal sealed partial class Structurer
                 }
                 else
                 {
+                    // The unwinding's POP_EXCEPT carries the line of an empty clause's `pass`; the statement after
+                    // the try must not start on it.
+                    if (clauseBody.Count == 0 && _eval.StatementLine > 0) EmitPassOn(_eval.StatementLine, clauseBody);
+                    _eval.StatementLine = 0;
                     int target = after;
                     if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
-                    if (join >= 0 && !Same(join, target)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
-                    join = target;
+                    if (join >= 0 && !Same(join, target) && !ConsumedAsCopyOfFollow(target, join))
+                        throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                    if (join < 0) join = target;
                 }
             }
             if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0);
@@ -493,6 +518,7 @@ internal sealed partial class Structurer
         {
             int start = bodyEnd;
             if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
+            else if (ConsumedAsCopyOfFollow(start, join)) start = join = OriginalAfterCopies(bodyEnd, join);
             if (!Same(start, join))
             {
                 int elseEnd = WalkSequence(start, region.Child(stops: [join, RealAt(join)]), orelse);
@@ -510,6 +536,49 @@ internal sealed partial class Structurer
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         return resume;
+    }
+
+    /// <summary>
+    /// True (and the copy consumed) when the code at <paramref name="copy"/> is the optimizer's copy of the small
+    /// exit block the try statement's follow starts with (3.10, 3.12+ inline such a block into each jump to it):
+    /// that path of the try statement rejoins the follow. A return of a non-constant written inside the construct
+    /// would unwind after its value is loaded, so it cannot read the same; a constant one is an abrupt exit, read
+    /// before this.
+    /// </summary>
+    private bool ConsumedAsCopyOfFollow(int copy, int follow)
+    {
+        if (!InlinesSmallExitBlocks || ExitCopyEnd(copy, follow) is not (int end and >= 0)) return false;
+        ConsumeRange(RealAt(copy), end + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// When the try body's exit and the clauses' join are both copies of one exit block and that block follows the
+    /// body's copy directly, it is the original both jumped to (the follow of an enclosing statement, laid out right
+    /// after the body): the try statement rejoins there, and the join's copy is consumed as well. Else the join.
+    /// </summary>
+    private int OriginalAfterCopies(int bodyCopy, int join)
+    {
+        int bodyCopyEnd = LastConsumedFrom(bodyCopy);
+        int next = NextReal(bodyCopyEnd);
+        if (next >= _ops.Length || _ctx.Consumed[next] || ExitCopyEnd(join, next) is not (int joinEnd and >= 0)) return join;
+        ConsumeRange(RealAt(join), joinEnd + 1);
+        return next;
+    }
+
+    /// <summary>The last op of the consumed run starting at <paramref name="pos"/>.</summary>
+    private int LastConsumedFrom(int pos)
+    {
+        int p = RealAt(pos);
+        while (p + 1 < _ops.Length && _ctx.Consumed[p + 1]) p++;
+        return p;
+    }
+
+    private void EmitPassOn(int line, List<StmtNode> output)
+    {
+        var pass = S.Pass();
+        output.Add(pass);
+        _ctx.SetLine(pass, line);
     }
 
     /// <summary>`except ... as name`: the handler that clears the name when the body raises
@@ -545,7 +614,7 @@ internal sealed partial class Structurer
         int line = TryLine(pos);
         var atTry = _eval.Stack;
         int finStart = EnterHandler(atTry, handler);
-        var finRegion = region.Child(handler: HandlerAt(finStart), keepHandler: false, baseDepth: _eval.Stack.Count, finallyHandler: true);
+        var finRegion = region.Child(handler: HandlerOfHandlerCode(handler, finStart, exceptName: null), keepHandler: false, baseDepth: _eval.Stack.Count, finallyHandler: true);
         var finalBody = new List<StmtNode>();
         int finEnd = WalkSequence(finStart, finRegion, finalBody);
         if (finEnd >= 0) throw Fail("a finally body that does not end in RERAISE", finStart);

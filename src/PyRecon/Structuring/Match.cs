@@ -742,8 +742,6 @@ internal sealed partial class Structurer
     /// <summary>Returns the optimizer's copies of the implicit `return None` (found by the flow around them, not by their lines).</summary>
     private readonly HashSet<int> _implicitReturnOps = [];
 
-    /// <summary>3.10 and 3.12+ replace jumps to small blocks that leave the scope by copies of them; 3.11 does not.</summary>
-    private bool InlinesSmallExitBlocks => _ctx.Version >= PythonVersion.V3_10 && _ctx.Version != PythonVersion.V3_11;
 
     private bool IsBareReturnNone(int ret) =>
         _ops[ret].Name == "RETURN_CONST" && _ops[ret].Instruction.Argument is ConstArgument { Value: PyNone }

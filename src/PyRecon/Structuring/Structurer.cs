@@ -169,6 +169,16 @@ internal sealed partial class Structurer
             if (_ops[k].Kind == OpKind.Skip) _ctx.Consume(k);
     }
 
+    /// <summary>3.10 and 3.12+ replace jumps to small blocks that leave the scope by copies of them; 3.11 does not.</summary>
+    private bool InlinesSmallExitBlocks => _ctx.Version >= PythonVersion.V3_10 && _ctx.Version != PythonVersion.V3_11;
+
+    /// <summary>3.13+ also copy a small block that has no line number of its own (compiler plumbing such as a
+    /// clause's `POP_EXCEPT; JUMP`) into each jump to it, whatever it ends in.</summary>
+    private bool InlinesSmallLinelessBlocks => _ctx.Version >= PythonVersion.V3_13;
+
+    /// <summary>The most instructions the optimizer copies into a jump site (flowgraph.c's MAX_COPY_SIZE).</summary>
+    private const int MaxCopySize = 4;
+
     private ExceptionHandler? HandlerAt(int pos)
     {
         int real = RealAt(pos);
