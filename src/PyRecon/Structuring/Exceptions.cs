@@ -54,6 +54,7 @@ internal sealed partial class Structurer
         if (op.Kind == OpKind.Reraise && region.InFinallyHandler)
         {
             Consume(op.Index);
+            FinallyRegion(region)!.ClosingReraises.Add(op.Index);
             return -1;
         }
         if (op.Kind == OpKind.EndFinally && region.InFinallyHandler)
@@ -148,6 +149,8 @@ internal sealed partial class Structurer
         {
             int p = RealAt(pos);
             if (p >= _ops.Length) return false;
+            // The join of an enclosing statement: the construct completes normally there, whatever follows it.
+            if (r.IsStop(pos) || r.IsStop(p)) return false;
             var op = _ops[p];
             if (op.Kind == OpKind.Return) return true;
             // `return <constant>`: the constant is loaded after the unwinding.
@@ -198,7 +201,11 @@ internal sealed partial class Structurer
     /// in each copy (`LOAD_FAST_LOAD_FAST a, b` in one, `LOAD_FAST_CHECK a; LOAD_FAST b` in another).</remarks>
     /// <param name="exitCopies">Filled with the exit blocks a copy's jumps reach where the canonical copy re-raises
     /// (see below): code of the copy, to be consumed with it.</param>
-    private int MatchCopy(int pos, List<int> canonical, int canonicalEnd = -1, List<int>? exitCopies = null)
+    /// <param name="handlers">The handler over the canonical copy's own code and the one over the copy's; a try
+    /// statement inside the finally body has handler code of its own in each copy, laid out apart (after the
+    /// copy's exit): it is matched too, and its ops in the copy are added to <paramref name="nestedHandlerCode"/>.</param>
+    private int MatchCopy(int pos, List<int> canonical, int canonicalEnd = -1, List<int>? exitCopies = null,
+        (ExceptionHandler? Canonical, ExceptionHandler? Copy)? handlers = null, List<int>? nestedHandlerCode = null)
     {
         int p = RealAt(pos);
         if (canonical.Count == 0) return p;
@@ -222,6 +229,7 @@ internal sealed partial class Structurer
         }
         if (got.Count != want.Count) return -1;
         gotAt[p] = got.Count;
+        if (handlers is { } bases && !MatchNestedHandlers(bases, want, got, wantAt, gotAt, nestedHandlerCode)) return -1;
         int threaded = p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : -1;
         for (int k = 0; k < want.Count; k++)
         {
@@ -229,7 +237,14 @@ internal sealed partial class Structurer
             if (a.Kind != b.Kind || !Equals(a.Arg, b.Arg)) return -1;
             if (!a.IsJump) continue;
             int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
+            // A jump to the canonical copy's jump to its RERAISE (dropped from the ops it is matched by) ends it too.
+            if (canonicalEnd >= 0 && !wantAt.ContainsKey(RealAt(wantTarget)) && _ops[RealAt(wantTarget)].Kind == OpKind.Jump
+                && Same(_ops[RealAt(wantTarget)].Target, canonicalEnd)) wantTarget = canonicalEnd;
             if (wantTarget == canonicalEnd && (Same(gotTarget, p) || gotTarget == threaded)) continue;
+            // Another branch of the finally body that re-raises on its own in the canonical copy: in this copy it
+            // leaves at the end (where the next construct's code, even an enclosing finally's copy, starts).
+            if (canonicalEnd >= 0 && _ops[RealAt(wantTarget)].Kind == OpKind.Reraise && !wantAt.ContainsKey(RealAt(wantTarget))
+                && (Same(gotTarget, p) || gotTarget == threaded)) continue;
             // A finally body ending in branches re-raises once per branch; the normal copy leaves each branch into
             // what follows the try, which 3.12+ copy per branch when small (the implicit return): the op the copy
             // ends at is such a copy of the jump's target.
@@ -246,6 +261,73 @@ internal sealed partial class Structurer
             else if (wantTarget - canonical[0] != gotTarget - start) return -1;
         }
         return p;
+    }
+
+    /// <summary>
+    /// Pairs the handlers of the matched ops (canonical → copy, one to one, starting from the two copies' own
+    /// handlers) and matches the code of each nested pair the same way, appending its atoms to the lists so that
+    /// jumps between handler code and the copy are checked with the rest. False when the copies disagree.
+    /// </summary>
+    private bool MatchNestedHandlers((ExceptionHandler? Canonical, ExceptionHandler? Copy) bases, List<Atom> want, List<Atom> got,
+        Dictionary<int, int> wantAt, Dictionary<int, int> gotAt, List<int>? nestedHandlerCode)
+    {
+        var pairs = new Dictionary<ExceptionHandler, ExceptionHandler?>();
+        var copies = new HashSet<ExceptionHandler>();
+        if (bases.Canonical is not null) pairs[bases.Canonical] = bases.Copy;
+        if (bases.Copy is not null) copies.Add(bases.Copy);
+        for (int k = 0; k < want.Count; k++)
+        {
+            var hc = _flow.HandlerOf(want[k].Op);
+            var hg = _flow.HandlerOf(got[k].Op);
+            if (hc is null) { if (hg is not null && bases.Canonical is null) return false; continue; }
+            if (pairs.TryGetValue(hc, out var known)) { if (!ReferenceEquals(known, hg)) return false; continue; }
+            if (hg is null || !copies.Add(hg)) return false;
+            pairs[hc] = hg;
+            var wantCode = HandlerCode(hc);
+            var gotCode = HandlerCode(hg);
+            if (wantCode is null || gotCode is null || wantCode.Count != gotCode.Count) return false;
+            // 3.9-3.11 lay the handler code out in line: then both copies hold it at the same place already.
+            if (wantAt.TryGetValue(wantCode[0], out int wa0) && gotAt.TryGetValue(gotCode[0], out int ga0))
+            {
+                if (wa0 != ga0) return false;
+                continue;
+            }
+            for (int i = 0; i < wantCode.Count; i++)
+            {
+                if (wantAt.ContainsKey(wantCode[i]) || gotAt.ContainsKey(gotCode[i])) return false;
+                wantAt[wantCode[i]] = want.Count;
+                gotAt[gotCode[i]] = got.Count;
+                var wa = Atoms(wantCode[i]).ToList();
+                var ga = Atoms(gotCode[i]).ToList();
+                if (wa.Count != ga.Count) return false;
+                want.AddRange(wa);
+                got.AddRange(ga);
+                nestedHandlerCode?.Add(gotCode[i]);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The real ops of a handler's own code: 3.11+ from its PUSH_EXC_INFO to its clean-up block (whose handler is
+    /// paired on its own), or, for a clean-up (`COPY 3; POP_EXCEPT; RERAISE 1`, an except-as name's clean-up),
+    /// up to its RERAISE; before 3.11 from its target up to the first RERAISE. Null when the layout is not one of these.
+    /// </summary>
+    private List<int>? HandlerCode(ExceptionHandler handler)
+    {
+        int start = RealAt(handler.Target);
+        if (start >= _ops.Length) return null;
+        if (_ops[start].Name == "PUSH_EXC_INFO")
+        {
+            var cleanup = _flow.HandlerOf(start);
+            if (cleanup is null || !ExceptionHandlerBuilder.IsCleanupBlock(_ops, RealAt(cleanup.Target))) return null;
+            int end = RealAt(cleanup.Target);
+            return end > start ? RealOps(start, end) : null;
+        }
+        int limit = _ctx.Version >= PythonVersion.V3_11 ? start + 8 : _ops.Length;
+        for (int i = start; i < _ops.Length && i < limit; i = NextReal(i))
+            if (_ops[i].Kind == OpKind.Reraise) return RealOps(start, i + 1);
+        return null;
     }
 
     private readonly record struct Atom(string Kind, object? Arg, int Op, bool IsJump);
@@ -276,7 +358,8 @@ internal sealed partial class Structurer
                 yield break;
         }
         bool jump = ins.Argument is JumpArgument;
-        yield return new Atom(ins.Opcode.Name, jump ? null : ins.Arg, op, jump);
+        // Unconditional jumps as one: the optimizer picks forward, backward or absolute by where the target ended up.
+        yield return new Atom(_ops[op].Kind == OpKind.Jump ? "JUMP" : ins.Opcode.Name, jump ? null : ins.Arg, op, jump);
     }
 
     // ---------------------------------------------------------------- handlers
@@ -618,12 +701,12 @@ internal sealed partial class Structurer
         var finalBody = new List<StmtNode>();
         int finEnd = WalkSequence(finStart, finRegion, finalBody);
         if (finEnd >= 0) throw Fail("a finally body that does not end in RERAISE", finStart);
-        int reraise = FindFinallyReraise(finStart);
-        var canonical = RealOps(finStart, reraise);
+        int reraise = FindFinallyReraise(finStart, finRegion);
+        var canonical = CanonicalFinallyOps(finStart, reraise);
         if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
-        var exit = new FinallyExit(this, canonical, reraise) { Outer = region };
+        var exit = new FinallyExit(this, canonical, reraise, finRegion.Handler) { Outer = region };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -650,12 +733,37 @@ internal sealed partial class Structurer
         _ctx.SetLine(stmt, line);
     }
 
-    /// <summary>The RERAISE that closes a finally handler's body (the first one the finally walk consumed).</summary>
-    private int FindFinallyReraise(int finStart)
+    /// <summary>The RERAISE that closes a finally handler's body: the first (in layout) of those that ended the
+    /// body's own walk; a RERAISE of a try statement inside the body (3.8-3.11 lay its handler code out in line,
+    /// before the closing one) ended a walk of its own.</summary>
+    private int FindFinallyReraise(int finStart, Region finRegion)
     {
+        int first = finRegion.ClosingReraises.Where(r => r >= finStart).DefaultIfEmpty(-1).Min();
+        if (first >= 0) return first;
         for (int i = finStart; i < _ops.Length; i++)
             if (_ops[i].Name == "RERAISE" && _ctx.Consumed[i]) return i;
         throw Fail("the finally body's RERAISE was not found", finStart);
+    }
+
+    /// <summary>
+    /// The canonical finally body's ops, as the copies on the try's exits repeat them: 3.11+ without the handler
+    /// code of try statements inside it (each copy has its own, matched apart) and without a last jump to the
+    /// closing RERAISE over such code (a copy runs on where it ends).
+    /// </summary>
+    private List<int> CanonicalFinallyOps(int finStart, int reraise)
+    {
+        var ops = RealOps(finStart, reraise);
+        if (_ctx.Version < PythonVersion.V3_11) return ops;
+        var nested = new HashSet<int>();
+        foreach (var h in _flow.Handlers)
+        {
+            if (h.Target <= finStart || h.Target >= reraise) continue;
+            if (HandlerCode(h) is { } code) nested.UnionWith(code);
+        }
+        if (nested.Count == 0) return ops;
+        ops.RemoveAll(nested.Contains);
+        if (ops.Count > 0 && _ops[ops[^1]].Kind == OpKind.Jump && Same(_ops[ops[^1]].Target, reraise)) ops.RemoveAt(ops.Count - 1);
+        return ops;
     }
 
     /// <summary>
@@ -966,21 +1074,25 @@ internal sealed partial class Structurer
     }
 
     /// <summary>A try body under a finally: each exit repeats the finally body.</summary>
-    private sealed class FinallyExit(Structurer s, List<int> canonical, int canonicalEnd) : ConstructExit
+    /// <param name="canonicalHandler">The handler over the canonical finally body (3.11+ its clean-up).</param>
+    private sealed class FinallyExit(Structurer s, List<int> canonical, int canonicalEnd, ExceptionHandler? canonicalHandler) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
             if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             _exitCopies.Clear();
-            return s.MatchCopy(p, canonical, canonicalEnd, _exitCopies);
+            _nestedHandlerCode.Clear();
+            return s.MatchCopy(p, canonical, canonicalEnd, _exitCopies, (canonicalHandler, Outer.Handler), _nestedHandlerCode);
         }
 
         private readonly List<int> _exitCopies = [];
+        private readonly List<int> _nestedHandlerCode = [];
 
         public override void ConsumeUnwinding(int pos, int after)
         {
             for (int i = pos; i < after; i++) s.Consume(i);
+            foreach (int op in _nestedHandlerCode) s.Consume(op);
             foreach (int start in _exitCopies) s.ConsumeExitBlock(start);
             // What the try runs into is then itself a copy of that exit block: the implicit `return None` when
             // it is one, which the try did not write.

@@ -62,6 +62,8 @@ internal sealed class Region
     public string? ExceptName { get; init; }
     /// <summary>The canonical finally body in a handler: its closing RERAISE ends the walk.</summary>
     public bool IsFinallyHandler { get; init; }
+    /// <summary>The RERAISE ops that ended this canonical finally body's walk (one per branch that re-raises).</summary>
+    public List<int> ClosingReraises { get; } = [];
 
     public string? ActiveExceptName
     {
