@@ -141,6 +141,60 @@ internal sealed partial class Structurer
         return false;
     }
 
+    /// <summary>True when the first op after <paramref name="from"/> that no statement took is an unreachable
+    /// `return None` that ends the code (the compiler's implicit return, which 3.8-3.9 keep as dead code).</summary>
+    private bool FollowedByDeadImplicitReturn(int from)
+    {
+        int q = RealAt(from);
+        while (q < _ops.Length && _ctx.Consumed[q]) q = NextReal(q);
+        if (q >= _ops.Length || ImplicitReturnAt(q) is not int ret || NextReal(ret) < _ops.Length) return false;
+        var block = _flow.BlockOf(q);
+        return block.Start == q || RealAt(block.Start) == q ? block.Predecessors.Count == 0 : false;
+    }
+
+    /// <summary>
+    /// 3.11+ compile a try statement's else before its handlers and what follows the try after them; constants
+    /// are numbered as the compiler meets them. True when the straight code at <paramref name="pos"/> (up to its
+    /// first jump, return or raise) loads a constant new to it that is numbered before every constant the
+    /// handler's code is the first to load (and there is one): that code is the else.
+    /// </summary>
+    private bool NumberedBeforeHandler(int pos, ExceptionHandler handler)
+    {
+        if (_ctx.Version < PythonVersion.V3_11) return false;
+        int start = RealAt(pos);
+        int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
+        var handlerCode = new bool[_ops.Length];
+        foreach (var block in _flow.Blocks)
+            if (_flow.Dominates(handlerBlock, block.Id))
+                for (int i = block.Start; i < block.End; i++) handlerCode[i] = true;
+        // Constants the code laid out before it (the try body, what precedes the try) loads say nothing.
+        var seen = new HashSet<int>();
+        for (int i = 0; i < start && i < _ops.Length; i++)
+            if (!handlerCode[i] && _ops[i].Instruction.Argument is ConstArgument { Index: var c }) seen.Add(c);
+        int first = int.MaxValue;
+        for (int i = start; i < _ops.Length; i++)
+        {
+            if (_ops[i].Instruction.Argument is ConstArgument { Index: var c } && !seen.Contains(c)) first = Math.Min(first, c);
+            if (_ops[i].Kind is not (OpKind.Plain or OpKind.Skip)) break;
+        }
+        if (first == int.MaxValue) return false;
+        // Evidence needs a constant the handler numbers after that one, and none it numbers before. A constant
+        // the code outside the handler returns too is no evidence: the handler's `return None` may be the
+        // optimizer's copy of a return that follows the try.
+        var returnedOutside = new HashSet<int>();
+        for (int i = 0; i < _ops.Length; i++)
+            if (!handlerCode[i] && IsReturnAt(i) && _ops[i].Instruction.Argument is ConstArgument { Index: var r }) returnedOutside.Add(r);
+        bool after = false;
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            if (!handlerCode[i] || _ops[i].Instruction.Argument is not ConstArgument { Index: var c } || seen.Contains(c)) continue;
+            if (IsReturnAt(i) && returnedOutside.Contains(c)) continue;
+            if (c <= first) return false;
+            after = true;
+        }
+        return after;
+    }
+
     /// <summary>Whether, past the exit code of enclosing constructs, <paramref name="pos"/> returns or jumps out of a loop.</summary>
     private bool IsAbrupt(int pos, Region region)
     {
@@ -597,6 +651,19 @@ internal sealed partial class Structurer
             // and what the body falls into (which never falls out) is its else.
             resume = -1;
         }
+        else if (bodyEnd >= 0 && join < 0 && _ctx.Version <= PythonVersion.V3_9 && IsCodeEnd(region)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
+        {
+            // 3.8-3.9 keep the implicit return after a last statement that cannot fall through: the try was the
+            // last statement, so what the body runs into (which leaves) is its else.
+            resume = -1;
+        }
+        else if (bodyEnd >= 0 && join < 0 && NumberedBeforeHandler(bodyEnd, handler)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+        {
+            // Every clause leaves and what the body runs into was compiled before the handler: it is the try's else.
+            resume = -1;
+        }
         else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
             int start = bodyEnd;
@@ -612,7 +679,7 @@ internal sealed partial class Structurer
         else if (bodyEnd < 0) resume = join;
         // 3.8: no-match END_FINALLY may (by the compiler's count) fall through, so the code after it is kept even
         // when every clause leaves; it is the try statement's follow (often the implicit `return None`).
-        if (resume < 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) < _ops.Length)
+        if (resume < 0 && orelse.Count == 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) < _ops.Length)
             resume = NextReal(reraise);
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
