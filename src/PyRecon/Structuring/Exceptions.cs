@@ -141,6 +141,52 @@ internal sealed partial class Structurer
         return false;
     }
 
+    /// <summary>
+    /// Versions with LOAD_FAST_BORROW borrow-optimize the code a try body runs into directly (an else), but often
+    /// not the code reached through a try-except statement's end (seen on 3.14; not always: a follow that only
+    /// returns is borrowed too, and the rule is not fully known). For the straight code at <paramref name="pos"/>:
+    /// false when a local it loads is consumed right away (LOAD_ATTR, TO_BOOL, an operator, a return) yet was left a
+    /// plain LOAD_FAST (not an else); true when it has a borrowed load (more often an else than not, measured over
+    /// the 3.14 standard library); null when it says nothing (or the version has no borrowed loads). Either reading
+    /// gives the same instructions but for these loads, so a wrong guess is a mismatch of load kinds only.
+    /// </summary>
+    private bool? BorrowEvidence(int pos)
+    {
+        if (pos < 0 || OpcodeTable.For(_ctx.Version).ByName("LOAD_FAST_BORROW") is null) return null;
+        bool plain = false, borrowedLoad = false;
+        for (int i = RealAt(pos); i < _ops.Length; i = NextReal(i))
+        {
+            var name = _ops[i].Name;
+            if (name.StartsWith("LOAD_FAST_BORROW", StringComparison.Ordinal)) borrowedLoad = true;
+            if (name == "LOAD_FAST" && ConsumedInBlockUnstored(i)) plain = true;
+            if (_ops[i].Kind is not OpKind.Plain) break;
+        }
+        return plain ? false : borrowedLoad ? true : null;
+    }
+
+    /// <summary>
+    /// True when the reference a LOAD_FAST at <paramref name="load"/> pushes is popped further on in its straight
+    /// code, by an op that does not store it, with no store or delete of that local (or stack shuffle) between: the
+    /// optimizer would have borrowed it had it visited the block.
+    /// </summary>
+    private bool ConsumedInBlockUnstored(int load)
+    {
+        if (_ops[load].Instruction.Argument is not LocalArgument local) return false;
+        int depth = _ops[load].Depth;
+        for (int j = NextReal(load); j < _ops.Length; j = NextReal(j))
+        {
+            var op = _ops[j];
+            if (op.Name is "COPY" or "SWAP") return false;
+            if (op.Handler is OpcodeHandler.StoreFast or OpcodeHandler.StoreFastPair or OpcodeHandler.StoreFastLoadFast
+                || op.Name.StartsWith("DELETE_FAST", StringComparison.Ordinal))
+                return false;
+            int after = op.Kind == OpKind.CondJump ? op.Depth - 1 : NextReal(j) < _ops.Length ? _ops[NextReal(j)].Depth : int.MaxValue;
+            if (after <= depth) return !op.Name.StartsWith("STORE", StringComparison.Ordinal);
+            if (op.Kind is not OpKind.Plain) return false;
+        }
+        return false;
+    }
+
     /// <summary>True when the first op after <paramref name="from"/> that no statement took is an unreachable
     /// `return None` that ends the code (the compiler's implicit return, which 3.8-3.9 keep as dead code).</summary>
     private bool FollowedByDeadImplicitReturn(int from)
@@ -643,7 +689,8 @@ internal sealed partial class Structurer
         _eval.Stack = atTry.Clone();
         var orelse = new List<StmtNode>();
         int resume = bodyEnd;
-        if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region)
+        var borrowed = BorrowEvidence(bodyEnd);
+        if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
         {
@@ -658,10 +705,11 @@ internal sealed partial class Structurer
             // last statement, so what the body runs into (which leaves) is its else.
             resume = -1;
         }
-        else if (bodyEnd >= 0 && join < 0 && NumberedBeforeHandler(bodyEnd, handler)
+        else if (bodyEnd >= 0 && join < 0 && borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
         {
-            // Every clause leaves and what the body runs into was compiled before the handler: it is the try's else.
+            // Every clause leaves and what the body runs into was compiled before the handler, or was borrow-optimized
+            // where the try's end would not be (see BorrowEvidence): it is the try's else.
             resume = -1;
         }
         else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
