@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
@@ -299,6 +300,24 @@ internal sealed partial class Structurer
         }
     }
 
+    /// <summary>
+    /// `while 1:` or `while True:`: the compiler drops the test, but 3.10-3.11 (with a return in the loop) and 3.14
+    /// keep its constant in co_consts, loaded by nothing. An int 1 that nothing loads says the source wrote 1.
+    /// </summary>
+    private PyObject InfiniteLoopTest()
+    {
+        var consts = _ctx.Code.Consts;
+        for (int k = 0; k < consts.Length; k++)
+        {
+            if (consts[k] is not PyInt { Value.IsOne: true }) continue;
+            bool loaded = false;
+            foreach (var op in _ops)
+                if (op.Instruction.Argument is ConstArgument { Index: var c } && c == k) { loaded = true; break; }
+            if (!loaded) return consts[k];
+        }
+        return PyBool.True;
+    }
+
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
     {
         int line = _ops[RealAt(pos)].Line;
@@ -320,7 +339,7 @@ internal sealed partial class Structurer
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();
-        var stmt = S.While(S.Constant(PyBool.True), Body(body));
+        var stmt = S.While(S.Constant(InfiniteLoopTest()), Body(body));
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
