@@ -561,7 +561,13 @@ internal sealed partial class Structurer
 
         var elseOut = new List<StmtNode>();
         int join;
-        if (thenEnd >= 0 && Same(thenEnd, elseStart))
+        if (thenEnd < 0 && ThenEndsInCopyOfLaterExit(node, elseStart, thenOut, region, atIf, elseOut) is int original)
+        {
+            // The then-branch ended in the optimizer's copy of the small exit block after the if (a `return` that
+            // keeps that block's line): the branches rejoin there.
+            join = original;
+        }
+        else if (thenEnd >= 0 && Same(thenEnd, elseStart))
             join = elseStart;
         else if (thenEnd >= 0)
         {
@@ -617,6 +623,67 @@ internal sealed partial class Structurer
             EndThenBranchesAt(elseStart, region, node.LastOp, innermostAlways: _ctx.Version < PythonVersion.V3_11);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>
+    /// 3.10 and 3.12+ copy a small exit block (`return result`) into each jump to it, lines included. When the
+    /// then-branch's last statement is such a return and a later, untaken block repeats it op for op on the same
+    /// line, that block is the original, after the if: the return is taken off the branch, the else branch is
+    /// walked up to the original, and its op is returned (the join). Null, with nothing changed, otherwise.
+    /// </summary>
+    private int? ThenEndsInCopyOfLaterExit(CondNode node, int elseStart, List<StmtNode> thenOut, Region region,
+        SymbolicStack atIf, List<StmtNode> elseOut)
+    {
+        // Only a return of a name or a constant, whose copy is its load and the return (or RETURN_CONST) alone:
+        // a return that leaves a with or try runs their exit code, which repeats whatever the value was.
+        if (!InlinesSmallExitBlocks || thenOut.Count == 0 || thenOut[^1] is not Return { Value: null or Name or Constant }) return null;
+        int ret = -1;
+        for (int i = RealAt(elseStart) - 1; i >= node.Fall; i--)
+            if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { ret = i; break; }
+        if (ret < 0 || _ops[ret].Kind != OpKind.Return) return null;
+        int original = -1, copyStart = -1;
+        for (int y = _ops.Length - 1; y > elseStart; y--)
+        {
+            if (_ops[y].Kind != OpKind.Return || _ctx.Consumed[y] || _ops[y].Line != _ops[ret].Line) continue;
+            // The copy is the whole statement: a match of its one or two ops that starts on the stack the if
+            // started with.
+            int c = ret, o = y;
+            for (int k = 1; k <= 2 && c > node.Fall && o > elseStart; k++)
+            {
+                if (_ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret) (original, copyStart) = (o, c);
+                c = PrevReal(c);
+                o = PrevReal(o);
+            }
+            if (original >= 0) break;
+        }
+        if (original < 0) return null;
+        var taken = thenOut[^1];
+        thenOut.RemoveAt(thenOut.Count - 1);
+        _eval.Stack = atIf.Clone();
+        // The else branch reaches the original, or ends in a copy of it too.
+        bool ReachesOriginal(int end)
+        {
+            if (end >= 0) return Same(end, original);
+            if (elseOut.Count == 0 || elseOut[^1] is not Return) return false;
+            int last = -1;
+            for (int i = original - 1; i >= elseStart; i--)
+                if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { last = i; break; }
+            if (last < 0 || _ops[last].Kind != OpKind.Return || _ops[last].Line != _ops[ret].Line) return false;
+            for (int c = last, k = 1; k <= 2 && c > elseStart; k++, c = PrevReal(c))
+                if (_ops[c].Depth == atIf.Count && ExitCopyEnd(c, original) == last)
+                {
+                    elseOut.RemoveAt(elseOut.Count - 1);
+                    return true;
+                }
+            return false;
+        }
+        // The walk may arrive at the skipped ops (a NOP) before the original.
+        int runStart = original;
+        while (runStart > elseStart + 1 && _ops[runStart - 1].Kind == OpKind.Skip) runStart--;
+        if (TrialWalk(elseStart, region.Child(stops: [.. Enumerable.Range(runStart, original - runStart + 1)]), elseOut, ReachesOriginal) is not null)
+            return original;
+        thenOut.Add(taken);
+        return null;
     }
 
     /// <summary>Outside loops and finally blocks of a function, module or class: where a copy of the implicit return can mean the end of the code.</summary>
