@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
@@ -561,7 +562,8 @@ internal sealed partial class Structurer
 
         var elseOut = new List<StmtNode>();
         int join;
-        if (thenEnd < 0 && ThenEndsInCopyOfLaterExit(node, elseStart, thenOut, region, atIf, elseOut) is int original)
+        StmtNode? fusedReturn = null;
+        if (thenEnd < 0 && ThenEndsInCopyOfLaterExit(node, elseStart, thenOut, region, atIf, elseOut, out fusedReturn) is int original)
         {
             // The then-branch ended in the optimizer's copy of the small exit block after the if (a `return` that
             // keeps that block's line): the branches rejoin there.
@@ -621,6 +623,13 @@ internal sealed partial class Structurer
         // then-branches end with it. An end that is still a jump is reached by the walk, which follows it.
         if (Same(join, elseStart) && !region.IsStop(elseStart) && _ops[RealAt(elseStart)].Kind != OpKind.Jump)
             EndThenBranchesAt(elseStart, region, node.LastOp, innermostAlways: _ctx.Version < PythonVersion.V3_11);
+        if (fusedReturn is not null)
+        {
+            // The else branch's last store and the original's load were one superinstruction: the walk took the
+            // return with the else; it follows the if.
+            output.Add(fusedReturn);
+            return -1;
+        }
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
     }
@@ -632,8 +641,10 @@ internal sealed partial class Structurer
     /// walked up to the original, and its op is returned (the join). Null, with nothing changed, otherwise.
     /// </summary>
     private int? ThenEndsInCopyOfLaterExit(CondNode node, int elseStart, List<StmtNode> thenOut, Region region,
-        SymbolicStack atIf, List<StmtNode> elseOut)
+        SymbolicStack atIf, List<StmtNode> elseOut, out StmtNode? fusedReturn)
     {
+        fusedReturn = null;
+        StmtNode? fused = null;
         // Only a return of a name or a constant, whose copy is its load and the return (or RETURN_CONST) alone:
         // a return that leaves a with or try runs their exit code, which repeats whatever the value was.
         if (!InlinesSmallExitBlocks || thenOut.Count == 0 || thenOut[^1] is not Return { Value: null or Name or Constant }) return null;
@@ -641,7 +652,7 @@ internal sealed partial class Structurer
         for (int i = RealAt(elseStart) - 1; i >= node.Fall; i--)
             if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { ret = i; break; }
         if (ret < 0 || _ops[ret].Kind != OpKind.Return) return null;
-        int original = -1, copyStart = -1;
+        int original = -1, copyStart = -1, originalReturn = -1;
         for (int y = _ops.Length - 1; y > elseStart; y--)
         {
             if (_ops[y].Kind != OpKind.Return || _ctx.Consumed[y] || _ops[y].Line != _ops[ret].Line) continue;
@@ -650,7 +661,12 @@ internal sealed partial class Structurer
             int c = ret, o = y;
             for (int k = 1; k <= 2 && c > node.Fall && o > elseStart; k++)
             {
-                if (_ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret) (original, copyStart) = (o, c);
+                if (_ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret) (original, copyStart, originalReturn) = (o, c, y);
+                // 3.13+: the original's load may be fused with the store before it (STORE_FAST_LOAD_FAST).
+                else if (k == 2 && _ops[c].Depth == atIf.Count && _ops[o].Handler == OpcodeHandler.StoreFastLoadFast
+                    && _ops[o].Instruction.Argument is LocalPairArgument pair && _ops[c].Instruction.Argument is LocalArgument loaded
+                    && pair.Second.Name == loaded.Name && SameOpcode(_ops[ret].Instruction, _ops[y].Instruction))
+                    (original, copyStart, originalReturn) = (o, c, y);
                 c = PrevReal(c);
                 o = PrevReal(o);
             }
@@ -665,6 +681,12 @@ internal sealed partial class Structurer
         {
             if (end >= 0) return Same(end, original);
             if (elseOut.Count == 0 || elseOut[^1] is not Return) return false;
+            if (_ctx.Consumed[originalReturn])
+            {
+                fused = elseOut[^1];
+                elseOut.RemoveAt(elseOut.Count - 1);
+                return true;
+            }
             int last = -1;
             for (int i = original - 1; i >= elseStart; i--)
                 if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { last = i; break; }
@@ -681,7 +703,10 @@ internal sealed partial class Structurer
         int runStart = original;
         while (runStart > elseStart + 1 && _ops[runStart - 1].Kind == OpKind.Skip) runStart--;
         if (TrialWalk(elseStart, region.Child(stops: [.. Enumerable.Range(runStart, original - runStart + 1)]), elseOut, ReachesOriginal) is not null)
+        {
+            fusedReturn = fused;
             return original;
+        }
         thenOut.Add(taken);
         return null;
     }
