@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Model;
 using PyRecon.Syntax;
@@ -220,20 +221,46 @@ internal sealed class AnnotationRewriter : IBodyRewriter
     }
 }
 
-/// <summary>`global` and `nonlocal` declarations, first in the body, for names the bytecode stores as such.</summary>
+/// <summary>
+/// `global` and `nonlocal` declarations, first in the body, for names the bytecode stores as such. A module stores
+/// a name with STORE_GLOBAL when a function declared it global (and may not have stored it, so its own
+/// declaration is gone): `global` at module level gives the same.
+/// </summary>
 internal sealed class ScopeDeclarationRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        if (ctx.Scope is ScopeKind.Module) return body;
         var globals = new SortedSet<string>(ctx.GlobalStores, StringComparer.Ordinal);
+        // A nested function that stores the name declares it itself, which is what made the module's store global.
+        if (ctx.Scope == ScopeKind.Module && globals.Count > 0) globals.ExceptWith(StoredGlobalsOfNested(ctx.Code));
         if (ctx.Scope == ScopeKind.Class) globals.UnionWith(ctx.GlobalLoads);
-        int at = body.Count > 0 && body[0] is Expr { Value: Constant { Value: PyStr } } && ctx.Scope is ScopeKind.Function or ScopeKind.Class ? 1 : 0;
+        int at = body.Count > 0 && body[0] is Expr { Value: Constant { Value: PyStr } } && ctx.Scope is ScopeKind.Function or ScopeKind.Class or ScopeKind.Module ? 1 : 0;
+        // A module's future imports must come first.
+        while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
         if (ctx.NonlocalStores.Count > 0)
             body.Insert(at, S.Nonlocal([.. ctx.NonlocalStores.OrderBy(n => n, StringComparer.Ordinal)]));
         if (globals.Count > 0)
             body.Insert(at, S.Global([.. globals]));
         return body;
+    }
+
+    private static HashSet<string> StoredGlobalsOfNested(CodeObject code)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<CodeObject>();
+        foreach (var c in code.Consts) if (c is PyCode nested) pending.Push(nested.Code);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            foreach (var c in current.Consts) if (c is PyCode nested) pending.Push(nested.Code);
+            try
+            {
+                foreach (var ins in Decoder.Decode(current))
+                    if (ins.Opcode.Name is "STORE_GLOBAL" or "DELETE_GLOBAL" && ins.Argument is NameArgument n) names.Add(n.Name);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException) { }
+        }
+        return names;
     }
 }
 

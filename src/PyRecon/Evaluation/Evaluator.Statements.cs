@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using PyRecon.Bytecode;
 using PyRecon.Decompilation;
+using PyRecon.Flow;
 using PyRecon.Model;
 using PyRecon.Syntax;
 using S = PyRecon.Syntax.SyntaxFactory;
@@ -24,9 +25,23 @@ internal sealed partial class Evaluator
     public bool StoreGlobal(Instruction i)
     {
         var name = NameOf(i);
-        if (_ctx.Scope != ScopeKind.Module) _ctx.GlobalStores.Add(name);
+        // At module level a walrus in an inlined comprehension (3.12+) stores its target with STORE_GLOBAL too.
+        if (_ctx.Scope != ScopeKind.Module || !IsWalrusStore()) _ctx.GlobalStores.Add(name);
         Store(NameNode(name, ExprContext.Store));
         return true;
+    }
+
+    /// <summary>The op being evaluated stores the value a `COPY 1` just duplicated (an assignment expression).</summary>
+    private bool IsWalrusStore()
+    {
+        if (_op is null) return false;
+        var ops = _ctx.Flow.Ops;
+        for (int k = _op.Index - 1; k >= 0; k--)
+        {
+            if (ops[k].Kind == OpKind.Skip) continue;
+            return ops[k].Name == "COPY" && ops[k].Instruction.Arg == 1;
+        }
+        return false;
     }
 
     public bool StoreDeref(Instruction i)
@@ -88,7 +103,7 @@ internal sealed partial class Evaluator
     public bool DeleteGlobal(Instruction i)
     {
         var name = NameOf(i);
-        if (_ctx.Scope != ScopeKind.Module) _ctx.GlobalStores.Add(name);
+        _ctx.GlobalStores.Add(name);
         Delete(NameNode(name, ExprContext.Del));
         return true;
     }
