@@ -100,6 +100,7 @@ internal sealed partial class Structurer
         // A module or class body cannot return: a return there is the compiler's, after the construct.
         if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) return pos;
         if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
+        if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
         return Walk(after, exit.Outer.Child(), output);
     }
@@ -429,13 +430,28 @@ internal sealed partial class Structurer
         return new Clause(type, name, p, jump.Target);
     }
 
+    /// <summary>Where control goes from <paramref name="pos"/>: the target of a jump there, else the op itself.</summary>
+    private int JumpDestination(int pos)
+    {
+        int p = RealAt(pos);
+        return p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : pos;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="op"/> is where the code of <paramref name="clause"/> ends: the next clause's test or the
+    /// no-match re-raise; for `as name` from 3.9 the handler clearing the name, laid out right after the body.
+    /// </summary>
+    private bool IsClauseEnd(int op, Clause clause, ExceptionHandler? nameCleanup) =>
+        (clause.Next >= 0 ? op == RealAt(clause.Next) : _ops[op].Kind == OpKind.EndFinally || _ops[op].Name == "RERAISE")
+        || clause.Name is not null && nameCleanup is not null && op == RealAt(nameCleanup.Target);
+
     private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = TryLine(pos);
         var atTry = _eval.Stack;
         _eval.Stack = atTry.Clone();
         var body = new List<StmtNode>();
-        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region });
+        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region, EndsLayout = next => next == RealAt(handler.Target) });
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
 
         int p = EnterHandler(atTry, handler);
@@ -448,7 +464,7 @@ internal sealed partial class Structurer
             var clause = ParseClause(p);
             if (clause is null) { reraise = p; break; }
             int excBase = _eval.Stack.Count;
-            var exit = new ExceptBodyExit(this, clause.Name) { Outer = region };
+            var exit = new ExceptBodyExit(this, clause.Name) { Outer = region, EndsLayout = next => IsClauseEnd(next, clause, HandlerAt(clause.BodyStart)) };
             var clauseHandler = HandlerAt(clause.BodyStart);
             var clauseRegion = region.Child(handler: clauseHandler, keepHandler: false, baseDepth: excBase, exit: exit, exceptName: clause.Name);
             var clauseBody = new List<StmtNode>();
@@ -458,7 +474,7 @@ internal sealed partial class Structurer
                 int after = exit.MatchUnwinding(clauseEnd);
                 if (after < 0) throw Fail("an except clause that ends without POP_EXCEPT", clauseEnd);
                 exit.ConsumeUnwinding(clauseEnd, after);
-                if (IsAbrupt(after, region))
+                if (IsAbrupt(after, region) && !IsThreadedNormalExit(after, region, exit.EndsLayout))
                 {
                     int end = WalkSequence(after, region.Child(), clauseBody);
                     if (end >= 0) throw Fail("an except clause's exit does not leave", after);
@@ -505,12 +521,43 @@ internal sealed partial class Structurer
         // when every clause leaves; it is the try statement's follow (often the implicit `return None`).
         if (resume < 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) < _ops.Length)
             resume = NextReal(reraise);
+        else if (resume >= 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) is int fallen && fallen < _ops.Length
+            && fallen != RealAt(resume) && _ops[fallen].Kind == OpKind.Jump && Same(_ops[fallen].Target, JumpDestination(resume)))
+        {
+            // The exits were threaded past the jump END_FINALLY falls into (to the loop head it goes to): that jump is
+            // the try statement's follow, as it would be unthreaded.
+            if (_ops[RealAt(resume)].Kind == OpKind.Jump) Consume(RealAt(resume));
+            resume = fallen;
+        }
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         return resume;
     }
+
+    /// <summary>
+    /// A jump to the loop head at <paramref name="jump"/> that ends a try body or an except clause, followed in layout
+    /// by <paramref name="constructEnd"/> (the handler, the next clause's test, the closing re-raise): the construct's
+    /// normal exit (`POP_BLOCK; JUMP_FORWARD`, `POP_EXCEPT; JUMP_FORWARD` to the try's follow), threaded on to the head
+    /// when the try statement ends the loop body. A written `continue` there would be followed by that normal exit,
+    /// which compilers that keep dead code after a jump (<see cref="KeepsDeadExitAfterJump"/>) leave in place.
+    /// </summary>
+    private bool IsThreadedNormalExit(int jump, Region region, Func<int, bool>? constructEnd)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        int p = RealAt(jump);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || region.InnermostLoop is not { } loop) return false;
+        if (!loop.ContinueTargets.Contains(_ops[p].Target)) return false;
+        int next = NextReal(p);
+        return next < _ops.Length && constructEnd is not null && constructEnd(next);
+    }
+
+    /// <summary>
+    /// 3.8-3.9 emit a construct's normal exit even after a body that ended in a jump (3.10+ drop unreachable code):
+    /// the dead copy tells a written `continue` from a threaded normal exit.
+    /// </summary>
+    private bool KeepsDeadExitAfterJump => _ctx.Version < PythonVersion.V3_10;
 
     /// <summary>`except ... as name`: the handler that clears the name when the body raises
     /// (`LOAD_CONST None; STORE; DELETE; RERAISE` — END_FINALLY in 3.8).</summary>
@@ -554,7 +601,7 @@ internal sealed partial class Structurer
         if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
-        var exit = new FinallyExit(this, canonical, reraise) { Outer = region };
+        var exit = new FinallyExit(this, canonical, reraise) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -633,7 +680,7 @@ internal sealed partial class Structurer
         _eval.Stack = atWith.Clone();
         ConstructExit exit = _ctx.Version == PythonVersion.V3_8
             ? new WithCleanupExit(this, RealAt(handler.Target)) { Outer = region }
-            : new WithExit(this) { Outer = region };
+            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);

@@ -33,8 +33,12 @@ internal sealed partial class Structurer
         return set;
     }
 
-    /// <summary>The last (in layout) unconditional jump back to the head: the loop body's natural end.</summary>
-    private int ClosingJump(HashSet<int> loopBlocks, int head)
+    /// <summary>
+    /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 keep it even
+    /// when nothing reaches it (a body ending in a try whose clauses all leave): then it is the last jump to the head
+    /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown), and a reachable jump before it is a continue.
+    /// </summary>
+    private int ClosingJump(HashSet<int> loopBlocks, int head, int layoutEnd = -1)
     {
         int headBlock = _flow.BlockIdOf(head), best = -1;
         foreach (var b in loopBlocks)
@@ -42,6 +46,13 @@ internal sealed partial class Structurer
             var term = _flow.Terminator(_flow.Blocks[b]);
             if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
         }
+        if (KeepsDeadExitAfterJump && layoutEnd > head)
+            foreach (var block in _flow.Blocks)
+            {
+                if (!block.Unreachable || block.Start <= best || block.End > layoutEnd) continue;
+                var term = _flow.Terminator(block);
+                if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
+            }
         return best;
     }
 
@@ -136,7 +147,7 @@ internal sealed partial class Structurer
             Iterator = iterator,
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
-            ClosingJump = ClosingJump(loopBlocks, pos),
+            ClosingJump = ClosingJump(loopBlocks, pos, exit),
         };
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();
@@ -211,7 +222,7 @@ internal sealed partial class Structurer
             BreakTarget = breakTarget,
             BottomTest = bottomTest,
             BodyBase = atLoop.Count,
-            ClosingJump = ClosingJump(allBlocks, head),
+            ClosingJump = ClosingJump(allBlocks, head, RealAt(exit)),
         };
         if (bottomTest >= 0) loop.ContinueTargets.Add(bodyStart);
         _eval.Stack = atLoop.Clone();
