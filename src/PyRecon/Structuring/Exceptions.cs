@@ -665,7 +665,9 @@ internal sealed partial class Structurer
         var finalBody = new List<StmtNode>();
         int follow = WalkSequence(fin, finRegion, finalBody);
         EmitTryFinally(body, finalBody, line, output);
-        return bodyEnd >= 0 ? follow : -1;
+        // END_FINALLY may fall through (by the compiler's count) even when the body never leaves normally: the code
+        // after it is still the try statement's follow (often the implicit `return None`).
+        return follow;
     }
 
     // ---------------------------------------------------------------- with
