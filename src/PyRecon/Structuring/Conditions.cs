@@ -219,15 +219,25 @@ internal sealed partial class Structurer
         Consume(cleanup);
         int jump = NextReal(cleanup);
         int falseDest = ThroughJumps(falseTarget);
-        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) Consume(jump);
+        int cleanupEnd = cleanup;
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; }
         else if (jump == falseDest) { } // 3.8: the clean-up falls into the false branch
-        else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) ConsumeRange(jump, copyEnd + 1);
+        else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) { ConsumeRange(jump, copyEnd + 1); cleanupEnd = copyEnd; }
         else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
+        // 3.8-3.9 lay the clean-up out in line: the last link falls into `JUMP_FORWARD` over it. The condition falls
+        // to where that jump goes, so a condition after the chain (`a < b < c and d`) merges with it.
+        int fall = NextReal(link.Index);
+        if (fall < cleanup && _ops[fall].Kind == OpKind.Jump && RealAt(_ops[fall].Target) == NextReal(cleanupEnd))
+        {
+            Consume(fall);
+            blocks.Add(_flow.BlockIdOf(fall));
+            fall = _ops[fall].Target;
+        }
         return new CondNode
         {
             FallCond = link.Sense == JumpSense.IfTrue ? Negate(compare) : compare,
             Target = link.Target,
-            Fall = NextReal(link.Index),
+            Fall = fall,
             Blocks = blocks,
             FirstOp = first.Index,
             LastOp = link.Index,
@@ -290,7 +300,30 @@ internal sealed partial class Structurer
                 if (op.Kind != OpKind.Plain) return Restore();
                 _eval.Eval(op);
             }
-            if (scratch.Count > 0 || trial.Count != region.Base + 1) return Restore();
+            if (scratch.Count > 0) return Restore();
+            if (trial.Count == region.Base + 2 && IsChainMiddle())
+            {
+                // A chained comparison as a later operand (`a and b < c < d`): its first link.
+                var head = (Compare)_eval.PopExpr();
+                _rewind[term.Index] = saved;
+                _rewind[pos] = saved;
+                Consume(term.Index);
+                ConsumeSkipsFrom(pos, term.Index);
+                var chained = ChainInJumpContext(term, head, region);
+                if (_eval.Stack.Count != region.Base) return Restore();
+                _eval.Out = savedOut;
+                chained.Blocks.Add(block.Id);
+                return new CondNode
+                {
+                    FallCond = chained.FallCond,
+                    Target = chained.Target,
+                    Fall = chained.Fall,
+                    Blocks = chained.Blocks,
+                    FirstOp = pos,
+                    LastOp = chained.LastOp,
+                };
+            }
+            if (trial.Count != region.Base + 1) return Restore();
             var value = _eval.PopExpr();
             _rewind[term.Index] = saved;
             _rewind[pos] = saved;
