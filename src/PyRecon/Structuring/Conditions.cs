@@ -681,13 +681,26 @@ internal sealed partial class Structurer
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
-        if (end >= 0) throw Fail("an if running to the loop end stops early", node.Fall);
-        StripTrailingContinue(thenOut);
-        var stmt = MakeIf(node.FallCond, thenOut, []);
+        var elseOut = new List<StmtNode>();
+        if (end >= 0)
+        {
+            // 3.8-3.9: `if c: a else: continue` ending an enclosing branch: the condition's jump to the else (a
+            // `continue`) was threaded to the loop head, and that jump is left dead right before the join the
+            // then-branch goes to.
+            if (DeadJumpBefore(end) is not int deadContinue || !region.InnermostLoop!.ContinueTargets.Contains(_ops[deadContinue].Target))
+                throw Fail("an if running to the loop end stops early", node.Fall);
+            Consume(deadContinue);
+            var written = S.Continue();
+            _explicitContinues.Add(written);
+            elseOut.Add(written);
+            _ctx.SetLine(written, _ops[deadContinue].Line);
+        }
+        else StripTrailingContinue(thenOut);
+        var stmt = MakeIf(node.FallCond, thenOut, elseOut);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.Stack = atIf;
-        return -1;
+        return end;
     }
 
     /// <summary>An if statement, or an assert when the then-branch is only the raise of LOAD_ASSERTION_ERROR.</summary>

@@ -705,7 +705,13 @@ internal sealed partial class Structurer
             int endFinally = ConsumeAll(RealAt(handler.Target), "END_FINALLY");
             if (resume < 0 && NextReal(endFinally) < _ops.Length) resume = NextReal(endFinally);
         }
-        else ConsumeWithHandler(handler);
+        else
+        {
+            int suppressed = ConsumeWithHandler(handler);
+            // A body that never leaves normally: what follows the with is still reached when __exit__ swallows an
+            // exception (unless that is a copy of the return it falls into, consumed with the handler).
+            if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)]) resume = suppressed;
+        }
         _eval.Stack = atWith.Clone();
         while (_eval.Stack.Count > 0 && !ReferenceEquals(_eval.Stack.Pop(), exitMarker)) { }
         var item = S.Withitem(exitMarker.Context, slot.Group.Targets[0]);
@@ -751,9 +757,10 @@ internal sealed partial class Structurer
 
     /// <summary>
     /// The with handler: `[PUSH_EXC_INFO]; WITH_EXCEPT_START; [await]; [TO_BOOL]; POP_JUMP_IF_TRUE; RERAISE`, then the
-    /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it).
+    /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it). Returns where the
+    /// suppress path goes on: the with statement's follow.
     /// </summary>
-    private void ConsumeWithHandler(ExceptionHandler handler)
+    private int ConsumeWithHandler(ExceptionHandler handler)
     {
         int p = RealAt(handler.Target);
         int guard = 0;
@@ -776,8 +783,13 @@ internal sealed partial class Structurer
             Consume(p);
             p = NextReal(p);
         }
-        if (p < _ops.Length && _ops[p].Kind == OpKind.Jump) Consume(p);
-        else MarkDuplicateTail(p);
+        if (p < _ops.Length && _ops[p].Kind == OpKind.Jump)
+        {
+            Consume(p);
+            return _ops[p].Target;
+        }
+        MarkDuplicateTail(p);
+        return p;
     }
 
     /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it returns.</summary>
@@ -816,6 +828,8 @@ internal sealed partial class Structurer
         {
             int p = s.RealAt(pos);
             var ops = s._ops;
+            // 3.9-3.10: the POP_BLOCK of an outer with's body is part of its unwinding (an inner one's was the body's last op).
+            if (p < ops.Length && ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             for (int k = 0; k < 2 && p < ops.Length && ops[p].Name is "SWAP" or "ROT_TWO"; k++) p = s.NextReal(p);
             if (p >= ops.Length || ops[p].Name != "LOAD_CONST" || ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return -1;
             p = s.NextReal(p);
@@ -851,7 +865,9 @@ internal sealed partial class Structurer
 
         public override void ConsumeUnwinding(int pos, int after)
         {
-            for (int i = pos; i < after; i++) s.EvalOp(i);
+            for (int i = pos; i < after; i++)
+                if (s._ops[i].Kind == OpKind.PopBlock) s.Consume(i);
+                else s.EvalOp(i);
         }
     }
 
@@ -865,6 +881,8 @@ internal sealed partial class Structurer
         {
             int p = s.RealAt(pos);
             var ops = s._ops;
+            // The POP_BLOCK of an outer with's body is part of its unwinding (an inner one's was the body's last op).
+            if (p < ops.Length && ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             if (p < ops.Length && ops[p].Name == "ROT_TWO") p = s.NextReal(p);
             if (p >= ops.Length || ops[p].Name != "BEGIN_FINALLY") return -1;
             p = s.NextReal(p);
