@@ -633,6 +633,8 @@ internal sealed partial class Structurer
             if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
             if (elseOut.Count == 0) elseOut.Add(S.Pass());
         }
+        else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
+            join = -1; // both branches leave; what follows the if is dead code
         else
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
@@ -670,6 +672,42 @@ internal sealed partial class Structurer
         if (j < 0 || _ops[j].Kind != OpKind.Jump || _ops[j].Target <= j && !_flow.IsLoopHead(_flow.BlockOf(RealAt(_ops[j].Target)).Id)) return null;
         var block = _flow.BlockOf(j);
         return block.Unreachable && block.Start == j ? j : null;
+    }
+
+    /// <summary>
+    /// 3.8-3.9, a then-branch ending in return (the jump over the else went with the dead code after it): the rest of
+    /// the sequence is the else branch when it ends in a return statement right before unreachable code. The peephole
+    /// optimizer drops dead code after a return only up to the next jump target, so dead code there starts at a
+    /// construct's end label: a plain statement after the if would have been the if's own end, reached by its jump.
+    /// </summary>
+    private bool ElseUpToDeadCode(int elseStart, Region region, SymbolicStack atIf, List<StmtNode> elseOut)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        if (PrevReal(RealAt(elseStart)) is not (int thenLast and >= 0) || _ops[thenLast].Kind != OpKind.Return) return false;
+        int deadStart = -1;
+        foreach (var block in _flow.Blocks)
+            if (block.Start > RealAt(elseStart) && block.Unreachable && (deadStart < 0 || block.Start < deadStart)) deadStart = block.Start;
+        if (deadStart < 0 || PrevReal(deadStart) is not (int last and >= 0) || _ops[last].Kind != OpKind.Return) return false;
+        var consumedBefore = (bool[])_ctx.Consumed.Clone();
+        _eval.Stack = atIf.Clone();
+        return TrialWalk(elseStart, region.Child(stops: [deadStart]), elseOut, end =>
+            end < 0 && elseOut.Count > 0 && elseOut[^1] is Return && _ctx.Consumed[last] && AllReachableConsumed(elseStart, deadStart)
+            && !ConsumedFrom(deadStart, consumedBefore)) is not null;
+    }
+
+    /// <summary>Whether an op at or after <paramref name="from"/> was consumed since <paramref name="before"/> was taken.</summary>
+    private bool ConsumedFrom(int from, bool[] before)
+    {
+        for (int i = from; i < before.Length; i++)
+            if (_ctx.Consumed[i] && !before[i]) return true;
+        return false;
+    }
+
+    private bool AllReachableConsumed(int from, int to)
+    {
+        for (int i = from; i < to; i++)
+            if (!_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip && !_flow.BlockOf(i).Unreachable) return false;
+        return true;
     }
 
     /// <summary>A condition that jumps to the loop head: `if cond: rest-of-body` (the join is the loop's end).</summary>
