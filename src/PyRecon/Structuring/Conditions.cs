@@ -83,6 +83,7 @@ internal sealed partial class Structurer
         if (loop is not null && loop.BottomTest >= 0 && IsBottomTest(node, loop))
             return -1;
         if (TryWhileWithBottomTest(node, region, output, out int afterWhile)) return afterWhile;
+        if (loop is not null && TryIfBeforeThreadedLoopJump(node, loop, region, output)) return -1;
         if (loop is not null && loop.ContinueTargets.Contains(RealAt(node.Target)) || loop is not null && loop.ContinueTargets.Contains(node.Target))
             return IfToLoopEnd(node, region, output);
         if (loop is not null && (node.Target == loop.BreakTarget || RealAt(node.Target) == RealAt(loop.BreakTarget)) && loop.BreakTarget >= 0
@@ -707,6 +708,46 @@ internal sealed partial class Structurer
     {
         for (int i = from; i < to; i++)
             if (!_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip && !_flow.BlockOf(i).Unreachable) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// 3.8-3.9: `if c: A` followed by `break` or `continue`, where A never completes: the condition's jump to that
+    /// statement was threaded on to where it goes (the loop exit or head), leaving the statement's own jump dead
+    /// after A. Read as `if not c: break` + A, the dead jump would be missing.
+    /// </summary>
+    private bool TryIfBeforeThreadedLoopJump(CondNode node, LoopInfo loop, Region region, List<StmtNode> output)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        bool toHead = loop.ContinueTargets.Contains(node.Target) || loop.ContinueTargets.Contains(RealAt(node.Target));
+        bool toExit = loop.BreakTarget >= 0 && Same(node.Target, loop.BreakTarget);
+        if (!toHead && !toExit) return false;
+        int fall = RealAt(node.Fall), dead = -1;
+        foreach (var block in _flow.Blocks)
+            if (block.Start > fall && block.Unreachable && (dead < 0 || block.Start < dead)) dead = block.Start;
+        if (dead < 0 || _ops[dead].Kind != OpKind.Jump || !Same(_ops[dead].Target, node.Target)) return false;
+        // A dead jump to the head may be the loop's own closing jump: a written continue comes before it.
+        int closing = NextReal(dead);
+        if (toHead && (closing >= _ops.Length || _ops[closing].Kind != OpKind.Jump || !Same(_ops[closing].Target, node.Target))) return false;
+        var atIf = _eval.Stack;
+        var consumedBefore = (bool[])_ctx.Consumed.Clone();
+        var thenOut = new List<StmtNode>();
+        _eval.Stack = atIf.Clone();
+        if (TrialWalk(node.Fall, region.Child(stops: [dead]), thenOut, end => end < 0 && AllReachableConsumed(fall, dead) && !ConsumedFrom(dead, consumedBefore)) is null)
+        {
+            _eval.Stack = atIf;
+            return false;
+        }
+        int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[node.FirstOp].Line;
+        var stmt = MakeIf(node.FallCond, thenOut, []);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.Stack = atIf;
+        Consume(dead);
+        StmtNode leave = toHead ? S.Continue() : S.Break();
+        if (toHead) _explicitContinues.Add(leave);
+        output.Add(leave);
+        _ctx.SetLine(leave, _ops[dead].Line);
         return true;
     }
 
