@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
@@ -310,6 +311,39 @@ internal sealed partial class Structurer
         }
     }
 
+    /// <summary>
+    /// `while True` or `while 1`: the same code, but 3.10-3.13 still add the test's constant to co_consts when the
+    /// loop is compiled (3.12+ drop it again when nothing loads it), so it sits between the constants of the code
+    /// before the loop and those of its body, ahead of any the body adds.
+    /// </summary>
+    private PyObject WhileTrueConstant(int head)
+    {
+        var consts = _ctx.Code.Consts;
+        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return PyBool.True;
+        int trueAt = consts.IndexOf(PyBool.True), oneAt = consts.IndexOf(new PyInt(1));
+        if (oneAt < 0) return PyBool.True;
+        // Constants loaded before the loop (in layout) were added before its test; those first loaded in code the
+        // loop head dominates (its body, exits and follow), after. Handlers laid out after the loop count for neither,
+        // nor do constants added earlier but first loaded there (co_consts[0], the docstring slot).
+        int before = 0, inBody = int.MaxValue, headBlock = _flow.BlockIdOf(head);
+        var seen = new HashSet<int>();
+        var loadedInLoop = new List<int>();
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            if (_ops[i].Instruction.Argument is not ConstArgument { Index: var c } || !seen.Add(c)) continue;
+            if (i < head) before = Math.Max(before, c);
+            else if (_flow.Dominates(headBlock, _flow.BlockIdOf(i))) loadedInLoop.Add(c);
+        }
+        foreach (int c in loadedInLoop)
+            if (c > before) inBody = Math.Min(inBody, c);
+        bool trueHere = trueAt > before && trueAt <= inBody, oneHere = oneAt > before && oneAt <= inBody;
+        if (trueHere || oneHere) return oneHere && (!trueHere || oneAt < trueAt) ? new PyInt(1) : PyBool.True;
+        // The constant was there already, or 3.12+ dropped it (either spelling then compiles alike). 3.10-3.11 keep
+        // every constant: without a True anywhere, the test was not `True`.
+        bool keepsUnusedConstants = _ctx.Version < PythonVersion.V3_12;
+        return keepsUnusedConstants && trueAt < 0 ? new PyInt(1) : PyBool.True;
+    }
+
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
     {
         int line = _ops[RealAt(pos)].Line;
@@ -331,7 +365,7 @@ internal sealed partial class Structurer
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();
-        var stmt = S.While(S.Constant(PyBool.True), Body(body));
+        var stmt = S.While(S.Constant(WhileTrueConstant(pos)), Body(body));
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
