@@ -271,6 +271,14 @@ internal sealed partial class Structurer
         return -1;
     }
 
+    /// <summary>
+    /// 3.10+: the optimizer copies a small exit block (up to its return, with the unwinding before it) into each jump
+    /// to it, so ways that met at one join in the source end at copies of it. The end of the copy at
+    /// <paramref name="copy"/> of the code at <paramref name="original"/>, or null.
+    /// </summary>
+    private int? CopiedExitEnd(int copy, int original) =>
+        _ctx.Version >= PythonVersion.V3_10 && !Same(copy, original) && ExitCopyEnd(copy, original) is int end and >= 0 ? end : null;
+
     /// <summary>The block at <paramref name="pos"/> as a condition node when it only computes a value and jumps.</summary>
     private CondNode? TryConditionBlock(int pos, List<CondNode> chain, Region region)
     {
@@ -599,7 +607,14 @@ internal sealed partial class Structurer
             var elseRegion = region.Child(stops: [join, RealAt(join)]);
             _eval.Stack = atIf.Clone();
             int elseEnd = WalkSequence(elseStart, elseRegion, elseOut);
-            if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+            if (elseEnd >= 0 && !Same(elseEnd, join))
+            {
+                // The else branch is laid out after the then-branch, and so is its copy of their join (a then-branch
+                // ending in a 3.11+ handler, laid out at the end, met a copy there).
+                if (RealAt(elseEnd) < RealAt(join) || CopiedExitEnd(elseEnd, join) is not int copyEnd)
+                    throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+                ConsumeRange(RealAt(elseEnd), copyEnd + 1);
+            }
         }
         else if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && thenOut.Count > 0 && thenOut[^1] is Return { Value: null })
         {

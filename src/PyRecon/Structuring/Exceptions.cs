@@ -445,6 +445,12 @@ internal sealed partial class Structurer
         (clause.Next >= 0 ? op == RealAt(clause.Next) : _ops[op].Kind == OpKind.EndFinally || _ops[op].Name == "RERAISE")
         || clause.Name is not null && nameCleanup is not null && op == RealAt(nameCleanup.Target);
 
+    /// <summary>
+    /// ≤3.10 lay a handler out right after its try body, so the ways out of body and clauses come in source order;
+    /// 3.11+ move handlers after everything (a copy in a handler is not where the source's join was).
+    /// </summary>
+    private bool HandlersInLine => _ctx.Version < PythonVersion.V3_11;
+
     private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = TryLine(pos);
@@ -483,8 +489,12 @@ internal sealed partial class Structurer
                 {
                     int target = after;
                     if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
-                    if (join >= 0 && !Same(join, target)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
-                    join = target;
+                    if (join >= 0 && !Same(join, target))
+                    {
+                        if (!HandlersInLine || CopiedExitEnd(target, join) is not int copyEnd) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                        ConsumeRange(RealAt(target), copyEnd + 1);
+                    }
+                    else join = target;
                 }
             }
             if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0);
@@ -504,6 +514,12 @@ internal sealed partial class Structurer
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out) is its else.
             resume = -1;
+        }
+        else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
+        {
+            // The body's way out is a copy of the clauses' join: no else.
+            ConsumeRange(RealAt(bodyEnd), bodyCopyEnd + 1);
+            resume = join;
         }
         else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
