@@ -101,6 +101,7 @@ internal sealed partial class Structurer
             int tb = _flow.BlockIdOf(term.Target), fb = _flow.BlockIdOf(NextReal(term.Index));
             if (!loopBlocks.Contains(tb) && loopBlocks.Contains(fb))
                 return StructureWhileAtHead(pos, term, loopBlocks, region, output);
+            if (TryWhileWithCompoundTest(pos, term, loopBlocks, region, output, out int after)) return after;
         }
         return StructureWhileTrue(pos, loopBlocks, region, output);
     }
@@ -197,6 +198,38 @@ internal sealed partial class Structurer
         var headRegion = region.Child(stops: []);
         var node = BuildCondition(term, headRegion);
         return WhileLoop(pos, node, loopBlocks, line, atLoop, region, output, continueAlso: null);
+    }
+
+    /// <summary>
+    /// A test at the head made of several jumps (`while a or b:`, `while a and not b:`): the head block's own jump
+    /// stays in the loop, so only the whole condition shows whether it leaves it. Tried; put back when not.
+    /// </summary>
+    private bool TryWhileWithCompoundTest(int pos, Op term, HashSet<int> loopBlocks, Region region, List<StmtNode> output, out int after)
+    {
+        after = -1;
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var atLoop = _eval.Stack;
+        _eval.Stack = atLoop.Clone();
+        try
+        {
+            for (int i = pos; i < term.Index; i++)
+            {
+                if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
+                _eval.Eval(_ops[i]);
+            }
+            var node = BuildCondition(term, region.Child(stops: []));
+            bool leaves = node.Blocks.All(loopBlocks.Contains) && !loopBlocks.Contains(_flow.BlockIdOf(node.Target))
+                && loopBlocks.Contains(_flow.BlockIdOf(node.Fall)) && _eval.Stack.Count == atLoop.Count;
+            if (leaves)
+            {
+                after = WhileLoop(pos, node, loopBlocks, _ops[RealAt(pos)].Line, atLoop, region, output, continueAlso: null);
+                return true;
+            }
+        }
+        catch (DecompileFailure) { }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = atLoop;
+        return false;
     }
 
     private int WhileLoop(int head, CondNode node, HashSet<int> loopBlocks, int line, SymbolicStack atLoop, Region region, List<StmtNode> output, int? continueAlso)
