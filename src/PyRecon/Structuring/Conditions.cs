@@ -596,6 +596,7 @@ internal sealed partial class Structurer
         var thenOut = new List<StmtNode>();
         _eval.Stack = atIf.Clone();
         int thenEnd = WalkSequence(node.Fall, thenRegion, thenOut);
+        thenEnd = LeaveClauseFromBranch(thenEnd, elseStart, region, thenOut);
 
         var elseOut = new List<StmtNode>();
         int join;
@@ -664,6 +665,23 @@ internal sealed partial class Structurer
             EndThenBranchesAt(elseStart, region, node.LastOp, innermostAlways: _ctx.Version < PythonVersion.V3_11);
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>
+    /// A then-branch that stops at its except clause's POP_EXCEPT laid out before the else: a join cannot come before
+    /// the else, so the clause's exit there (`POP_EXCEPT; JUMP` of a break, continue or return) is the branch's own
+    /// last statement. Returns -1 when it was taken into the branch, else <paramref name="thenEnd"/>.
+    /// </summary>
+    private int LeaveClauseFromBranch(int thenEnd, int elseStart, Region region, List<StmtNode> thenOut)
+    {
+        if (thenEnd < 0 || RealAt(thenEnd) >= RealAt(elseStart) || _ops[RealAt(thenEnd)].Name != "POP_EXCEPT") return thenEnd;
+        if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return thenEnd;
+        int after = exit.MatchUnwinding(thenEnd);
+        if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
+        exit.ConsumeUnwinding(thenEnd, after);
+        int end = Walk(after, exit.Outer.Child(), thenOut);
+        if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
+        return -1;
     }
 
     /// <summary>Outside loops and finally blocks of a function, module or class: where a copy of the implicit return can mean the end of the code.</summary>
