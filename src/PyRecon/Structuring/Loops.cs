@@ -35,25 +35,24 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
-    /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 keep it even
-    /// when nothing reaches it (a body ending in a try whose clauses all leave): then it is the last jump to the head
-    /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown), and a reachable jump before it is a continue.
+    /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 lay it out right
+    /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown) and keep it even when nothing reaches it (a
+    /// body ending in a try whose clauses all leave); when a return ends the body in the same block, the optimizer
+    /// dropped it, and every jump to the head is a continue.
     /// </summary>
     private int ClosingJump(HashSet<int> loopBlocks, int head, int layoutEnd = -1)
     {
         int headBlock = _flow.BlockIdOf(head), best = -1;
+        if (KeepsDeadExitAfterJump && layoutEnd > head)
+        {
+            int last = PrevReal(layoutEnd);
+            return last > head && _ops[last].Kind == OpKind.Jump && _flow.BlockIdOf(_ops[last].Target) == headBlock ? last : -1;
+        }
         foreach (var b in loopBlocks)
         {
             var term = _flow.Terminator(_flow.Blocks[b]);
             if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
         }
-        if (KeepsDeadExitAfterJump && layoutEnd > head)
-            foreach (var block in _flow.Blocks)
-            {
-                if (!block.Unreachable || block.Start <= best || block.End > layoutEnd) continue;
-                var term = _flow.Terminator(block);
-                if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
-            }
         return best;
     }
 
