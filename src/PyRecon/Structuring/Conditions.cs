@@ -414,7 +414,12 @@ internal sealed partial class Structurer
         var left = _eval.PopExpr();
         if (left is Compare c && _eval.Stack.Count > 0 && ReferenceEquals(_eval.Stack.Peek(), c.Comparators[^1]) && IsChainCleanup(op.Target, out int end))
         {
-            EvalValue(NextReal(op.Index), end, null);
+            // 3.8-3.9: the last link's jump over the clean-up to a return became a copy of that return.
+            int linkEnd = PrevReal(RealAt(op.Target));
+            bool returnCopy = end < _ops.Length && _ops[end].Kind == OpKind.Return && _ops[linkEnd].Kind == OpKind.Return
+                && SameOpcode(_ops[linkEnd].Instruction, _ops[end].Instruction);
+            EvalValue(NextReal(op.Index), returnCopy ? linkEnd : end, null);
+            if (returnCopy) Consume(linkEnd);
             var right = _eval.PopExpr();
             if (right is not Compare rc || !ReferenceEquals(rc.Left, c.Comparators[^1])) throw Fail("chained comparison link does not compare the shared operand", op.Index);
             _eval.Push(S.Compare(c.Left, c.Ops.AddRange(rc.Ops), c.Comparators.AddRange(rc.Comparators)));
