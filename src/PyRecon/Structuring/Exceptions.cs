@@ -497,7 +497,8 @@ internal sealed partial class Structurer
                     else join = target;
                 }
             }
-            if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0);
+            if (clause.Name is not null && ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0) is int leftTo && join < 0)
+                join = leftTo;
             handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
             if (clause.Type is null || clause.Next < 0) break;
             p = RealAt(clause.Next);
@@ -577,9 +578,11 @@ internal sealed partial class Structurer
 
     /// <summary>`except ... as name`: the handler that clears the name when the body raises
     /// (`LOAD_CONST None; STORE; DELETE; RERAISE` — END_FINALLY in 3.8).</summary>
-    private void ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler, bool clauseLeaves)
+    /// <returns>3.8: where the clause's unreached `POP_EXCEPT; JUMP` after the clean-up goes (the clauses' join, which
+    /// the compiler still laid out: the try statement's follow), or null.</returns>
+    private int? ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler, bool clauseLeaves)
     {
-        if (clauseHandler is null) return;
+        if (clauseHandler is null) return null;
         int c = RealAt(clauseHandler.Target);
         if (c + 3 < _ops.Length && _ops[c].Name == "LOAD_CONST" && _ops[NextReal(c)].Name.StartsWith("STORE_", StringComparison.Ordinal))
         {
@@ -594,10 +597,15 @@ internal sealed partial class Structurer
                 {
                     Consume(after);
                     int jump = NextReal(after);
-                    if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump) Consume(jump);
+                    if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump)
+                    {
+                        Consume(jump);
+                        return _ops[jump].Target;
+                    }
                 }
             }
         }
+        return null;
     }
 
     // ---------------------------------------------------------------- try / finally
