@@ -21,6 +21,9 @@ internal sealed class FinalElseRewriter : IBodyRewriter
     {
         if (ctx.Version >= PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
         if (body.Count < 2 || body[^1] is not Return || !EndsInDeadImplicitReturn(ctx.Flow)) return body;
+        // A bare return last is that tail itself, walked as the follow of a statement whose branches all leave: the
+        // body already ends with the compound statement, after which the compiler appends it again.
+        if (body[^1] is Return { Value: null }) return [.. body.Take(body.Count - 1)];
         for (int i = body.Count - 2; i >= 0; i--)
         {
             if (body[i] is not If { Orelse.IsEmpty: true } last || !Leaves(last.Body)) continue;

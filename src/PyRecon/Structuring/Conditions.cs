@@ -84,6 +84,7 @@ internal sealed partial class Structurer
         if (loop is not null && loop.BottomTest >= 0 && IsBottomTest(node, loop))
             return -1;
         if (TryWhileWithBottomTest(node, region, output, out int afterWhile)) return afterWhile;
+        if (loop is not null && TryIfBeforeThreadedLoopJump(node, loop, region, output)) return -1;
         if (loop is not null && loop.ContinueTargets.Contains(RealAt(node.Target)) || loop is not null && loop.ContinueTargets.Contains(node.Target))
             return IfToLoopEnd(node, region, output);
         if (loop is not null && (node.Target == loop.BreakTarget || RealAt(node.Target) == RealAt(loop.BreakTarget)) && loop.BreakTarget >= 0
@@ -220,15 +221,25 @@ internal sealed partial class Structurer
         Consume(cleanup);
         int jump = NextReal(cleanup);
         int falseDest = ThroughJumps(falseTarget);
-        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) Consume(jump);
+        int cleanupEnd = cleanup;
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; }
         else if (jump == falseDest) { } // 3.8: the clean-up falls into the false branch
-        else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) ConsumeRange(jump, copyEnd + 1);
+        else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) { ConsumeRange(jump, copyEnd + 1); cleanupEnd = copyEnd; }
         else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
+        // 3.8-3.9 lay the clean-up out in line: the last link falls into `JUMP_FORWARD` over it. The condition falls
+        // to where that jump goes, so a condition after the chain (`a < b < c and d`) merges with it.
+        int fall = NextReal(link.Index);
+        if (fall < cleanup && _ops[fall].Kind == OpKind.Jump && RealAt(_ops[fall].Target) == NextReal(cleanupEnd))
+        {
+            Consume(fall);
+            blocks.Add(_flow.BlockIdOf(fall));
+            fall = _ops[fall].Target;
+        }
         return new CondNode
         {
             FallCond = link.Sense == JumpSense.IfTrue ? Negate(compare) : compare,
             Target = link.Target,
-            Fall = NextReal(link.Index),
+            Fall = fall,
             Blocks = blocks,
             FirstOp = first.Index,
             LastOp = link.Index,
@@ -265,6 +276,14 @@ internal sealed partial class Structurer
         return -1;
     }
 
+    /// <summary>
+    /// 3.10+: the optimizer copies a small exit block (up to its return, with the unwinding before it) into each jump
+    /// to it, so ways that met at one join in the source end at copies of it. The end of the copy at
+    /// <paramref name="copy"/> of the code at <paramref name="original"/>, or null.
+    /// </summary>
+    private int? CopiedExitEnd(int copy, int original) =>
+        _ctx.Version >= PythonVersion.V3_10 && !Same(copy, original) && ExitCopyEnd(copy, original) is int end and >= 0 ? end : null;
+
     /// <summary>The block at <paramref name="pos"/> as a condition node when it only computes a value and jumps.</summary>
     private CondNode? TryConditionBlock(int pos, List<CondNode> chain, Region region)
     {
@@ -295,7 +314,30 @@ internal sealed partial class Structurer
                 if (op.Kind != OpKind.Plain) return Restore();
                 _eval.Eval(op);
             }
-            if (scratch.Count > 0 || trial.Count != region.Base + 1) return Restore();
+            if (scratch.Count > 0) return Restore();
+            if (trial.Count == region.Base + 2 && IsChainMiddle())
+            {
+                // A chained comparison as a later operand (`a and b < c < d`): its first link.
+                var head = (Compare)_eval.PopExpr();
+                _rewind[term.Index] = saved;
+                _rewind[pos] = saved;
+                Consume(term.Index);
+                ConsumeSkipsFrom(pos, term.Index);
+                var chained = ChainInJumpContext(term, head, region);
+                if (_eval.Stack.Count != region.Base) return Restore();
+                _eval.Out = savedOut;
+                chained.Blocks.Add(block.Id);
+                return new CondNode
+                {
+                    FallCond = chained.FallCond,
+                    Target = chained.Target,
+                    Fall = chained.Fall,
+                    Blocks = chained.Blocks,
+                    FirstOp = pos,
+                    LastOp = chained.LastOp,
+                };
+            }
+            if (trial.Count != region.Base + 1) return Restore();
             var value = _eval.PopExpr();
             _rewind[term.Index] = saved;
             _rewind[pos] = saved;
@@ -377,7 +419,12 @@ internal sealed partial class Structurer
         var left = _eval.PopExpr();
         if (left is Compare c && _eval.Stack.Count > 0 && ReferenceEquals(_eval.Stack.Peek(), c.Comparators[^1]) && IsChainCleanup(op.Target, out int end))
         {
-            EvalValue(NextReal(op.Index), end, null);
+            // 3.8-3.9: the last link's jump over the clean-up to a return became a copy of that return.
+            int linkEnd = PrevReal(RealAt(op.Target));
+            bool returnCopy = end < _ops.Length && _ops[end].Kind == OpKind.Return && _ops[linkEnd].Kind == OpKind.Return
+                && SameOpcode(_ops[linkEnd].Instruction, _ops[end].Instruction);
+            EvalValue(NextReal(op.Index), returnCopy ? linkEnd : end, null);
+            if (returnCopy) Consume(linkEnd);
             var right = _eval.PopExpr();
             if (right is not Compare rc || !ReferenceEquals(rc.Left, c.Comparators[^1])) throw Fail("chained comparison link does not compare the shared operand", op.Index);
             _eval.Push(S.Compare(c.Left, c.Ops.AddRange(rc.Ops), c.Comparators.AddRange(rc.Comparators)));
@@ -559,6 +606,7 @@ internal sealed partial class Structurer
         var thenOut = new List<StmtNode>();
         _eval.Stack = atIf.Clone();
         int thenEnd = WalkSequence(node.Fall, thenRegion, thenOut);
+        thenEnd = LeaveClauseFromBranch(thenEnd, elseStart, region, thenOut);
 
         var elseOut = new List<StmtNode>();
         int join;
@@ -577,7 +625,14 @@ internal sealed partial class Structurer
             var elseRegion = region.Child(stops: [join, RealAt(join)]);
             _eval.Stack = atIf.Clone();
             int elseEnd = WalkSequence(elseStart, elseRegion, elseOut);
-            if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+            if (elseEnd >= 0 && !Same(elseEnd, join))
+            {
+                // The else branch is laid out after the then-branch, and so is its copy of their join (a then-branch
+                // ending in a 3.11+ handler, laid out at the end, met a copy there).
+                if (RealAt(elseEnd) < RealAt(join) || CopiedExitEnd(elseEnd, join) is not int copyEnd)
+                    throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+                ConsumeRange(RealAt(elseEnd), copyEnd + 1);
+            }
         }
         else if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && thenOut.Count > 0 && thenOut[^1] is Return { Value: null })
         {
@@ -612,6 +667,8 @@ internal sealed partial class Structurer
             if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
             if (elseOut.Count == 0) elseOut.Add(S.Pass());
         }
+        else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
+            join = -1; // both branches leave; what follows the if is dead code
         else
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
@@ -711,6 +768,23 @@ internal sealed partial class Structurer
         return null;
     }
 
+    /// <summary>
+    /// A then-branch that stops at its except clause's POP_EXCEPT laid out before the else: a join cannot come before
+    /// the else, so the clause's exit there (`POP_EXCEPT; JUMP` of a break, continue or return) is the branch's own
+    /// last statement. Returns -1 when it was taken into the branch, else <paramref name="thenEnd"/>.
+    /// </summary>
+    private int LeaveClauseFromBranch(int thenEnd, int elseStart, Region region, List<StmtNode> thenOut)
+    {
+        if (thenEnd < 0 || RealAt(thenEnd) >= RealAt(elseStart) || _ops[RealAt(thenEnd)].Name != "POP_EXCEPT") return thenEnd;
+        if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return thenEnd;
+        int after = exit.MatchUnwinding(thenEnd);
+        if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
+        exit.ConsumeUnwinding(thenEnd, after);
+        int end = Walk(after, exit.Outer.Child(), thenOut);
+        if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
+        return -1;
+    }
+
     /// <summary>Outside loops and finally blocks of a function, module or class: where a copy of the implicit return can mean the end of the code.</summary>
     private bool IsCodeEnd(Region region) =>
         _ctx.Scope is ScopeKind.Function or ScopeKind.Module or ScopeKind.Class && region.InnermostLoop is null && !region.InFinallyHandler;
@@ -721,6 +795,9 @@ internal sealed partial class Structurer
         // Module and class bodies cannot return: every return there is the compiler's.
         Return { Value: null } r => _ctx.ImplicitReturns.Contains(r) || _ctx.Scope is ScopeKind.Module or ScopeKind.Class,
         If { Orelse.IsEmpty: false } i => EndsInImplicitReturn(i.Body) && EndsInImplicitReturn(i.Orelse),
+        // The copy follows a with's exit code: it ends the with body as read.
+        With w => EndsInImplicitReturn(w.Body),
+        AsyncWith w => EndsInImplicitReturn(w.Body),
         _ => false,
     };
 
@@ -735,6 +812,82 @@ internal sealed partial class Structurer
         return block.Unreachable && block.Start == j ? j : null;
     }
 
+    /// <summary>
+    /// 3.8-3.9, a then-branch ending in return (the jump over the else went with the dead code after it): the rest of
+    /// the sequence is the else branch when it ends in a return statement right before unreachable code. The peephole
+    /// optimizer drops dead code after a return only up to the next jump target, so dead code there starts at a
+    /// construct's end label: a plain statement after the if would have been the if's own end, reached by its jump.
+    /// </summary>
+    private bool ElseUpToDeadCode(int elseStart, Region region, SymbolicStack atIf, List<StmtNode> elseOut)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        if (PrevReal(RealAt(elseStart)) is not (int thenLast and >= 0) || _ops[thenLast].Kind != OpKind.Return) return false;
+        int deadStart = -1;
+        foreach (var block in _flow.Blocks)
+            if (block.Start > RealAt(elseStart) && block.Unreachable && (deadStart < 0 || block.Start < deadStart)) deadStart = block.Start;
+        if (deadStart < 0 || PrevReal(deadStart) is not (int last and >= 0) || _ops[last].Kind != OpKind.Return) return false;
+        var consumedBefore = (bool[])_ctx.Consumed.Clone();
+        _eval.Stack = atIf.Clone();
+        return TrialWalk(elseStart, region.Child(stops: [deadStart]), elseOut, end =>
+            end < 0 && elseOut.Count > 0 && elseOut[^1] is Return && _ctx.Consumed[last] && AllReachableConsumed(elseStart, deadStart)
+            && !ConsumedFrom(deadStart, consumedBefore)) is not null;
+    }
+
+    /// <summary>Whether an op at or after <paramref name="from"/> was consumed since <paramref name="before"/> was taken.</summary>
+    private bool ConsumedFrom(int from, bool[] before)
+    {
+        for (int i = from; i < before.Length; i++)
+            if (_ctx.Consumed[i] && !before[i]) return true;
+        return false;
+    }
+
+    private bool AllReachableConsumed(int from, int to)
+    {
+        for (int i = from; i < to; i++)
+            if (!_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip && !_flow.BlockOf(i).Unreachable) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// 3.8-3.9: `if c: A` followed by `break` or `continue`, where A never completes: the condition's jump to that
+    /// statement was threaded on to where it goes (the loop exit or head), leaving the statement's own jump dead
+    /// after A. Read as `if not c: break` + A, the dead jump would be missing.
+    /// </summary>
+    private bool TryIfBeforeThreadedLoopJump(CondNode node, LoopInfo loop, Region region, List<StmtNode> output)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        bool toHead = loop.ContinueTargets.Contains(node.Target) || loop.ContinueTargets.Contains(RealAt(node.Target));
+        bool toExit = loop.BreakTarget >= 0 && Same(node.Target, loop.BreakTarget);
+        if (!toHead && !toExit) return false;
+        int fall = RealAt(node.Fall), dead = -1;
+        foreach (var block in _flow.Blocks)
+            if (block.Start > fall && block.Unreachable && (dead < 0 || block.Start < dead)) dead = block.Start;
+        if (dead < 0 || _ops[dead].Kind != OpKind.Jump || !Same(_ops[dead].Target, node.Target)) return false;
+        // A dead jump to the head may be the loop's own closing jump: a written continue comes before it.
+        int closing = NextReal(dead);
+        if (toHead && (closing >= _ops.Length || _ops[closing].Kind != OpKind.Jump || !Same(_ops[closing].Target, node.Target))) return false;
+        var atIf = _eval.Stack;
+        var consumedBefore = (bool[])_ctx.Consumed.Clone();
+        var thenOut = new List<StmtNode>();
+        _eval.Stack = atIf.Clone();
+        if (TrialWalk(node.Fall, region.Child(stops: [dead]), thenOut, end => end < 0 && AllReachableConsumed(fall, dead) && !ConsumedFrom(dead, consumedBefore)) is null)
+        {
+            _eval.Stack = atIf;
+            return false;
+        }
+        int line = _eval.StatementLine > 0 ? _eval.StatementLine : _ops[node.FirstOp].Line;
+        var stmt = MakeIf(node.FallCond, thenOut, []);
+        output.Add(stmt);
+        _ctx.SetLine(stmt, line);
+        _eval.Stack = atIf;
+        Consume(dead);
+        StmtNode leave = toHead ? S.Continue() : S.Break();
+        if (toHead) _explicitContinues.Add(leave);
+        output.Add(leave);
+        _ctx.SetLine(leave, _ops[dead].Line);
+        return true;
+    }
+
     /// <summary>A condition that jumps to the loop head: `if cond: rest-of-body` (the join is the loop's end).</summary>
     private int IfToLoopEnd(CondNode node, Region region, List<StmtNode> output)
     {
@@ -744,13 +897,26 @@ internal sealed partial class Structurer
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
-        if (end >= 0) throw Fail("an if running to the loop end stops early", node.Fall);
-        StripTrailingContinue(thenOut);
-        var stmt = MakeIf(node.FallCond, thenOut, []);
+        var elseOut = new List<StmtNode>();
+        if (end >= 0)
+        {
+            // 3.8-3.9: `if c: a else: continue` ending an enclosing branch: the condition's jump to the else (a
+            // `continue`) was threaded to the loop head, and that jump is left dead right before the join the
+            // then-branch goes to.
+            if (DeadJumpBefore(end) is not int deadContinue || !region.InnermostLoop!.ContinueTargets.Contains(_ops[deadContinue].Target))
+                throw Fail("an if running to the loop end stops early", node.Fall);
+            Consume(deadContinue);
+            var written = S.Continue();
+            _explicitContinues.Add(written);
+            elseOut.Add(written);
+            _ctx.SetLine(written, _ops[deadContinue].Line);
+        }
+        else StripTrailingContinue(thenOut);
+        var stmt = MakeIf(node.FallCond, thenOut, elseOut);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.Stack = atIf;
-        return -1;
+        return end;
     }
 
     /// <summary>An if statement, or an assert when the then-branch is only the raise of LOAD_ASSERTION_ERROR.</summary>

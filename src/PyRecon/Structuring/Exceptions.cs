@@ -101,6 +101,7 @@ internal sealed partial class Structurer
         // A module or class body cannot return: a return there is the compiler's, after the construct.
         if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) return pos;
         if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
+        if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
         return Walk(after, exit.Outer.Child(), output);
     }
@@ -632,13 +633,34 @@ internal sealed partial class Structurer
         return new Clause(type, name, p, jump.Target);
     }
 
+    /// <summary>Where control goes from <paramref name="pos"/>: the target of a jump there, else the op itself.</summary>
+    private int JumpDestination(int pos)
+    {
+        int p = RealAt(pos);
+        return p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : pos;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="op"/> is where the code of <paramref name="clause"/> ends: the next clause's test or the
+    /// no-match re-raise; for `as name` from 3.9 the handler clearing the name, laid out right after the body.
+    /// </summary>
+    private bool IsClauseEnd(int op, Clause clause, ExceptionHandler? nameCleanup) =>
+        (clause.Next >= 0 ? op == RealAt(clause.Next) : _ops[op].Kind == OpKind.EndFinally || _ops[op].Name == "RERAISE")
+        || clause.Name is not null && nameCleanup is not null && op == RealAt(nameCleanup.Target);
+
+    /// <summary>
+    /// ≤3.10 lay a handler out right after its try body, so the ways out of body and clauses come in source order;
+    /// 3.11+ move handlers after everything (a copy in a handler is not where the source's join was).
+    /// </summary>
+    private bool HandlersInLine => _ctx.Version < PythonVersion.V3_11;
+
     private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = TryLine(pos);
         var atTry = _eval.Stack;
         _eval.Stack = atTry.Clone();
         var body = new List<StmtNode>();
-        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region });
+        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region, EndsLayout = next => next == RealAt(handler.Target) });
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
 
         int p = EnterHandler(atTry, handler);
@@ -651,8 +673,8 @@ internal sealed partial class Structurer
             var clause = ParseClause(p);
             if (clause is null) { reraise = p; break; }
             int excBase = _eval.Stack.Count;
-            var exit = new ExceptBodyExit(this, clause.Name) { Outer = region };
             var clauseHandler = HandlerOfHandlerCode(handler, clause.BodyStart, clause.Name);
+            var exit = new ExceptBodyExit(this, clause.Name) { Outer = region, EndsLayout = next => IsClauseEnd(next, clause, clauseHandler) };
             var clauseRegion = region.Child(handler: clauseHandler, keepHandler: false, baseDepth: excBase, exit: exit, exceptName: clause.Name);
             var clauseBody = new List<StmtNode>();
             int clauseEnd = WalkSequence(clause.BodyStart, clauseRegion, clauseBody);
@@ -661,7 +683,7 @@ internal sealed partial class Structurer
                 int after = exit.MatchUnwinding(clauseEnd);
                 if (after < 0) throw Fail("an except clause that ends without POP_EXCEPT", clauseEnd);
                 exit.ConsumeUnwinding(clauseEnd, after);
-                if (IsAbrupt(after, region))
+                if (IsAbrupt(after, region) && !IsThreadedNormalExit(after, region, exit.EndsLayout))
                 {
                     int end = WalkSequence(after, region.Child(), clauseBody);
                     if (end >= 0) throw Fail("an except clause's exit does not leave", after);
@@ -674,12 +696,16 @@ internal sealed partial class Structurer
                     _eval.StatementLine = 0;
                     int target = after;
                     if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
-                    if (join >= 0 && !Same(join, target) && !ConsumedAsCopyOfFollow(target, join))
-                        throw Fail($"except clauses rejoin at ops {join} and {target}", after);
-                    if (join < 0) join = target;
+                    if (join >= 0 && !Same(join, target))
+                    {
+                        if (HandlersInLine && CopiedExitEnd(target, join) is int copyEnd) ConsumeRange(RealAt(target), copyEnd + 1);
+                        else if (!ConsumedAsCopyOfFollow(target, join)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                    }
+                    else join = target;
                 }
             }
-            if (clause.Name is not null) ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0);
+            if (clause.Name is not null && ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0) is int leftTo && join < 0)
+                join = leftTo;
             handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
             if (clause.Type is null || clause.Next < 0) break;
             p = RealAt(clause.Next);
@@ -712,6 +738,12 @@ internal sealed partial class Structurer
             // where the try's end would not be (see BorrowEvidence): it is the try's else.
             resume = -1;
         }
+        else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
+        {
+            // The body's way out is a copy of the clauses' join: no else.
+            ConsumeRange(RealAt(bodyEnd), bodyCopyEnd + 1);
+            resume = join;
+        }
         else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
             int start = bodyEnd;
@@ -729,6 +761,14 @@ internal sealed partial class Structurer
         // when every clause leaves; it is the try statement's follow (often the implicit `return None`).
         if (resume < 0 && orelse.Count == 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) < _ops.Length)
             resume = NextReal(reraise);
+        else if (resume >= 0 && reraise >= 0 && _ops[reraise].Kind == OpKind.EndFinally && NextReal(reraise) is int fallen && fallen < _ops.Length
+            && fallen != RealAt(resume) && _ops[fallen].Kind == OpKind.Jump && Same(_ops[fallen].Target, JumpDestination(resume)))
+        {
+            // The exits were threaded past the jump END_FINALLY falls into (to the loop head it goes to): that jump is
+            // the try statement's follow, as it would be unthreaded.
+            if (_ops[RealAt(resume)].Kind == OpKind.Jump) Consume(RealAt(resume));
+            resume = fallen;
+        }
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);
@@ -779,11 +819,36 @@ internal sealed partial class Structurer
         _ctx.SetLine(pass, line);
     }
 
+    /// <summary>
+    /// A jump to the loop head at <paramref name="jump"/> that ends a try body or an except clause, followed in layout
+    /// by <paramref name="constructEnd"/> (the handler, the next clause's test, the closing re-raise): the construct's
+    /// normal exit (`POP_BLOCK; JUMP_FORWARD`, `POP_EXCEPT; JUMP_FORWARD` to the try's follow), threaded on to the head
+    /// when the try statement ends the loop body. A written `continue` there would be followed by that normal exit,
+    /// which compilers that keep dead code after a jump (<see cref="KeepsDeadExitAfterJump"/>) leave in place.
+    /// </summary>
+    private bool IsThreadedNormalExit(int jump, Region region, Func<int, bool>? constructEnd)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        int p = RealAt(jump);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || region.InnermostLoop is not { } loop) return false;
+        if (!loop.ContinueTargets.Contains(_ops[p].Target)) return false;
+        int next = NextReal(p);
+        return next < _ops.Length && constructEnd is not null && constructEnd(next);
+    }
+
+    /// <summary>
+    /// 3.8-3.9 emit a construct's normal exit even after a body that ended in a jump (3.10+ drop unreachable code):
+    /// the dead copy tells a written `continue` from a threaded normal exit.
+    /// </summary>
+    private bool KeepsDeadExitAfterJump => _ctx.Version < PythonVersion.V3_10;
+
     /// <summary>`except ... as name`: the handler that clears the name when the body raises
     /// (`LOAD_CONST None; STORE; DELETE; RERAISE` — END_FINALLY in 3.8).</summary>
-    private void ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler, bool clauseLeaves)
+    /// <returns>3.8: where the clause's unreached `POP_EXCEPT; JUMP` after the clean-up goes (the clauses' join, which
+    /// the compiler still laid out: the try statement's follow), or null.</returns>
+    private int? ConsumeNameCleanupHandler(ExceptionHandler? clauseHandler, bool clauseLeaves)
     {
-        if (clauseHandler is null) return;
+        if (clauseHandler is null) return null;
         int c = RealAt(clauseHandler.Target);
         if (c + 3 < _ops.Length && _ops[c].Name == "LOAD_CONST" && _ops[NextReal(c)].Name.StartsWith("STORE_", StringComparison.Ordinal))
         {
@@ -798,10 +863,15 @@ internal sealed partial class Structurer
                 {
                     Consume(after);
                     int jump = NextReal(after);
-                    if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump) Consume(jump);
+                    if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump)
+                    {
+                        Consume(jump);
+                        return _ops[jump].Target;
+                    }
                 }
             }
         }
+        return null;
     }
 
     // ---------------------------------------------------------------- try / finally
@@ -821,7 +891,7 @@ internal sealed partial class Structurer
         if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
         _eval.Stack = atTry.Clone();
-        var exit = new FinallyExit(this, canonical, reraise, finRegion.Handler) { Outer = region };
+        var exit = new FinallyExit(this, canonical, reraise, finRegion.Handler) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -910,7 +980,9 @@ internal sealed partial class Structurer
         var finalBody = new List<StmtNode>();
         int follow = WalkSequence(fin, finRegion, finalBody);
         EmitTryFinally(body, finalBody, line, output);
-        return bodyEnd >= 0 ? follow : -1;
+        // END_FINALLY may fall through (by the compiler's count) even when the body never leaves normally: the code
+        // after it is still the try statement's follow (often the implicit `return None`).
+        return follow;
     }
 
     // ---------------------------------------------------------------- with
@@ -925,7 +997,7 @@ internal sealed partial class Structurer
         _eval.Stack = atWith.Clone();
         ConstructExit exit = _ctx.Version == PythonVersion.V3_8
             ? new WithCleanupExit(this, RealAt(handler.Target)) { Outer = region }
-            : new WithExit(this) { Outer = region };
+            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -948,7 +1020,13 @@ internal sealed partial class Structurer
             int endFinally = ConsumeAll(RealAt(handler.Target), "END_FINALLY");
             if (resume < 0 && NextReal(endFinally) < _ops.Length) resume = NextReal(endFinally);
         }
-        else ConsumeWithHandler(handler);
+        else
+        {
+            int suppressed = ConsumeWithHandler(handler);
+            // A body that never leaves normally: what follows the with is still reached when __exit__ swallows an
+            // exception (unless that is a copy of the return it falls into, consumed with the handler).
+            if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)]) resume = suppressed;
+        }
         _eval.Stack = atWith.Clone();
         while (_eval.Stack.Count > 0 && !ReferenceEquals(_eval.Stack.Pop(), exitMarker)) { }
         var item = S.Withitem(exitMarker.Context, slot.Group.Targets[0]);
@@ -994,9 +1072,10 @@ internal sealed partial class Structurer
 
     /// <summary>
     /// The with handler: `[PUSH_EXC_INFO]; WITH_EXCEPT_START; [await]; [TO_BOOL]; POP_JUMP_IF_TRUE; RERAISE`, then the
-    /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it).
+    /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it). Returns where the
+    /// suppress path goes on: the with statement's follow.
     /// </summary>
-    private void ConsumeWithHandler(ExceptionHandler handler)
+    private int ConsumeWithHandler(ExceptionHandler handler)
     {
         int p = RealAt(handler.Target);
         int guard = 0;
@@ -1019,8 +1098,13 @@ internal sealed partial class Structurer
             Consume(p);
             p = NextReal(p);
         }
-        if (p < _ops.Length && _ops[p].Kind == OpKind.Jump) Consume(p);
-        else MarkDuplicateTail(p);
+        if (p < _ops.Length && _ops[p].Kind == OpKind.Jump)
+        {
+            Consume(p);
+            return _ops[p].Target;
+        }
+        MarkDuplicateTail(p);
+        return p;
     }
 
     /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it returns.</summary>
@@ -1059,6 +1143,8 @@ internal sealed partial class Structurer
         {
             int p = s.RealAt(pos);
             var ops = s._ops;
+            // 3.9-3.10: the POP_BLOCK of an outer with's body is part of its unwinding (an inner one's was the body's last op).
+            if (p < ops.Length && ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             for (int k = 0; k < 2 && p < ops.Length && ops[p].Name is "SWAP" or "ROT_TWO"; k++) p = s.NextReal(p);
             if (p >= ops.Length || ops[p].Name != "LOAD_CONST" || ops[p].Instruction.Argument is not ConstArgument { Value: PyNone }) return -1;
             p = s.NextReal(p);
@@ -1094,7 +1180,9 @@ internal sealed partial class Structurer
 
         public override void ConsumeUnwinding(int pos, int after)
         {
-            for (int i = pos; i < after; i++) s.EvalOp(i);
+            for (int i = pos; i < after; i++)
+                if (s._ops[i].Kind == OpKind.PopBlock) s.Consume(i);
+                else s.EvalOp(i);
         }
     }
 
@@ -1108,6 +1196,8 @@ internal sealed partial class Structurer
         {
             int p = s.RealAt(pos);
             var ops = s._ops;
+            // The POP_BLOCK of an outer with's body is part of its unwinding (an inner one's was the body's last op).
+            if (p < ops.Length && ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
             if (p < ops.Length && ops[p].Name == "ROT_TWO") p = s.NextReal(p);
             if (p >= ops.Length || ops[p].Name != "BEGIN_FINALLY") return -1;
             p = s.NextReal(p);

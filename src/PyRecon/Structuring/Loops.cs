@@ -34,10 +34,20 @@ internal sealed partial class Structurer
         return set;
     }
 
-    /// <summary>The last (in layout) unconditional jump back to the head: the loop body's natural end.</summary>
-    private int ClosingJump(HashSet<int> loopBlocks, int head)
+    /// <summary>
+    /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 lay it out right
+    /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown) and keep it even when nothing reaches it (a
+    /// body ending in a try whose clauses all leave); when a return ends the body in the same block, the optimizer
+    /// dropped it, and every jump to the head is a continue.
+    /// </summary>
+    private int ClosingJump(HashSet<int> loopBlocks, int head, int layoutEnd = -1)
     {
         int headBlock = _flow.BlockIdOf(head), best = -1;
+        if (KeepsDeadExitAfterJump && layoutEnd > head)
+        {
+            int last = PrevReal(layoutEnd);
+            return last > head && _ops[last].Kind == OpKind.Jump && _flow.BlockIdOf(_ops[last].Target) == headBlock ? last : -1;
+        }
         foreach (var b in loopBlocks)
         {
             var term = _flow.Terminator(_flow.Blocks[b]);
@@ -90,6 +100,7 @@ internal sealed partial class Structurer
             int tb = _flow.BlockIdOf(term.Target), fb = _flow.BlockIdOf(NextReal(term.Index));
             if (!loopBlocks.Contains(tb) && loopBlocks.Contains(fb))
                 return StructureWhileAtHead(pos, term, loopBlocks, region, output);
+            if (TryWhileWithCompoundTest(pos, term, loopBlocks, region, output, out int after)) return after;
         }
         return StructureWhileTrue(pos, loopBlocks, region, output);
     }
@@ -137,7 +148,7 @@ internal sealed partial class Structurer
             Iterator = iterator,
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
-            ClosingJump = ClosingJump(loopBlocks, pos),
+            ClosingJump = ClosingJump(loopBlocks, pos, exit),
         };
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();
@@ -188,6 +199,38 @@ internal sealed partial class Structurer
         return WhileLoop(pos, node, loopBlocks, line, atLoop, region, output, continueAlso: null);
     }
 
+    /// <summary>
+    /// A test at the head made of several jumps (`while a or b:`, `while a and not b:`): the head block's own jump
+    /// stays in the loop, so only the whole condition shows whether it leaves it. Tried; put back when not.
+    /// </summary>
+    private bool TryWhileWithCompoundTest(int pos, Op term, HashSet<int> loopBlocks, Region region, List<StmtNode> output, out int after)
+    {
+        after = -1;
+        var consumed = (bool[])_ctx.Consumed.Clone();
+        var atLoop = _eval.Stack;
+        _eval.Stack = atLoop.Clone();
+        try
+        {
+            for (int i = pos; i < term.Index; i++)
+            {
+                if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
+                _eval.Eval(_ops[i]);
+            }
+            var node = BuildCondition(term, region.Child(stops: []));
+            bool leaves = node.Blocks.All(loopBlocks.Contains) && !loopBlocks.Contains(_flow.BlockIdOf(node.Target))
+                && loopBlocks.Contains(_flow.BlockIdOf(node.Fall)) && _eval.Stack.Count == atLoop.Count;
+            if (leaves)
+            {
+                after = WhileLoop(pos, node, loopBlocks, _ops[RealAt(pos)].Line, atLoop, region, output, continueAlso: null);
+                return true;
+            }
+        }
+        catch (DecompileFailure) { }
+        Array.Copy(consumed, _ctx.Consumed, consumed.Length);
+        _eval.Stack = atLoop;
+        return false;
+    }
+
     private int WhileLoop(int head, CondNode node, HashSet<int> loopBlocks, int line, SymbolicStack atLoop, Region region, List<StmtNode> output, int? continueAlso)
     {
         int exit = node.Target;
@@ -212,7 +255,7 @@ internal sealed partial class Structurer
             BreakTarget = breakTarget,
             BottomTest = bottomTest,
             BodyBase = atLoop.Count,
-            ClosingJump = ClosingJump(allBlocks, head),
+            ClosingJump = ClosingJump(allBlocks, head, RealAt(exit)),
         };
         if (bottomTest >= 0) loop.ContinueTargets.Add(bodyStart);
         _eval.Stack = atLoop.Clone();
@@ -300,11 +343,8 @@ internal sealed partial class Structurer
         }
     }
 
-    /// <summary>
-    /// `while 1:` or `while True:`: the compiler drops the test, but 3.10-3.11 (with a return in the loop) and 3.14
-    /// keep its constant in co_consts, loaded by nothing. An int 1 that nothing loads says the source wrote 1.
-    /// </summary>
-    private PyObject InfiniteLoopTest()
+    /// <summary>An int 1 in co_consts that no op loads (3.14: the dropped test of `while 1:`), or null.</summary>
+    private PyObject? UnloadedOne()
     {
         var consts = _ctx.Code.Consts;
         for (int k = 0; k < consts.Length; k++)
@@ -315,7 +355,42 @@ internal sealed partial class Structurer
                 if (op.Instruction.Argument is ConstArgument { Index: var c } && c == k) { loaded = true; break; }
             if (!loaded) return consts[k];
         }
-        return PyBool.True;
+        return null;
+    }
+
+    /// <summary>
+    /// `while True` or `while 1`: the same code, but 3.10-3.13 still add the test's constant to co_consts when the
+    /// loop is compiled (3.12+ drop it again when nothing loads it), so it sits between the constants of the code
+    /// before the loop and those of its body, ahead of any the body adds. 3.14 keeps it only where nothing else
+    /// drops it: an int 1 that nothing loads says the source wrote 1.
+    /// </summary>
+    private PyObject WhileTrueConstant(int head)
+    {
+        var consts = _ctx.Code.Consts;
+        if (_ctx.Version > PythonVersion.V3_13) return UnloadedOne() ?? PyBool.True;
+        if (_ctx.Version < PythonVersion.V3_10) return PyBool.True;
+        int trueAt = consts.IndexOf(PyBool.True), oneAt = consts.IndexOf(new PyInt(1));
+        if (oneAt < 0) return PyBool.True;
+        // Constants loaded before the loop (in layout) were added before its test; those first loaded in code the
+        // loop head dominates (its body, exits and follow), after. Handlers laid out after the loop count for neither,
+        // nor do constants added earlier but first loaded there (co_consts[0], the docstring slot).
+        int before = 0, inBody = int.MaxValue, headBlock = _flow.BlockIdOf(head);
+        var seen = new HashSet<int>();
+        var loadedInLoop = new List<int>();
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            if (_ops[i].Instruction.Argument is not ConstArgument { Index: var c } || !seen.Add(c)) continue;
+            if (i < head) before = Math.Max(before, c);
+            else if (_flow.Dominates(headBlock, _flow.BlockIdOf(i))) loadedInLoop.Add(c);
+        }
+        foreach (int c in loadedInLoop)
+            if (c > before) inBody = Math.Min(inBody, c);
+        bool trueHere = trueAt > before && trueAt <= inBody, oneHere = oneAt > before && oneAt <= inBody;
+        if (trueHere || oneHere) return oneHere && (!trueHere || oneAt < trueAt) ? new PyInt(1) : PyBool.True;
+        // The constant was there already, or 3.12+ dropped it (either spelling then compiles alike). 3.10-3.11 keep
+        // every constant: without a True anywhere, the test was not `True`.
+        bool keepsUnusedConstants = _ctx.Version < PythonVersion.V3_12;
+        return keepsUnusedConstants && trueAt < 0 ? new PyInt(1) : PyBool.True;
     }
 
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
@@ -339,7 +414,7 @@ internal sealed partial class Structurer
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();
-        var stmt = S.While(S.Constant(InfiniteLoopTest()), Body(body));
+        var stmt = S.While(S.Constant(WhileTrueConstant(pos)), Body(body));
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;

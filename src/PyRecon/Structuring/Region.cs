@@ -133,6 +133,11 @@ internal abstract class ConstructExit
 {
     /// <summary>The region the construct statement is in.</summary>
     public required Region Outer { get; init; }
+    /// <summary>
+    /// Whether an op is the first one laid out after the construct's body and its normal exit code (the handler after
+    /// a try body, the next clause's test after an except clause); null when unknown.
+    /// </summary>
+    public Func<int, bool>? EndsLayout { get; init; }
     /// <summary>The op after this construct's exit code starting at <paramref name="pos"/>, or -1 when there is none.</summary>
     public abstract int MatchUnwinding(int pos);
     /// <summary>Takes the exit code [pos, after) on the current stack (evaluating what moves the stack, consuming the rest).</summary>

@@ -531,6 +531,7 @@ internal sealed partial class Structurer
         var loop = region.InnermostLoop;
         if (loop is not null)
         {
+            if (loop.ContinueTargets.Contains(t) && EndThenBranchesAtLoopEnd(op.Index, t, region)) return t;
             if (loop.ContinueTargets.Contains(t) || (loop.BottomTest >= 0 && RealAt(t) == loop.BottomTest))
             {
                 var written = S.Continue();
@@ -570,6 +571,36 @@ internal sealed partial class Structurer
             any = true;
         }
         return any;
+    }
+
+    /// <summary>
+    /// 3.8-3.9: a jump to the loop head inside a construct nested in an if's then-branch, right before that if's else,
+    /// is the then-branch's jump over the else, threaded on to the head because the if/else ends the loop body: a
+    /// written `continue` ending the nested construct would be followed by that jump, kept dead. The then-branches
+    /// from here out to that if end at the head, their join. (Right before the innermost if's own else, `continue`
+    /// and the threaded jump compile alike.)
+    /// </summary>
+    private bool EndThenBranchesAtLoopEnd(int jump, int head, Region region)
+    {
+        if (!KeepsDeadExitAfterJump) return false;
+        int next = NextReal(jump);
+        Region? ending = null;
+        for (var r = region; r is not null && r.Loop is null; r = r.Parent)
+            if (r.ElseStart >= 0 && Same(r.ElseStart, next)) { ending = r; break; }
+        if (ending is null || ReferenceEquals(ending, InnermostThenRegion(region))) return false;
+        for (var r = region; ; r = r.Parent!)
+        {
+            r.Stops.Add(head);
+            r.Stops.Add(RealAt(head));
+            if (ReferenceEquals(r, ending)) return true;
+        }
+    }
+
+    private static Region? InnermostThenRegion(Region region)
+    {
+        for (var r = region; r is not null && r.Loop is null; r = r.Parent)
+            if (r.ElseStart >= 0) return r;
+        return null;
     }
 
     private void EmitAt(StmtNode stmt, Op op, List<StmtNode> output)
