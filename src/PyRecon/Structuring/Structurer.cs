@@ -254,7 +254,10 @@ internal sealed partial class Structurer
             if (pos < 0) return -1;
             if (pos >= _ops.Length) throw Fail("the walk ran past the last instruction");
             if (region.IsStop(pos) || pos >= region.Limit) return pos;
-            if (started.Count > 0 && region.InnermostLoop is { } current && (current.ContinueTargets.Contains(pos) || current.ContinueTargets.Contains(RealAt(pos))))
+            // (Not when the walk started at the loop head and only passed its skipped ops to get here.)
+            if (started.Count > 0 && region.InnermostLoop is { } current
+                && !started.All(s => s == current.Head && s < pos && RealAt(s) == RealAt(pos))
+                && (current.ContinueTargets.Contains(pos) || current.ContinueTargets.Contains(RealAt(pos))))
             {
                 // A construct whose follow is the loop head (a threaded break of an inner loop): the body ends here.
                 EmitAt(S.Continue(), _ops[RealAt(pos)], output);
