@@ -20,7 +20,7 @@ internal sealed class FinalElseRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Version >= PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
-        if (body.Count < 2 || body[^1] is not Return || !EndsInDeadImplicitReturn(ctx.Flow)) return body;
+        if (body.Count < 2 || body[^1] is not Return || ctx.Flow.DeadImplicitReturnStart is null) return body;
         // A bare return last is that tail itself, walked as the follow of a statement whose branches all leave: the
         // body already ends with the compound statement, after which the compiler appends it again.
         if (body[^1] is Return { Value: null }) return [.. body.Take(body.Count - 1)];
@@ -32,15 +32,6 @@ internal sealed class FinalElseRewriter : IBodyRewriter
             return [.. body.Take(i), folded];
         }
         return body;
-    }
-
-    private static bool EndsInDeadImplicitReturn(FunctionFlow flow)
-    {
-        if (flow.Blocks.Length == 0) return false;
-        var tail = flow.Blocks[^1];
-        if (!tail.Unreachable || tail.End - tail.Start != 2) return false;
-        var load = flow.Ops[tail.Start].Instruction;
-        return load.Argument is ConstArgument { Value: PyNone } && flow.Ops[tail.Start + 1].Kind == OpKind.Return;
     }
 
     /// <summary>True when control never runs off the end of <paramref name="body"/>.</summary>

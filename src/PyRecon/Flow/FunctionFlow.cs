@@ -34,6 +34,22 @@ public sealed class FunctionFlow
     public PythonVersion Version => Code.Version;
     public Op[] Ops { get; }
     public ImmutableArray<ExceptionHandler> Handlers { get; }
+
+    /// <summary>
+    /// The first op of an unreachable `LOAD_CONST None; RETURN_VALUE` block that ends the code, or null: the implicit
+    /// return that 3.8-3.9 append after a last statement that cannot fall through, and keep as dead code.
+    /// </summary>
+    public int? DeadImplicitReturnStart
+    {
+        get
+        {
+            if (Blocks.Length == 0) return null;
+            var tail = Blocks[^1];
+            if (!tail.Unreachable || tail.End - tail.Start != 2) return null;
+            return Ops[tail.Start].Instruction.Argument is ConstArgument { Value: PyNone } && Ops[tail.Start + 1].Kind == OpKind.Return
+                ? tail.Start : null;
+        }
+    }
     public BasicBlock[] Blocks { get; }
     /// <summary>Inconsistencies found while building (conflicting block stacks, stray targets).</summary>
     public List<string> Problems { get; }

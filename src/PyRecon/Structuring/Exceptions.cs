@@ -132,14 +132,21 @@ internal sealed partial class Structurer
         if (_ctx.Scope is ScopeKind.Function or ScopeKind.Lambda && _ctx.Version < PythonVersion.V3_14) seenBefore.Add(0);
         for (int i = 0; i < _ops.Length && !ReferenceEquals(_flow.HandlerOf(i), handler); i++)
             if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
-        int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
-        foreach (var block in _flow.Blocks)
-        {
-            if (!_flow.Dominates(handlerBlock, block.Id)) continue;
-            for (int i = block.Start; i < block.End; i++)
-                if (_ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < returned && !seenBefore.Contains(c)) return true;
-        }
+        var handlerCode = HandlerDominatedOps(handler);
+        for (int i = 0; i < _ops.Length; i++)
+            if (handlerCode[i] && _ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < returned && !seenBefore.Contains(c)) return true;
         return false;
+    }
+
+    /// <summary>The ops of the blocks the handler's first block dominates: its code, as constants are numbered in it.</summary>
+    private bool[] HandlerDominatedOps(ExceptionHandler handler)
+    {
+        int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
+        var code = new bool[_ops.Length];
+        foreach (var block in _flow.Blocks)
+            if (_flow.Dominates(handlerBlock, block.Id))
+                for (int i = block.Start; i < block.End; i++) code[i] = true;
+        return code;
     }
 
     /// <summary>
@@ -188,15 +195,13 @@ internal sealed partial class Structurer
         return false;
     }
 
-    /// <summary>True when the first op after <paramref name="from"/> that no statement took is an unreachable
-    /// `return None` that ends the code (the compiler's implicit return, which 3.8-3.9 keep as dead code).</summary>
+    /// <summary>True when the first op after <paramref name="from"/> that no statement took is the dead implicit
+    /// return that ends the code (<see cref="FunctionFlow.DeadImplicitReturnStart"/>).</summary>
     private bool FollowedByDeadImplicitReturn(int from)
     {
         int q = RealAt(from);
         while (q < _ops.Length && _ctx.Consumed[q]) q = NextReal(q);
-        if (q >= _ops.Length || ImplicitReturnAt(q) is not int ret || NextReal(ret) < _ops.Length) return false;
-        var block = _flow.BlockOf(q);
-        return block.Start == q || RealAt(block.Start) == q ? block.Predecessors.Count == 0 : false;
+        return _flow.DeadImplicitReturnStart is int tail && RealAt(tail) == q;
     }
 
     /// <summary>
@@ -209,11 +214,7 @@ internal sealed partial class Structurer
     {
         if (_ctx.Version < PythonVersion.V3_11) return false;
         int start = RealAt(pos);
-        int handlerBlock = _flow.BlockOf(RealAt(handler.Target)).Id;
-        var handlerCode = new bool[_ops.Length];
-        foreach (var block in _flow.Blocks)
-            if (_flow.Dominates(handlerBlock, block.Id))
-                for (int i = block.Start; i < block.End; i++) handlerCode[i] = true;
+        var handlerCode = HandlerDominatedOps(handler);
         // Constants the code laid out before it (the try body, what precedes the try) loads say nothing.
         var seen = new HashSet<int>();
         for (int i = 0; i < start && i < _ops.Length; i++)
@@ -698,8 +699,7 @@ internal sealed partial class Structurer
                     if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
                     if (join >= 0 && !Same(join, target))
                     {
-                        if (HandlersInLine && CopiedExitEnd(target, join) is int copyEnd) ConsumeRange(RealAt(target), copyEnd + 1);
-                        else if (!ConsumedAsCopyOfFollow(target, join)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                        if (!ConsumedAsCopyOfFollow(target, join)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
                     }
                     else join = target;
                 }
@@ -724,7 +724,7 @@ internal sealed partial class Structurer
             // and what the body falls into (which never falls out) is its else.
             resume = -1;
         }
-        else if (bodyEnd >= 0 && join < 0 && _ctx.Version <= PythonVersion.V3_9 && IsCodeEnd(region)
+        else if (bodyEnd >= 0 && join < 0 && KeepsDeadExitAfterJump && IsCodeEnd(region)
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
         {
             // 3.8-3.9 keep the implicit return after a last statement that cannot fall through: the try was the
