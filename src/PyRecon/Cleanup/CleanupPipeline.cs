@@ -23,6 +23,8 @@ internal interface IBodyRewriter
 /// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`
 /// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
 /// <item><see cref="AnnotationRewriter"/>: 3.8-3.13 module and class annotations; independent of returns.</item>
+/// <item><see cref="FutureAnnotationRewriter"/>: after both annotation rewriters have made the annotated
+/// assignments whose string annotations it unquotes.</item>
 /// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
 /// <item><see cref="PrivateNameRewriter"/>: after the global/nonlocal declarations exist, so their names are written
 /// unmangled too.</item>
@@ -41,6 +43,7 @@ internal static class CleanupPipeline
         new ConditionalReturnRewriter(),
         new ImplicitReturnRewriter(),
         new AnnotationRewriter(),
+        new FutureAnnotationRewriter(),
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
         new PseudoStatementCheck(),

@@ -193,6 +193,12 @@ internal sealed class AnnotationRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
+        // Annotated assignments under if/try/loops store into __annotations__ where they run.
+        return StatementLists.Rewrite(body, ctx, list => Merge(list, ctx));
+    }
+
+    private static List<StmtNode> Merge(List<StmtNode> body, CodeContext ctx)
+    {
         var result = new List<StmtNode>(body.Count);
         foreach (var s in body)
         {
@@ -342,14 +348,20 @@ internal sealed class DeferredAnnotationRewriter : IBodyRewriter
     {
         if (ctx.Version < PythonVersion.V3_14 || ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
         int at = body.FindIndex(s => s is FunctionDef { Name: "__annotate__" });
-        if (at < 0) return body;
+        if (at < 0)
+        {
+            // Under `from __future__ import annotations` the annotations go to __annotations__ as before, but the
+            // module still opens with the set: the compiler makes it for any module-level annotation.
+            if (ctx.Scope == ScopeKind.Module) body.RemoveAll(IsConditionalAnnotationSet);
+            return body;
+        }
         var annotate = (FunctionDef)body[at];
         var lines = new Dictionary<StmtNode, int>(ReferenceEqualityComparer.Instance);
         foreach (var (node, line) in ctx.Nested.NestedLines)
             if (node is StmtNode stmt) lines[stmt] = line;
         var entries = AnnotationEntries.Parse([.. annotate.Body], lines);
         body.RemoveAt(at);
-        body.RemoveAll(s => s is Assign { Targets: [Name { Id: "__conditional_annotations__" }] });
+        body.RemoveAll(IsConditionalAnnotationSet);
         if (ctx.Scope == ScopeKind.Module)
         {
             var byIndex = entries.Where(e => e.ConditionalIndex is not null).ToDictionary(e => e.ConditionalIndex!.Value);
@@ -357,6 +369,8 @@ internal sealed class DeferredAnnotationRewriter : IBodyRewriter
         }
         return PlaceByLine(body, ctx, entries);
     }
+
+    private static bool IsConditionalAnnotationSet(StmtNode s) => s is Assign { Targets: [Name { Id: "__conditional_annotations__" }] };
 
     private static StmtNode Annotated(AnnotationEntry e, ExprNode? value) =>
         S.AnnAssign(S.Name(e.Name, ExprContext.Store), e.Value, value, 1);
@@ -404,4 +418,43 @@ internal sealed class DeferredAnnotationRewriter : IBodyRewriter
         }
         return result;
     }
+}
+
+/// <summary>
+/// `from __future__ import annotations`: every annotation the compiler kept is a string, the compiler's own unparse
+/// of the annotation expression. Written back as that text it parses to an expression the compiler unparses to the
+/// same string again; written as the string it would be quoted twice.
+/// </summary>
+internal sealed class FutureAnnotationRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (!ctx.Code.Flags.HasFlag(CodeFlags.FutureAnnotations)) return body;
+        return StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Unquoted(s, ctx)));
+    }
+
+    private static StmtNode Unquoted(StmtNode s, CodeContext ctx)
+    {
+        StmtNode r = s switch
+        {
+            AnnAssign a when Source(a.Annotation) is { } text => a.WithAnnotation(text),
+            FunctionDef f => f.Update(f.Name, Arguments(f.Args), f.Body, f.DecoratorList, Source(f.Returns) ?? f.Returns, f.TypeComment, f.TypeParams),
+            AsyncFunctionDef f => f.Update(f.Name, Arguments(f.Args), f.Body, f.DecoratorList, Source(f.Returns) ?? f.Returns, f.TypeComment, f.TypeParams),
+            _ => s,
+        };
+        if (!ReferenceEquals(r, s) && ctx.Lines.TryGetValue(s, out int line)) ctx.SetLine(r, line);
+        return r;
+    }
+
+    private static Arguments Arguments(Arguments a) => a.Update(
+        [.. a.Posonlyargs.Select(Arg)], [.. a.Args.Select(Arg)], a.Vararg is null ? null : Arg(a.Vararg),
+        [.. a.Kwonlyargs.Select(Arg)], a.KwDefaults, a.Kwarg is null ? null : Arg(a.Kwarg), a.Defaults);
+
+    private static Arg Arg(Arg a) => Source(a.Annotation) is { } text ? a.WithAnnotation(text) : a;
+
+    /// <summary>The expression whose unparse the string annotation is; a text that does not parse is refused
+    /// rather than written quoted, which would compile to a different string.</summary>
+    private static ExprNode? Source(ExprNode? annotation) => annotation is Constant { Value: PyStr text }
+        ? ExpressionParser.TryParse(text.Value) ?? throw new DecompileFailure("annotations", $"the annotation text {PythonLiterals.StrRepr(text.Value)} does not parse")
+        : null;
 }

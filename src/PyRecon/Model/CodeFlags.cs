@@ -15,6 +15,7 @@ public enum CodeFlags
     Coroutine = 0x80,
     IterableCoroutine = 0x100,
     AsyncGenerator = 0x200,
+    FutureAnnotations = 0x1000000, // CO_FUTURE_ANNOTATIONS: `from __future__ import annotations`, set on every code object of the module
     HasDocstring = 0x4000000,    // 3.14
     MethodFlag = 0x8000000,      // 3.14: CO_METHOD
 }
