@@ -120,7 +120,17 @@ def compare(orig, new, path, stats, diffs, unequal=None):
         else:
             all_ok = False
             stats['code_total'] += count_codes(c)
+            if unequal is not None:
+                unequal.extend(p + ' [missing]' for p in code_paths(c, path + '/' + c.co_name))
     return all_ok
+
+
+def code_paths(co, path):
+    """The paths of a code object and everything nested in it (code objects the output does not have)."""
+    yield path
+    for c in co.co_consts:
+        if isinstance(c, types.CodeType):
+            yield from code_paths(c, path + '/' + c.co_name)
 
 
 def count_codes(co):

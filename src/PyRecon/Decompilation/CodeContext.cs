@@ -42,6 +42,12 @@ internal sealed class CodeContext
     public Dictionary<SyntaxNode, int> ExprLines { get; } = new(ReferenceEqualityComparer.Instance);
     /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>3.12+ generic-parameters code: its arguments by parameter name (`.defaults`, `.kwdefaults`).</summary>
+    public IReadOnlyDictionary<string, ExprNode> HiddenArguments { get; init; } = new Dictionary<string, ExprNode>();
+    /// <summary>3.12+ generic-parameters code: what it stored in `.type_params`.</summary>
+    public object? TypeParamsValue { get; set; }
+    /// <summary>3.12+ generic-parameters code: the function, class or type alias it returns.</summary>
+    public object? GenericResult { get; set; }
     public bool[] Consumed { get; }
     /// <summary>Names stored or deleted with *_GLOBAL in a function or class body (need `global`).</summary>
     public HashSet<string> GlobalStores { get; } = [];
@@ -86,6 +92,11 @@ internal interface INestedDecompiler
     List<StmtNode> ClassBody(CodeObject code);
     /// <summary>3.14: the (name, annotation) pairs an __annotate__ function returns.</summary>
     List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code);
+    /// <summary>3.12+: what a `&lt;generic parameters of X&gt;` function called with <paramref name="arguments"/>
+    /// makes (a function, class or type alias marker with its type parameters).</summary>
+    object GenericParameters(CodeObject code, IReadOnlyList<ExprNode> arguments);
+    /// <summary>3.12+: the expression a lazily evaluated value (a bound, constraints, a default, an alias value) returns.</summary>
+    ExprNode LazyValue(CodeObject code);
     /// <summary>Source lines of statements of nested code objects decompiled so far.</summary>
     IReadOnlyDictionary<SyntaxNode, int> NestedLines { get; }
 }

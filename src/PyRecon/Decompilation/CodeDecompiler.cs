@@ -99,6 +99,38 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         return [.. AnnotationEntries.Parse(body).Select(e => (e.Name, e.Value))];
     }
 
+    public object GenericParameters(CodeObject code, IReadOnlyList<ExprNode> arguments)
+    {
+        var named = new Dictionary<string, ExprNode>();
+        for (int k = 0; k < arguments.Count && k < code.ArgCount; k++) named[code.VarNames[k]] = arguments[k];
+        try
+        {
+            Body(code, ScopeKind.TypeParams, out var ctx, named);
+            return ctx.GenericResult ?? throw new DecompileFailure("generics", "the generic parameters make nothing");
+        }
+        catch (DecompileFailure f)
+        {
+            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
+        }
+    }
+
+    public ExprNode LazyValue(CodeObject code)
+    {
+        List<StmtNode> body;
+        try
+        {
+            body = Body(code, ScopeKind.Lambda);
+        }
+        catch (DecompileFailure f)
+        {
+            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
+        }
+        // 3.14: `if format > 2: raise NotImplementedError` first, as in __annotate__.
+        if (body is [If { Test: Compare { Left: Name { Id: "format" } } }, .. var rest]) body = rest;
+        if (body is [Return { Value: { } value }]) return value;
+        throw new DecompileFailure("generics", $"the lazily evaluated {code.Name} is not one returned expression");
+    }
+
     public void Report(CodeObject code, DecompileFailure failure) =>
         Diagnostics.Add(new CodeDiagnostic(code.QualName ?? code.Name, code.FirstLineNo, failure.Stage, failure.Message, failure.Offset));
 
@@ -167,14 +199,14 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     /// <summary>Decodes, builds the flow, structures and cleans one code object's body; throws <see cref="DecompileFailure"/>.</summary>
     private List<StmtNode> Body(CodeObject code, ScopeKind kind) => Body(code, kind, out _);
 
-    private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx)
+    private List<StmtNode> Body(CodeObject code, ScopeKind kind, out CodeContext ctx, IReadOnlyDictionary<string, ExprNode>? hiddenArguments = null)
     {
         var instructions = Decoder.Decode(code);
         int diagnostics = Diagnostics.Count, listings = FailureListings.Count;
         var flow = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class);
         try
         {
-            return Attempt(code, kind, flow, out ctx);
+            return Attempt(code, kind, flow, out ctx, hiddenArguments);
         }
         catch (DecompileFailure) when (flow.KeptExpressionCopies > 0)
         {
@@ -185,7 +217,7 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
             var second = FunctionFlow.Build(code, instructions, moduleOrClass: kind is ScopeKind.Module or ScopeKind.Class, undoExpressionCopies: true);
             try
             {
-                return Attempt(code, kind, second, out ctx);
+                return Attempt(code, kind, second, out ctx, hiddenArguments);
             }
             catch (DecompileFailure)
             {
@@ -196,9 +228,13 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         }
     }
 
-    private List<StmtNode> Attempt(CodeObject code, ScopeKind kind, FunctionFlow flow, out CodeContext ctx)
+    private List<StmtNode> Attempt(CodeObject code, ScopeKind kind, FunctionFlow flow, out CodeContext ctx, IReadOnlyDictionary<string, ExprNode>? hiddenArguments)
     {
-        ctx = new CodeContext(code, flow, kind, this) { PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null };
+        ctx = new CodeContext(code, flow, kind, this)
+        {
+            PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null,
+            HiddenArguments = hiddenArguments ?? new Dictionary<string, ExprNode>(),
+        };
         var body = new Structurer(ctx).Run();
         CoverageCheck.Run(ctx);
         body = CleanupPipeline.Run(body, ctx);

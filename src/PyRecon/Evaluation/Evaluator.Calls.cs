@@ -73,7 +73,8 @@ internal sealed partial class Evaluator
             {
                 if (args.Count < 2 || args[0] is not FunctionMarker body || args[1] is not Constant { Value: PyStr name })
                     throw _ctx.Fail("evaluate", "class creation without its body and name", _op);
-                var rest = args.Skip(2).Select(Materialize).ToList();
+                // A generic class's implicit Generic[...] base is the compiler's (the type parameters say it).
+                var rest = args.Skip(2).Where(a => a is not GenericBaseMarker).Select(Materialize).ToList();
                 Push(new ClassMarker
                 {
                     Body = body,
@@ -91,6 +92,9 @@ internal sealed partial class Evaluator
                 return;
             case WithExitMarker exit:
                 Push(new WithExitCallMarker(exit));
+                return;
+            case FunctionMarker f when IsGenericParameters(f.Code) && kwCount == 0:
+                Push(_ctx.Nested.GenericParameters(f.Code, [.. args.Select(Materialize)]));
                 return;
             case FunctionMarker f when IsComprehensionCode(f.Code) && args.Count == 1 && kwCount == 0:
             {

@@ -20,6 +20,11 @@ internal sealed partial class Evaluator
             Push(new ClosureMarker([.. items.Cast<ClosureMarker>().SelectMany(c => c.Names)]));
             return true;
         }
+        if (IsItemTuple(items))
+        {
+            Push(new ItemTuple(items));
+            return true;
+        }
         // t-strings collect their interpolations in a tuple before BUILD_TEMPLATE: keep them unwrapped.
         Push(S.Tuple([.. items.Select(x => x is Interpolation n ? n : Materialize(x))]));
         return true;

@@ -19,8 +19,14 @@ internal sealed partial class Evaluator
         StoreTo(target, item, seq);
     }
 
-    public bool StoreFast(Instruction i) { Store(NameNode(NameOf(i), ExprContext.Store)); return true; }
-    public bool StoreName(Instruction i) { Store(NameNode(NameOf(i), ExprContext.Store)); return true; }
+    public bool StoreFast(Instruction i) { StoreVariable(NameOf(i)); return true; }
+    public bool StoreName(Instruction i) { StoreVariable(NameOf(i)); return true; }
+
+    private void StoreVariable(string name)
+    {
+        if (IsHidden(name)) StoreHidden(name);
+        else Store(NameNode(name, ExprContext.Store));
+    }
 
     public bool StoreGlobal(Instruction i)
     {
@@ -48,23 +54,23 @@ internal sealed partial class Evaluator
     {
         var name = NameOf(i);
         if (_ctx.Code.FreeVars.Contains(name)) _ctx.NonlocalStores.Add(name);
-        Store(NameNode(name, ExprContext.Store));
+        StoreVariable(name);
         return true;
     }
 
     public bool StoreFastPair(Instruction i)
     {
         var pair = (LocalPairArgument)i.Argument;
-        Store(NameNode(pair.First.Name, ExprContext.Store));
-        Store(NameNode(pair.Second.Name, ExprContext.Store));
+        StoreVariable(pair.First.Name);
+        StoreVariable(pair.Second.Name);
         return true;
     }
 
     public bool StoreFastLoadFast(Instruction i)
     {
         var pair = (LocalPairArgument)i.Argument;
-        Store(NameNode(pair.First.Name, ExprContext.Store));
-        Push(NameNode(pair.Second.Name));
+        StoreVariable(pair.First.Name);
+        Push(Load(pair.Second.Name));
         return true;
     }
 
@@ -212,6 +218,11 @@ internal sealed partial class Evaluator
     public bool ReturnValue(Instruction i)
     {
         var value = Pop();
+        if (_ctx.Scope == ScopeKind.TypeParams)
+        {
+            ReturnGeneric(value);
+            return true;
+        }
         var ret = value is Constant { Value: PyNone } ? S.Return() : S.Return(Materialize(value));
         // Where the compiler has RETURN_CONST, a constant it returns by RETURN_VALUE was split from its load.
         if (value is Constant && OpcodeTable.For(Version).ByName("RETURN_CONST") is not null) _ctx.SplitConstantReturns.Add(ret);
@@ -369,11 +380,10 @@ internal sealed partial class Evaluator
                 Push(new OpaqueMarker("print result"));
                 return true;
             default:
+                if (TypeParamIntrinsic1(name)) return true;
                 throw _ctx.Fail("evaluate", name + " is not supported yet", _op);
         }
     }
-
-    public bool CallIntrinsic2(Instruction i) => throw _ctx.Fail("evaluate", ((TableArgument)i.Argument).Value + " is not supported yet", _op);
 
     // ---------------------------------------------------------------- handled by the structurer
 

@@ -123,6 +123,9 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                 return S.NamedExpr(p.Targets[0], p.Value);
             case FunctionMarker f when f.Code.Name == "<lambda>": return MakeLambda(f);
             case ClosureMarker { Names.Length: 1 } cell: return S.Name(cell.Names[0]); // a class body returning its __class__ cell
+            // `*args: *Ts` (3.11+): the annotation is the one item UNPACK_SEQUENCE 1 takes out of the starred value.
+            case TargetSlot { Group: { Kind: TargetGroupKind.Unpack, Targets.Length: 1, StarIndex: -1, Source: { } source } }:
+                return S.Starred(Materialize(source));
             case ConvertedValue c: throw _ctx.Fail("evaluate", "CONVERT_VALUE without a FORMAT_SIMPLE", _op);
             default: throw _ctx.Fail("evaluate", $"{Describe(item)} used as a value", _op);
         }
@@ -202,6 +205,13 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             case ClassMarker c when target is Name:
                 EmitClass(c, ((Name)target).Id);
                 return;
+            case TypeAliasMarker alias when target is Name { Id: var id } && id == alias.Name:
+                Emit(S.TypeAlias(target, alias.TypeParams, alias.Value));
+                return;
+            case TypeParamItem when _ctx.Scope == ScopeKind.TypeParams:
+            case OpaqueMarker { What: "type params" } when target is Name { Id: "__type_params__" }:
+                EndSilentStatement();
+                return; // the compiler's own copies of the type parameters
             case PendingAssignMarker pending:
                 if (Stack.Count > 0 && ReferenceEquals(Stack.Peek(), pending))
                 {
@@ -345,22 +355,25 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public bool LoadFast(Instruction i)
     {
         var name = NameOf(i);
-        Push(name == ".0" ? new IteratorMarker(ComprehensionSource, false) : NameNode(name));
+        Push(name == ".0" ? new IteratorMarker(ComprehensionSource, false) : Load(name));
         return true;
     }
 
     public bool LoadFastPair(Instruction i)
     {
         var pair = (LocalPairArgument)i.Argument;
-        Push(NameNode(pair.First.Name));
-        Push(NameNode(pair.Second.Name));
+        Push(Load(pair.First.Name));
+        Push(Load(pair.Second.Name));
         return true;
     }
 
+    /// <summary>A variable's value: its name, or for a compiler-named one what the compiler keeps in it.</summary>
+    private object Load(string name) => IsHidden(name) ? LoadHidden(name) : NameNode(name);
+
     public bool LoadName(Instruction i) { Push(NameNode(NameOf(i))); return true; }
-    public bool LoadDeref(Instruction i) { Push(NameNode(NameOf(i))); return true; }
+    public bool LoadDeref(Instruction i) { Push(Load(NameOf(i))); return true; }
     public bool LoadClassDeref(Instruction i) { Push(NameNode(NameOf(i))); return true; }
-    public bool LoadFromDictOrDeref(Instruction i) { Pop(); Push(NameNode(NameOf(i))); return true; }
+    public bool LoadFromDictOrDeref(Instruction i) { Pop(); Push(Load(NameOf(i))); return true; }
     public bool LoadFromDictOrGlobals(Instruction i) { Pop(); Push(NameNode(NameOf(i))); return true; }
     public bool LoadLocals(Instruction i) { Push(new OpaqueMarker("locals")); return true; }
 

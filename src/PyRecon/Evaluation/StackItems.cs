@@ -206,3 +206,32 @@ internal sealed class AccumulatorMarker(string kind) : StackMarker
 {
     public string Kind { get; } = kind;
 }
+
+/// <summary>3.12+ (PEP 695): a type parameter the generic-parameters code made with a TYPEVAR, PARAMSPEC or
+/// TYPEVARTUPLE intrinsic.</summary>
+internal sealed class TypeParamItem(TypeParamNode param) : StackMarker
+{
+    public TypeParamNode Param { get; set; } = param;
+}
+
+/// <summary>A tuple whose items are compiler values, not expressions: the type parameters, the closure of a
+/// generic class, the (name, type parameters, value function) triple of a `type` statement.</summary>
+internal sealed class ItemTuple(List<object> items) : StackMarker
+{
+    public List<object> Items { get; } = items;
+}
+
+/// <summary>`.generic_base`: the `Generic[*type_params]` base the compiler adds to a generic class.</summary>
+internal sealed class GenericBaseMarker : StackMarker
+{
+    public static readonly GenericBaseMarker Instance = new();
+    private GenericBaseMarker() { }
+}
+
+/// <summary>The type alias object of a `type` statement (the TYPEALIAS intrinsic), until it is stored.</summary>
+internal sealed class TypeAliasMarker(string name, ImmutableArray<TypeParamNode> typeParams, ExprNode value) : StackMarker
+{
+    public string Name { get; } = name;
+    public ImmutableArray<TypeParamNode> TypeParams { get; } = typeParams;
+    public ExprNode Value { get; } = value;
+}
