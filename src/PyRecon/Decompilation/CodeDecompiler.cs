@@ -76,7 +76,7 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
         try
         {
             var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
-            return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo);
+            return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo, Lines);
         }
         catch (DecompileFailure f)
         {

@@ -12,14 +12,23 @@ namespace PyRecon.Decompilation;
 /// </summary>
 internal static class ComprehensionBuilder
 {
-    public static ExprNode Build(CodeObject code, List<StmtNode> body, ExprNode iterable, PseudoRegistry? pseudo = null) =>
-        Build(code.Name, body, iterable, pseudo, inline: false);
+    public static ExprNode Build(CodeObject code, List<StmtNode> body, ExprNode iterable, PseudoRegistry? pseudo = null, Dictionary<SyntaxNode, int>? lines = null) =>
+        Build(code.Name, body, iterable, pseudo, inline: false, lines);
 
     /// <summary>A 3.12+ inlined comprehension: <paramref name="kind"/> is &lt;listcomp&gt;, &lt;setcomp&gt; or &lt;dictcomp&gt;.</summary>
-    public static ExprNode BuildInline(string kind, List<StmtNode> body, PseudoRegistry pseudo) =>
-        Build(kind, body, null, pseudo, inline: true);
+    public static ExprNode BuildInline(string kind, List<StmtNode> body, PseudoRegistry pseudo, Dictionary<SyntaxNode, int>? lines = null) =>
+        Build(kind, body, null, pseudo, inline: true, lines);
 
-    private static ExprNode Build(string name, List<StmtNode> body, ExprNode? iterable, PseudoRegistry? pseudo, bool inline)
+    /// <summary>Each `for` clause stands on the line of its target's store (where the source put the target).</summary>
+    private static Comprehension WithLine(Comprehension g, Dictionary<SyntaxNode, int>? lines)
+    {
+        if (lines is null) return g;
+        var first = g.Target is Syntax.Tuple { Elts: [var head, ..] } ? head : g.Target;
+        if (lines.TryGetValue(first, out int line) || lines.TryGetValue(g.Target, out line)) lines[g] = line;
+        return g;
+    }
+
+    private static ExprNode Build(string name, List<StmtNode> body, ExprNode? iterable, PseudoRegistry? pseudo, bool inline, Dictionary<SyntaxNode, int>? lines)
     {
         var loops = body.Where(s => s is not Return).ToList();
         if (loops.Count != 1 || loops[0] is not (For or AsyncFor))
@@ -64,7 +73,7 @@ internal static class ComprehensionBuilder
                 throw new DecompileFailure("comprehension", $"{name} does not iterate over its argument");
             generators[0] = S.Comprehension(first.Target, iterable!, first.Ifs, first.IsAsync);
         }
-        var gens = generators.ToImmutable();
+        var gens = generators.Select(g => WithLine(g, lines)).ToImmutableArray();
         return name switch
         {
             "<listcomp>" => S.ListComp(element, gens),

@@ -182,6 +182,9 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     /// <summary>Stores the popped <paramref name="item"/> to <paramref name="target"/> (a Store-context expression).</summary>
     public void StoreTo(ExprNode target, object item, int seq)
     {
+        // A comprehension's `for` clause goes on its target's line (3.13+ fuse the store with the next load only
+        // on one line).
+        if (_op is { Line: > 0 } op) _ctx.ExprLines.TryAdd(target, op.Line);
         switch (item)
         {
             case SavedLocalMarker saved when target is Name { Id: var id } && id == saved.Name:

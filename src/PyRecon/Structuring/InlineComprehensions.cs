@@ -74,7 +74,7 @@ internal sealed partial class Structurer
         _eval.Out = savedOut;
         _eval.StatementBase = savedBase;
         _eval.StatementLine = savedLine;
-        var expr = ComprehensionBuilder.BuildInline(kind, loop, _ctx.Pseudo);
+        var expr = ComprehensionBuilder.BuildInline(kind, loop, _ctx.Pseudo, _ctx.ExprLines);
         if (_eval.Stack.Pop() is not AccumulatorMarker) throw Fail("inlined comprehension lost its accumulator", head);
         _eval.Stack.Push(expr);
         _ = savedStack;
