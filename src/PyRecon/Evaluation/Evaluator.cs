@@ -73,7 +73,10 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public void Eval(Op op)
     {
         _op = op;
-        if (_statementLine == 0 && op.Line > 0) _statementLine = op.Line;
+        // A statement starts on the lowest line of its ops: its first op may come from a later line (3.12+
+        // evaluate an inlined comprehension's iterable, written under the element, first). Not in 3.14's
+        // __annotate__, whose stores the compiler puts on the first annotation's line.
+        if (op.Line > 0 && (_statementLine == 0 || (op.Line < _statementLine && _ctx.Scope != ScopeKind.Annotate))) _statementLine = op.Line;
         _ctx.Consume(op.Index);
         try
         {
