@@ -73,10 +73,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public void Eval(Op op)
     {
         _op = op;
-        // A statement starts on the lowest line of its ops: its first op may come from a later line (3.12+
-        // evaluate an inlined comprehension's iterable, written under the element, first). Not in 3.14's
-        // __annotate__, whose stores the compiler puts on the first annotation's line.
-        if (op.Line > 0 && (_statementLine == 0 || (op.Line < _statementLine && _ctx.Scope != ScopeKind.Annotate))) _statementLine = op.Line;
+        if (_statementLine == 0 && op.Line > 0) _statementLine = op.Line;
         _ctx.Consume(op.Index);
         try
         {
@@ -147,9 +144,32 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public void Emit(StmtNode stmt)
     {
         Out.Add(stmt);
-        _ctx.SetLine(stmt, _statementLine > 0 ? _statementLine : _op?.Line ?? 0);
+        int line = _statementLine > 0 ? _statementLine : _op?.Line ?? 0;
+        // A statement starts on the lowest line of its expressions: its first op may come from a later line
+        // (3.12+ evaluate an inlined comprehension's iterable, written under the element, first). Only the
+        // statement's own expressions count: clean-up it runs (a with's exit on return) has the header's line.
+        // 3.14's __annotate__ stores all go into the dict built on the first annotation's line.
+        if (stmt is not (FunctionDef or AsyncFunctionDef or ClassDef) && _ctx.Scope != ScopeKind.Annotate && LowestLine(stmt) is > 0 and var lowest && (line == 0 || lowest < line)) line = lowest;
+        _ctx.SetLine(stmt, line);
         _statementLine = 0;
     }
+
+    /// <summary>The lowest line recorded for an expression inside <paramref name="node"/> (0: none).</summary>
+    private int LowestLine(SyntaxNode node)
+    {
+        int lowest = node is ExprNode && _ctx.ExprLines.TryGetValue(node, out int own) ? own : 0;
+        foreach (var field in node.Fields)
+        {
+            if (field.Kind == SyntaxFieldKind.Node && field.Value is SyntaxNode child and not StmtNode)
+                lowest = Lower(lowest, LowestLine(child));
+            else if (field.Kind == SyntaxFieldKind.NodeList && field.Value is System.Collections.IEnumerable items)
+                foreach (var item in items)
+                    if (item is SyntaxNode c and not StmtNode) lowest = Lower(lowest, LowestLine(c));
+        }
+        return lowest;
+    }
+
+    private static int Lower(int a, int b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
 
     public void EmitPseudo(PseudoStatement pseudo) => Emit(_ctx.Pseudo.Make(pseudo));
 
@@ -268,6 +288,8 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             var source = group.Source!;
             StoreTo(tuple, source, 0);
         }
+        // A header's target (for, with ... as, except ... as) is complete: the next statement starts afresh.
+        else if (group.Kind != TargetGroupKind.Unpack && group.IsComplete) EndSilentStatement();
     }
 
     private static ExprNode ToLoad(ExprNode target) => target switch
@@ -540,6 +562,8 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             case TargetSlot slot:
                 slot.Group.Discarded = true;
                 Unwound.Add(slot);
+                // `with x:` drops what __enter__ returned on the header's line: the body starts afresh.
+                if (slot.Group.Kind != TargetGroupKind.Unpack) EndSilentStatement();
                 return true;
             case FunctionMarker or ClassMarker:
                 throw _ctx.Fail("evaluate", "a function or class object is discarded", _op);

@@ -393,9 +393,22 @@ internal sealed partial class Structurer
         return keepsUnusedConstants && trueAt < 0 ? new PyInt(1) : PyBool.True;
     }
 
+    /// <summary>
+    /// `while True:` compiles to no code: its line is the NOP the compiler keeps for it (3.10+: at the loop head
+    /// in 3.14, just before it in 3.10-3.13) or, without one, the line above the body's first.
+    /// </summary>
+    private int WhileTrueLine(int pos)
+    {
+        int bodyLine = _ops[RealAt(pos)].Line;
+        for (int k = pos; k < RealAt(pos); k++)
+            if (_ops[k].Line is > 0 and var own && own < bodyLine) return own;
+        if (pos > 0 && _ops[pos - 1] is { Kind: OpKind.Skip, Line: > 0 } before && before.Line < bodyLine) return before.Line;
+        return bodyLine > 1 ? bodyLine - 1 : bodyLine;
+    }
+
     private int StructureWhileTrue(int pos, HashSet<int> loopBlocks, Region region, List<StmtNode> output)
     {
-        int line = _ops[RealAt(pos)].Line;
+        int line = WhileTrueLine(pos);
         int breakTarget = FindBreakTarget(pos, loopBlocks, pos, -1, region, whileTrue: true);
         var loop = new LoopInfo
         {

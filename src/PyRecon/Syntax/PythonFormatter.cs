@@ -174,6 +174,7 @@ internal sealed class StatementWriter
                 Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
             }
             _nextStatementLine = i + 1 < body.Count ? StatementLine(body[i + 1]) : 0;
+            _headerLine = line;
             if (docstring) W(doc);
             else Statement(s);
         }
@@ -181,6 +182,9 @@ internal sealed class StatementWriter
 
     /// <summary>The line of the statement after the one being written in its block (0: none or unknown).</summary>
     private int _nextStatementLine;
+
+    /// <summary>The known line of the statement or clause whose header is being written (0: unknown).</summary>
+    private int _headerLine;
 
     /// <summary>The comment lines of a statement (docstrings print none: they are written as plain text).</summary>
     private IReadOnlyList<string> CommentsOf(StmtNode s, bool docstring) =>
@@ -240,6 +244,7 @@ internal sealed class StatementWriter
     /// on its line when known and not passed, else on the next line.</summary>
     private void Clause(int line)
     {
+        _headerLine = line;
         _out.PadTo(line);
         StartLine();
     }
@@ -368,7 +373,8 @@ internal sealed class StatementWriter
             case While w:
                 W("while ");
                 Slot(() => E(w.Test));
-                Body(w.Body);
+                // `while True:` compiles to no code of its own: its line is its body's, never shared.
+                Body(w.Body, headerHasCode: w.Test is not Constant);
                 Else(w.Orelse);
                 break;
             case For f: ForLoop("for ", f.Target, f.Iter, f.Body, f.Orelse); break;
@@ -484,10 +490,10 @@ internal sealed class StatementWriter
     }
 
     /// <summary>The colon of a header and the indented body on the following lines.</summary>
-    private void Body(IReadOnlyList<StmtNode> body, bool definition = false, bool classBody = false)
+    private void Body(IReadOnlyList<StmtNode> body, bool definition = false, bool classBody = false, bool headerHasCode = true)
     {
         W(":");
-        if (FitsOnHeaderLine(body, definition, classBody))
+        if (headerHasCode && FitsOnHeaderLine(body, definition, classBody))
         {
             // `class Error(Exception): pass`: the body shares the header's line, so what follows keeps its own.
             for (int i = 0; i < body.Count; i++)
@@ -500,13 +506,16 @@ internal sealed class StatementWriter
         Indented(body);
     }
 
-    /// <summary>With line placement: a definition's body of simple statements all on the header's line, or a
+    /// <summary>With line placement: a body of simple statements all on the header's line (`if x: y += 1`; only
+    /// for headers with code of their own, whose line is not borrowed from the body), or a
     /// class body that is a lone `pass` no bytecode places when the next statement is on the very next line
-    /// (a function's lone `pass` stands for its return, which has a line). Other headers never: a superinstruction can lend a body statement the header's line.</summary>
+    /// (a function's lone `pass` stands for its return, which has a line).</summary>
     private bool FitsOnHeaderLine(IReadOnlyList<StmtNode> body, bool definition, bool classBody)
     {
-        if (_lines is null || !_out.LineOpen || body.Count == 0 || !definition) return false;
+        if (_lines is null || !_out.LineOpen || body.Count == 0) return false;
         int headerLine = _out.Line, nextLine = _nextStatementLine;
+        // A header pushed below its own line, or written over several, does not share a line with its body.
+        if (!definition && _headerLine != headerLine) return false;
         foreach (var s in body)
         {
             if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s, out _)) return false;
@@ -546,7 +555,7 @@ internal sealed class StatementWriter
         if (handlers.Count == 0 && finalbody.Count == 0) throw new SyntaxNotSupportedException("try needs a handler or finally");
         if (handlers.Count == 0 && orelse.Count > 0) throw new SyntaxNotSupportedException("try/else needs a handler");
         W("try");
-        Body(body);
+        Body(body, headerHasCode: false);
         foreach (var h in handlers.Cast<ExceptHandler>())
         {
             if (star && h.Type is null) throw new SyntaxNotSupportedException("except* needs an exception type");
