@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
@@ -429,10 +430,36 @@ internal sealed partial class Structurer
         var loop = region.InnermostLoop;
         if (loop?.Iterator is null || !_eval.Unwound.Contains(loop.Iterator) || _eval.Stack.Count != loop.BodyBase - 1) return false;
         if (_ctx.Version < PythonVersion.V3_10) return false;
-        int p = NextReal(popAt), count = 0, first = p;
-        while (p < _ops.Length && _ops[p].Kind == OpKind.Plain && count < 4) { p = NextReal(p); count++; }
-        if (p >= _ops.Length || _ops[p].Kind != OpKind.Return || count == 0) return false;
-        if (count == 1 && _ops[first].Name is "LOAD_CONST" or "LOAD_SMALL_INT") return false;
+        int p = NextReal(popAt), count = 0, first = p, firstValue = -1;
+        while (p < _ops.Length && _ops[p].Kind == OpKind.Plain && count < 4)
+        {
+            // Leaving an except clause (POP_EXCEPT) computes nothing: a `return` in the loop does it too.
+            if (_ops[p].Name != "POP_EXCEPT") { count++; if (firstValue < 0) firstValue = p; }
+            p = NextReal(p);
+        }
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Return) return false;
+        bool constantReturn = count == 0 && _ops[p].Instruction.Argument is ConstArgument
+            || count == 1 && _ops[firstValue].Name is "LOAD_CONST" or "LOAD_SMALL_INT";
+        if (count == 0 && !constantReturn) return false;
+        // `return` (None) stays a return: the implicit return at the end looks the same.
+        if (constantReturn && !ReturnsNone(count == 0 ? p : firstValue))
+        {
+            // `return <constant>` reads the same as a break whose follow returns it. It is the break when the
+            // original of the block stands after the loop (a copy keeps its line), or when its constant was
+            // numbered after code laid out later (it was compiled after that code, as the loop's follow).
+            if (loop.Exit >= 0 && OriginalAfter(first, p, loop.Exit) is int original)
+            {
+                ConsumeRange(first, p + 1);
+                loop.BreakTarget = original;
+                return true;
+            }
+            // A copy also keeps its original's line: one below where the loop's else starts is not in the body.
+            bool belowElse = loop.AfterExit >= 0 && RealAt(loop.AfterExit) < _ops.Length && _ops[RealAt(loop.AfterExit)] is { Kind: OpKind.Plain, Line: > 0 } elseStart
+                && elseStart.Name != "POP_EXCEPT" && _ops[p].Line > elseStart.Line
+                && elseStart.Line > _ops[RealAt(loop.Head)].Line; // not the implicit return, on the loop's line
+            if (!belowElse && !NumberedAfterLaterCode(count == 0 ? p : firstValue) && !CopiedElsewhere(first, p)) return false;
+        }
+        else if (constantReturn) return false;
         if (loop.BreakTarget >= 0 && loop.BreakTarget != loop.Exit && loop.BreakTarget != loop.AfterExit && RealAt(loop.BreakTarget) != first) return false;
         // When the loop's own exit runs the same code, the break goes there and the loop has no else.
         if (loop.AfterExit >= 0 && SameCode(first, p, RealAt(loop.AfterExit)))
@@ -444,6 +471,60 @@ internal sealed partial class Structurer
         loop.BreakTarget = first;
         loop.InlinedBreak = true;
         return true;
+    }
+
+    /// <summary>True when another block has the same ops on the same lines as [<paramref name="from"/>,
+    /// <paramref name="to"/>]: one source statement compiled twice, so both are copies of one follow.</summary>
+    private bool CopiedElsewhere(int from, int to)
+    {
+        for (int q = 0; q < _ops.Length; q = NextReal(q))
+        {
+            if ((q < from || q > to) && SameCodeAndLines(from, to, q)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A copy the optimizer made keeps its original's lines: same ops, same lines.</summary>
+    private bool SameCodeAndLines(int from, int to, int other)
+    {
+        if (!SameCode(from, to, other)) return false;
+        for (int a = RealAt(from), b = RealAt(other); a <= to; a = NextReal(a), b = NextReal(b))
+            if (_ops[a].Line != _ops[b].Line) return false;
+        return true;
+    }
+
+    private bool ReturnsNone(int at) => _ops[at].Instruction.Argument is ConstArgument { Value: PyNone };
+
+    /// <summary>The start of a block after <paramref name="after"/> with the same ops on the same lines as
+    /// [<paramref name="from"/>, <paramref name="to"/>]: the original the optimizer copied.</summary>
+    private int? OriginalAfter(int from, int to, int after)
+    {
+        for (int q = RealAt(after); q < _ops.Length; q = NextReal(q))
+        {
+            // An exception handler's copy (a break leaving an except clause) is not the original.
+            if (q >= from && q <= to) continue;
+            if (_ctx.Consumed[q] || !ReferenceEquals(_flow.HandlerOf(q), _flow.HandlerOf(from))) continue;
+            if (SameCodeAndLines(from, to, q)) return q;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// True when the constant <paramref name="at"/> loads is numbered after a constant that only code laid out after
+    /// it loads: constants are numbered in compile order, so the code at <paramref name="at"/> is a copy of code
+    /// compiled later (3.8-3.13; 3.14's small ints are not constants).
+    /// </summary>
+    private bool NumberedAfterLaterCode(int at)
+    {
+        if (_ops[at].Instruction.Argument is not ConstArgument { Index: var k }) return false;
+        // Slot 0 is numbered first whatever loads it (a function's docstring or None, a class's name).
+        var before = new HashSet<int> { 0 };
+        for (int i = 0; i < at; i++)
+            if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) before.Add(c);
+        if (before.Contains(k)) return false;
+        for (int i = at + 1; i < _ops.Length; i++)
+            if (_ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < k && !before.Contains(c)) return true;
+        return false;
     }
 
     /// <summary>True when the real ops of [from, to] repeat, op for op, the ops starting at <paramref name="other"/>.</summary>
@@ -487,6 +568,8 @@ internal sealed partial class Structurer
                 return StructureCondition(op, region, output);
             case OpKind.ForIter:
             case OpKind.AsyncForIter:
+                // A for loop whose body always leaves (`for x in xs: return x`) has no jump back: no loop head.
+                if (_eval.Stack.Count > 0 && _eval.Stack.Peek() is IteratorMarker) return StructureFor(op.Index, op.Index, region, output);
                 throw Fail($"{op.Name} outside a loop head", op.Index);
             default:
                 return TerminateSpecial(op, region, output);
