@@ -1114,7 +1114,7 @@ internal sealed partial class Structurer
         while (p < _ops.Length && guard++ < 8)
         {
             var op = _ops[p];
-            if (op.Kind == OpKind.Plain && op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF")
+            if (op.Kind == OpKind.Plain && op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_FAST_CHECK" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF")
             {
                 p = NextReal(p);
                 continue;
