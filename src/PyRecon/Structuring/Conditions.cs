@@ -932,9 +932,30 @@ internal sealed partial class Structurer
     /// when that holds a `not` the AST optimizer would fold into the comparison (`not a is b`), the source was
     /// `if a: assert b` (its jumps merge into `assert not a or b`), or in a 3.8 function a plain raise.
     /// </summary>
+    /// <summary>True when constant <paramref name="index"/> is numbered between the constants first loaded above
+    /// <paramref name="line"/> and those first loaded from it on: where code on that line was compiled.</summary>
+    private bool ConstantNumberedAtLine(int index, int line)
+    {
+        var firstLine = new Dictionary<int, int>();
+        foreach (var op in _ops)
+            if (op.Instruction.Argument is ConstArgument { Index: var c } && op.Line > 0 && !firstLine.ContainsKey(c)) firstLine[c] = op.Line;
+        foreach (var (c, l) in firstLine)
+            if (l < line && c > index || l >= line && c < index) return false;
+        return index >= 0;
+    }
+
     private StmtNode MakeAssert(ExprNode test, AssertFailure fail, StmtNode raise)
     {
         var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
+        // `if a: assert False, m` compiles as `assert not a, m` does, but leaves the dropped False in co_consts
+        // where the version keeps unused constants (3.8-3.11, 3.14).
+        if (HasUnloadedConstant(c => c is PyBool { Value: false }) is not null && _ctx.Lines.TryGetValue(raise, out int atLine)
+            && ConstantNumberedAtLine(_ctx.Code.Consts.IndexOf(PyBool.False), atLine))
+        {
+            var assertFalse = S.Assert(S.Constant(PyBool.False), message);
+            if (_ctx.Lines.TryGetValue(raise, out int raiseLine)) _ctx.SetLine(assertFalse, raiseLine);
+            return S.If(test, [assertFalse], []);
+        }
         var holds = Negate(test);
         // 3.11+ compile `not a is b` like `a is not b` (see FoldedNotCheck): the assert is exact as it stands.
         if (_ctx.Version >= PythonVersion.V3_11 || !HasFoldedNot(holds)) return S.Assert(holds, message);

@@ -344,19 +344,7 @@ internal sealed partial class Structurer
     }
 
     /// <summary>An int 1 in co_consts that no op loads (3.14: the dropped test of `while 1:`), or null.</summary>
-    private PyObject? UnloadedOne()
-    {
-        var consts = _ctx.Code.Consts;
-        for (int k = 0; k < consts.Length; k++)
-        {
-            if (consts[k] is not PyInt { Value.IsOne: true }) continue;
-            bool loaded = false;
-            foreach (var op in _ops)
-                if (op.Instruction.Argument is ConstArgument { Index: var c } && c == k) { loaded = true; break; }
-            if (!loaded) return consts[k];
-        }
-        return null;
-    }
+    private PyObject? UnloadedOne() => HasUnloadedConstant(c => c is PyInt { Value.IsOne: true });
 
     /// <summary>
     /// `while True` or `while 1`: the same code, but 3.10-3.13 still add the test's constant to co_consts when the

@@ -493,6 +493,22 @@ internal sealed partial class Structurer
         return true;
     }
 
+    /// <summary>A constant in co_consts matching <paramref name="match"/> that no op loads (a test the compiler
+    /// dropped, where the version keeps its constant), or null.</summary>
+    internal PyObject? HasUnloadedConstant(Func<PyObject, bool> match)
+    {
+        var consts = _ctx.Code.Consts;
+        for (int k = 0; k < consts.Length; k++)
+        {
+            if (!match(consts[k])) continue;
+            bool loaded = false;
+            foreach (var op in _ops)
+                if (op.Instruction.Argument is ConstArgument { Index: var c } && c == k) { loaded = true; break; }
+            if (!loaded) return consts[k];
+        }
+        return null;
+    }
+
     private bool ReturnsNone(int at) => _ops[at].Instruction.Argument is ConstArgument { Value: PyNone };
 
     /// <summary>The start of a block after <paramref name="after"/> with the same ops on the same lines as
