@@ -28,6 +28,8 @@ internal interface IBodyRewriter
 /// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
 /// <item><see cref="PrivateNameRewriter"/>: after the global/nonlocal declarations exist, so their names are written
 /// unmangled too.</item>
+/// <item><see cref="SameLineAndRewriter"/>: nested ifs on one line are an `and`; after the rewrites that make
+/// ifs, independent of the rest.</item>
 /// <item><see cref="UnconditionalAssertRewriter"/>: a raise of AssertionError that no condition took as its assert
 /// is `assert False`; just before the check that no pseudo statement is left.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
@@ -48,6 +50,7 @@ internal static class CleanupPipeline
         new FutureAnnotationRewriter(),
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
+        new SameLineAndRewriter(),
         new UnconditionalAssertRewriter(),
         new PseudoStatementCheck(),
         new FoldedNotCheck(),

@@ -272,6 +272,29 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
 
 /// <summary>Refuses a body in which a structurer-internal statement survived.</summary>
 /// <summary>
+/// `if a and b:` compiles exactly as `if a:` holding only `if b:` (neither with an else) does; when both tests stand
+/// on one line the source said `and` (nested ifs would put the inner one on a line of its own).
+/// </summary>
+internal sealed class SameLineAndRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx) =>
+        StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Merge(s, ctx)));
+
+    private static StmtNode Merge(StmtNode s, CodeContext ctx)
+    {
+        if (s is not If { Orelse.IsEmpty: true, Body: [If { Orelse.IsEmpty: true } inner] } outer) return s;
+        if (!ctx.Lines.TryGetValue(outer, out int line) || !ctx.Lines.TryGetValue(inner, out int innerLine) || line != innerLine) return s;
+        if (ctx.Pseudo.Get(inner) is not null) return s;
+        ImmutableArray<ExprNode> tests = [.. Operands(outer.Test), .. Operands(inner.Test)];
+        var merged = S.If(S.BoolOp(Boolop.And, tests), inner.Body, []);
+        ctx.SetLine(merged, line);
+        return merged;
+    }
+
+    private static IEnumerable<ExprNode> Operands(ExprNode test) => test is BoolOp { Op: Boolop.And } and ? and.Values : [test];
+}
+
+/// <summary>
 /// `assert False, msg` (3.9+): the test is a constant the compiler drops, leaving the raise of
 /// LOAD_ASSERTION_ERROR with no condition around it to become the assert.
 /// </summary>

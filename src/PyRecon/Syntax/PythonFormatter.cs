@@ -509,7 +509,8 @@ internal sealed class StatementWriter
     /// <summary>With line placement: a body of simple statements all on the header's line (`if x: y += 1`; only
     /// for headers with code of their own, whose line is not borrowed from the body), or a
     /// class body that is a lone `pass` no bytecode places when the next statement is on the very next line
-    /// (a function's lone `pass` stands for its return, which has a line).</summary>
+    /// (a function's lone `pass` stands for its return, which has a line), or a lone break/continue that no op
+    /// places (its jump became the header's own: on its own line the compiler would keep a NOP for it).</summary>
     private bool FitsOnHeaderLine(IReadOnlyList<StmtNode> body, bool definition, bool classBody)
     {
         if (_lines is null || !_out.LineOpen || body.Count == 0) return false;
@@ -520,7 +521,8 @@ internal sealed class StatementWriter
         {
             if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s, out _)) return false;
             int line = StatementLine(s);
-            if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Count == 1 && nextLine == headerLine + 1)) return false;
+            if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Count == 1 && nextLine == headerLine + 1)
+                && !(line == 0 && s is Break or Continue && body.Count == 1 && !definition)) return false;
         }
         return true;
     }
