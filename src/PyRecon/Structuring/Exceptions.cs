@@ -103,7 +103,27 @@ internal sealed partial class Structurer
         if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
         if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
-        return Walk(after, exit.Outer.Child(), output);
+        var outer = LeaveEnclosingExits(ref after, exit.Outer);
+        return Walk(after, outer.Child(), output);
+    }
+
+    /// <summary>
+    /// A return or loop jump leaving several constructs at once runs their exit code one after another (a return
+    /// in a try inside an except clause: `POP_BLOCK; POP_EXCEPT; return`): the enclosing constructs' exit code that
+    /// follows is taken too, so the walk does not read it as their normal end. Returns the region the abrupt
+    /// statement is in; <paramref name="pos"/> moves past the exit code taken.
+    /// </summary>
+    private Region LeaveEnclosingExits(ref int pos, Region region)
+    {
+        while (ExitRegion(region) is { Exit: ConstructExit exit } && !region.IsStop(pos) && !region.IsStop(RealAt(pos)))
+        {
+            int after = exit.MatchUnwinding(pos);
+            if (after < 0 || !IsAbrupt(after, exit.Outer)) break;
+            exit.ConsumeUnwinding(pos, after);
+            pos = after;
+            region = exit.Outer;
+        }
+        return region;
     }
 
     /// <summary>True at `return` or `return <constant>` (the constant loaded, then RETURN_VALUE).</summary>
