@@ -625,7 +625,7 @@ internal sealed partial class Structurer
             var elseRegion = region.Child(stops: [join, RealAt(join)]);
             _eval.Stack = atIf.Clone();
             int elseEnd = WalkSequence(elseStart, elseRegion, elseOut);
-            if (elseEnd >= 0 && !Same(elseEnd, join))
+            if (elseEnd >= 0 && !Same(elseEnd, join) && !JumpChainsMeet(join, elseEnd))
             {
                 // The else branch is laid out after the then-branch, and so is its copy of their join (a then-branch
                 // ending in a 3.11+ handler, laid out at the end, met a copy there).
@@ -689,6 +689,27 @@ internal sealed partial class Structurer
         }
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>
+    /// Whether unconditional forward jumps from <paramref name="a"/> and from <paramref name="b"/> lead to one place.
+    /// 3.8-3.9's peephole pass threads each jump one step, in layout order: a then-branch's jump over its else goes
+    /// to where the jump at the if's join went before that jump was itself threaded on, so the branches end at two
+    /// ops of one chain of jumps, which the source's single join compiles to.
+    /// </summary>
+    private bool JumpChainsMeet(int a, int b)
+    {
+        var fromA = ForwardJumpChain(a);
+        return ForwardJumpChain(b).Any(fromA.Contains);
+    }
+
+    /// <summary><paramref name="pos"/> and the ops reached from it by following unconditional forward jumps.</summary>
+    private HashSet<int> ForwardJumpChain(int pos)
+    {
+        var chain = new HashSet<int>();
+        for (int p = RealAt(pos); p >= 0 && p < _ops.Length && chain.Add(p); p = RealAt(_ops[p].Target))
+            if (_ops[p].Kind != OpKind.Jump || _ops[p].Target <= p) break;
+        return chain;
     }
 
     /// <summary>
