@@ -131,7 +131,9 @@ internal sealed partial class Structurer
     /// Pops the condition of <paramref name="op"/> and merges the conditional jumps that follow it (blocks that
     /// only compute one value and jump) into one condition, the way compiler_jump_if laid them out.
     /// </summary>
-    private CondNode BuildCondition(Op op, Region region)
+    /// <param name="loopTest">A while loop's test: its jump to the exit is the loop's own, never a jump threaded through
+    /// a `break` in the body (see <see cref="IsThreadedToJumpAt"/>).</param>
+    private CondNode BuildCondition(Op op, Region region, bool loopTest = false)
     {
         Consume(op.Index);
         var chain = new List<CondNode> { FirstNode(op, region) };
@@ -145,7 +147,7 @@ internal sealed partial class Structurer
         // Merge right to left until one node remains; an unmergeable tail is not part of this condition.
         for (int keep = chain.Count; keep >= 1; keep--)
         {
-            var reduced = Reduce(chain.Take(keep).ToList());
+            var reduced = Reduce(chain.Take(keep).ToList(), loopTest);
             if (reduced is not null)
             {
                 if (keep < chain.Count) RewindTo(chain[keep]);
@@ -369,7 +371,7 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Merges adjacent nodes (x falls into y) right to left; null when they do not form one condition.</summary>
-    private CondNode? Reduce(List<CondNode> nodes)
+    private CondNode? Reduce(List<CondNode> nodes, bool loopTest)
     {
         bool changed = true;
         while (nodes.Count > 1 && changed)
@@ -385,7 +387,7 @@ internal sealed partial class Structurer
                 CondNode? merged = null;
                 if (Same(x.Target, y.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
-                else if (Same(x.Target, y.Fall))
+                else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
                 if (merged is null) continue;
                 nodes[i] = merged;
@@ -398,6 +400,20 @@ internal sealed partial class Structurer
     }
 
     private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
+
+    /// <summary>
+    /// Whether <paramref name="target"/> is where the lone unconditional jump at <paramref name="pos"/> goes: a
+    /// conditional jump to that jump was threaded on to its target (`if a or b: break`: a's jump into the body, which
+    /// is the break's jump, goes straight to the loop exit).
+    /// </summary>
+    private bool IsThreadedToJumpAt(int target, int pos)
+    {
+        if (!PeepholeThreadsThroughBodies) return false;
+        int p = RealAt(pos);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || !Same(_ops[p].Target, target)) return false;
+        var block = _flow.BlockOf(p);
+        return block.Start == p || _flow.FirstRealOp(block) == p;
+    }
 
     private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()
     {
@@ -666,6 +682,8 @@ internal sealed partial class Structurer
             int elseEnd = WalkSequence(elseStart, region.Child(stops: [join, RealAt(join)]), elseOut);
             if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
             if (elseOut.Count == 0) elseOut.Add(S.Pass());
+            // The dead jump went past the else of enclosing ifs too (threaded to their join), as a live one would.
+            if (_ops[RealAt(join)].Kind != OpKind.Jump) EndThenBranchesAt(join, region, deadJump);
         }
         else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
             join = -1; // both branches leave; what follows the if is dead code
