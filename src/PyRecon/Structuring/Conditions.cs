@@ -91,7 +91,7 @@ internal sealed partial class Structurer
             && !IsStatementOfItsOwn(node.Target, node))
         {
             var brk = S.Break();
-            EmitIf(S.If(Negate(node.FallCond), [brk]), node, output);
+            EmitIf(S.If(JumpTest(Negate(node.FallCond)), [brk]), node, output);
             _ctx.SetLine(brk, _ops[node.LastOp].Line);
             return node.Fall;
         }
@@ -504,7 +504,7 @@ internal sealed partial class Structurer
         _eval.Stack = baseStack;
         EvalValue(node.Target, join, null);
         var elseValue = _eval.PopExpr();
-        _eval.Push(S.IfExp(node.FallCond, thenValue, elseValue));
+        _eval.Push(S.IfExp(JumpTest(node.FallCond), thenValue, elseValue));
         return join;
     }
 
@@ -657,7 +657,7 @@ internal sealed partial class Structurer
             _eval.Stack = atIf.Clone();
             int rest = WalkSequence(elseStart, region.Child(), elseOut);
             _eval.Stack = atIf.Clone();
-            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            var full = S.If(JumpTest(node.FallCond), Body(thenOut), [.. elseOut]);
             output.Add(full);
             _ctx.SetLine(full, line);
             return rest;
@@ -668,7 +668,7 @@ internal sealed partial class Structurer
             // A function's copy of the implicit return has no line of its own: the if ended the function, and the
             // rest of the sequence (which never falls out) is its else branch.
             _eval.Stack = atIf.Clone();
-            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            var full = S.If(JumpTest(node.FallCond), Body(thenOut), [.. elseOut]);
             output.Add(full);
             _ctx.SetLine(full, line);
             return -1;
@@ -963,7 +963,7 @@ internal sealed partial class Structurer
     {
         if (then.Count == 1 && orelse.Count == 0 && _ctx.Pseudo.Get(then[0]) is AssertFailure fail)
             return MakeAssert(test, fail, then[0]);
-        return S.If(test, Body(then), [.. orelse]);
+        return S.If(JumpTest(test), Body(then), [.. orelse]);
     }
 
     /// <summary>
@@ -996,8 +996,80 @@ internal sealed partial class Structurer
             if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(written, line);
             return S.If(test, [written], []);
         }
+        if (!HasFoldedNot(JumpTest(holds))) return S.Assert(JumpTest(holds), message);
         throw Fail("an assert whose condition the compiler would fold into another comparison");
     }
+
+    /// <summary>
+    /// A condition in jump context (if, while, assert, conditional expression) written so that no `not` lands on a
+    /// single is/in comparison: the AST optimizer folds `not a is b` into `a is not b` (other bytecode), while a `not`
+    /// around an and/or only flips its operands' jumps, as De Morgan does. The reduction pushes each negation down
+    /// to the operands; here it goes back up onto the and/or whose is/in operands need it. Unchanged when the test
+    /// has no negated is/in comparison, or (3.11+) the compiler does not fold.
+    /// </summary>
+    private ExprNode JumpTest(ExprNode test)
+    {
+        if (!HasFoldedNot(test)) return test;
+        return WithNegationsOnBoolOps(test, negate: false, JumpsOnNone) ?? test;
+    }
+
+    /// <summary>
+    /// <paramref name="e"/> (or `not e`) with each `not` on an and/or rather than on an is/in comparison; null when
+    /// two is/in operands of one and/or need opposite negations (no source compiles to that).
+    /// </summary>
+    private static ExprNode? WithNegationsOnBoolOps(ExprNode e, bool negate, bool noneTestsFree)
+    {
+        switch (e)
+        {
+            case UnaryOp { Op: Unaryop.Not } n:
+                return WithNegationsOnBoolOps(n.Operand, !negate, noneTestsFree);
+            case BoolOp b:
+            {
+                // The operands are written under one negation or none; an is/in operand decides which.
+                bool? operandsNegated = null;
+                foreach (var v in b.Values)
+                {
+                    if (FoldableUnderNots(v, false, noneTestsFree) is not bool needs) continue;
+                    if (operandsNegated is bool other && other != needs) return null;
+                    operandsNegated = needs;
+                }
+                bool inner = operandsNegated ?? negate;
+                var values = ImmutableArray.CreateBuilder<ExprNode>(b.Values.Length);
+                foreach (var v in b.Values)
+                {
+                    if (WithNegationsOnBoolOps(v, inner, noneTestsFree) is not ExprNode written) return null;
+                    values.Add(written);
+                }
+                // not (a or b) == (not a) and (not b): negated operands take the other operator.
+                var op = inner ? (b.Op == Boolop.And ? Boolop.Or : Boolop.And) : b.Op;
+                var combined = S.BoolOp(op, values.MoveToImmutable());
+                return inner == negate ? combined : S.UnaryOp(Unaryop.Not, combined);
+            }
+            case Compare c when IsFoldableComparison(c, noneTestsFree):
+                return negate ? null : c;
+            case Compare { Ops: [Cmpop.Is or Cmpop.IsNot] } c when negate && noneTestsFree && c.Comparators[0] is Constant { Value: PyNone }:
+                // Either spelling jumps on None: the negation is the inverted test.
+                return S.Compare(c.Left, [c.Ops[0] == Cmpop.Is ? Cmpop.IsNot : Cmpop.Is], c.Comparators);
+            default:
+                return negate ? S.UnaryOp(Unaryop.Not, e) : e;
+        }
+    }
+
+    /// <summary>For an is/in comparison under some `not`s: whether their number (with <paramref name="odd"/>) is odd; null for other operands.</summary>
+    private static bool? FoldableUnderNots(ExprNode e, bool odd, bool noneTestsFree) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not } n => FoldableUnderNots(n.Operand, !odd, noneTestsFree),
+        Compare c when IsFoldableComparison(c, noneTestsFree) => odd,
+        _ => null,
+    };
+
+    /// <param name="noneTestsFree">`x is None` compiles to a jump on None whichever way it is negated (3.11+).</param>
+    private static bool IsFoldableComparison(Compare c, bool noneTestsFree) =>
+        c.Ops is [Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn]
+        && !(noneTestsFree && c.Ops[0] is Cmpop.Is or Cmpop.IsNot && c.Comparators[0] is Constant { Value: PyNone });
+
+    /// <summary>3.11+ test `x is None` in jump context with a jump on None (POP_JUMP_IF_NONE / NOT_NONE).</summary>
+    private bool JumpsOnNone => _ctx.Version >= PythonVersion.V3_11;
 
     /// <summary>`not a is b`, `not a in b`: the AST optimizer turns it into the inverted comparison (other bytecode).</summary>
     private static bool HasFoldedNot(ExprNode e) => e switch

@@ -118,7 +118,11 @@ internal sealed partial class Structurer
         while (ExitRegion(region) is { Exit: ConstructExit exit } && !region.IsStop(pos) && !region.IsStop(RealAt(pos)))
         {
             int after = exit.MatchUnwinding(pos);
-            if (after < 0 || !IsAbrupt(after, exit.Outer)) break;
+            // A construct without exit code here (a 3.11+ try body) leaves the op under its own handler: the walk
+            // stays in its region.
+            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer)) break;
+            // A module or class body cannot return: a return there is the compiler's, after the construct.
+            if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) break;
             exit.ConsumeUnwinding(pos, after);
             pos = after;
             region = exit.Outer;

@@ -282,7 +282,7 @@ internal sealed partial class Structurer
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("while-else ends away from the break target", exit);
             _eval.Stack = atLoop.Clone();
         }
-        var stmt = S.While(node.FallCond, Body(body), [.. orelse]);
+        var stmt = S.While(JumpTest(node.FallCond), Body(body), [.. orelse]);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
