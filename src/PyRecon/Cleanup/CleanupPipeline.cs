@@ -28,6 +28,8 @@ internal interface IBodyRewriter
 /// <item><see cref="ScopeDeclarationRewriter"/>: global/nonlocal go first in the body, after the docstring.</item>
 /// <item><see cref="PrivateNameRewriter"/>: after the global/nonlocal declarations exist, so their names are written
 /// unmangled too.</item>
+/// <item><see cref="ConstantFalseAssertRewriter"/>: resolves the asserts no if statement made, before the check for
+/// unresolved internal statements.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
 /// <item><see cref="FoldedNotCheck"/>: independent of the rewrites; refuses conditions no source compiles to.</item>
 /// </list>
@@ -46,6 +48,7 @@ internal static class CleanupPipeline
         new FutureAnnotationRewriter(),
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
+        new ConstantFalseAssertRewriter(),
         new PseudoStatementCheck(),
         new FoldedNotCheck(),
     ];

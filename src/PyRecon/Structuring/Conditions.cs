@@ -26,6 +26,8 @@ internal sealed partial class Structurer
         public required HashSet<int> Blocks { get; init; }
         public required int FirstOp { get; init; }
         public required int LastOp { get; set; }
+        /// <summary>Copies of an exit block that operands jump to in place of the original (consumed with the condition).</summary>
+        public List<(int Start, int End)> ExitCopies { get; init; } = [];
     }
 
     // ---------------------------------------------------------------- boolean helpers
@@ -132,7 +134,8 @@ internal sealed partial class Structurer
     /// only compute one value and jump) into one condition, the way compiler_jump_if laid them out.
     /// </summary>
     /// <param name="loopTest">A while loop's test: its jump to the exit is the loop's own, never a jump threaded through
-    /// a `break` in the body (see <see cref="IsThreadedToJumpAt"/>).</param>
+    /// a `break` in the body (see <see cref="IsThreadedToJumpAt"/>) nor one to the copy of the exit a `break` holds
+    /// (see <see cref="IsCopyOfExitAt"/>).</param>
     private CondNode BuildCondition(Op op, Region region, bool loopTest = false)
     {
         Consume(op.Index);
@@ -151,6 +154,7 @@ internal sealed partial class Structurer
             if (reduced is not null)
             {
                 if (keep < chain.Count) RewindTo(chain[keep]);
+                foreach (var (start, end) in reduced.ExitCopies) ConsumeRange(start, end + 1);
                 return reduced;
             }
         }
@@ -389,6 +393,11 @@ internal sealed partial class Structurer
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
                 else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
+                {
+                    merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                    merged.ExitCopies.Add((RealAt(x.Target), copyEnd));
+                }
                 if (merged is null) continue;
                 nodes[i] = merged;
                 nodes.RemoveAt(i + 1);
@@ -400,6 +409,14 @@ internal sealed partial class Structurer
     }
 
     private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
+
+    /// <summary>
+    /// 3.10+: where the optimizer's copy (same ops, same line) of the small exit block at <paramref name="original"/>
+    /// that starts at <paramref name="copy"/> ends, or null: a jump there went to that block in the source (`assert a and b < c < d`: the
+    /// first test's jump to the raise, copied after the chain's clean-up).
+    /// </summary>
+    private int? IsCopyOfExitAt(int copy, int original) =>
+        _ops[RealAt(copy)].Line == _ops[RealAt(original)].Line ? CopiedExitEnd(copy, original) : null;
 
     /// <summary>
     /// Whether <paramref name="target"/> is where the lone unconditional jump at <paramref name="pos"/> goes: a
@@ -423,6 +440,7 @@ internal sealed partial class Structurer
         Blocks = [.. x.Blocks, .. y.Blocks],
         FirstOp = x.FirstOp,
         LastOp = y.LastOp,
+        ExitCopies = [.. x.ExitCopies, .. y.ExitCopies],
     };
 
     // ---------------------------------------------------------------- value context

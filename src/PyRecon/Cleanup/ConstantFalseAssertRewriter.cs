@@ -1,0 +1,58 @@
+using PyRecon.Bytecode;
+using PyRecon.Decompilation;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>
+/// `assert False, message` from 3.10: the optimizer drops the constant test and its jump, leaving the raise of
+/// LOAD_ASSERTION_ERROR on its own (no if to make the assert from) and the constant in co_consts, loaded by nothing.
+/// Each such raise becomes an assert of that falsy constant (3.12+, which drop unused constants: False); with no
+/// such constant the raise is left unresolved (and reported).
+/// </summary>
+internal sealed class ConstantFalseAssertRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Version < PythonVersion.V3_10) return body;
+        // 3.12+ drop unused constants: any falsy constant compiles alike there.
+        var test = UnloadedFalsyConstant(ctx) ?? (RemovesUnusedConstants(ctx) ? PyBool.False : null);
+        if (test is null) return body;
+        return StatementLists.Rewrite(body, ctx, list =>
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (ctx.Pseudo.Get(list[i]) is not AssertFailure fail) continue;
+                var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
+                var assert = S.Assert(S.Constant(test), message);
+                if (ctx.Lines.TryGetValue(list[i], out int line)) ctx.SetLine(assert, line);
+                list[i] = assert;
+            }
+            return list;
+        });
+    }
+
+    private static bool RemovesUnusedConstants(CodeContext ctx) => ctx.Version >= PythonVersion.V3_12;
+
+    /// <summary>The first falsy constant (other than None) no instruction loads: the test of a folded-away assert.</summary>
+    private static PyObject? UnloadedFalsyConstant(CodeContext ctx)
+    {
+        var loaded = new HashSet<int>();
+        foreach (var op in ctx.Flow.Ops)
+            if (op.Instruction.Argument is ConstArgument { Index: var index }) loaded.Add(index);
+        for (int i = 0; i < ctx.Code.Consts.Length; i++)
+            if (!loaded.Contains(i) && IsFalsy(ctx.Code.Consts[i])) return ctx.Code.Consts[i];
+        return null;
+    }
+
+    private static bool IsFalsy(PyObject value) => value switch
+    {
+        PyBool b => !b.Value,
+        PyInt n => n.Value.IsZero,
+        // None is not taken: a code object's first constant is often an unloaded None (its docstring slot).
+        PyStr s => s.Value.Length == 0,
+        _ => false,
+    };
+}
