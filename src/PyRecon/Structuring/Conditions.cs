@@ -391,6 +391,8 @@ internal sealed partial class Structurer
                 CondNode? merged = null;
                 if (Same(x.Target, y.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
+                else if (IsLoneJumpTo(x.Target, y.Target) || IsLoneJumpTo(y.Target, x.Target))
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), IsLoneJumpTo(y.Target, x.Target) ? x.Target : y.Target);
                 else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
                 else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
@@ -419,17 +421,26 @@ internal sealed partial class Structurer
         _ops[RealAt(copy)].Line == _ops[RealAt(original)].Line ? CopiedExitEnd(copy, original) : null;
 
     /// <summary>
+    /// Whether the op at <paramref name="pos"/> is an unconditional jump to <paramref name="target"/> that starts its
+    /// block: jumping to it is going to <paramref name="target"/>, however the optimizer threaded (3.10 threads a
+    /// conditional jump through it only when their lines agree).
+    /// </summary>
+    private bool IsLoneJumpTo(int pos, int target)
+    {
+        int p = RealAt(pos);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || !Same(_ops[p].Target, target)) return false;
+        var block = _flow.BlockOf(p);
+        return block.Start == p || _flow.FirstRealOp(block) == p;
+    }
+
+    /// <summary>
     /// Whether <paramref name="target"/> is where the lone unconditional jump at <paramref name="pos"/> goes: a
     /// conditional jump to that jump was threaded on to its target (`if a or b: break`: a's jump into the body, which
     /// is the break's jump, goes straight to the loop exit).
     /// </summary>
     private bool IsThreadedToJumpAt(int target, int pos)
     {
-        if (!PeepholeThreadsThroughBodies) return false;
-        int p = RealAt(pos);
-        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || !Same(_ops[p].Target, target)) return false;
-        var block = _flow.BlockOf(p);
-        return block.Start == p || _flow.FirstRealOp(block) == p;
+        return PeepholeThreadsThroughBodies && IsLoneJumpTo(pos, target);
     }
 
     private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()
