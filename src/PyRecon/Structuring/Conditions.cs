@@ -848,7 +848,8 @@ internal sealed partial class Structurer
         int after = exit.MatchUnwinding(thenEnd);
         if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
         exit.ConsumeUnwinding(thenEnd, after);
-        int end = Walk(after, exit.Outer.Child(), thenOut);
+        var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
+        int end = Walk(after, abruptIn.Child(), thenOut);
         if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
         return -1;
     }

@@ -727,7 +727,8 @@ internal sealed partial class Structurer
                 exit.ConsumeUnwinding(clauseEnd, after);
                 if (IsAbrupt(after, region) && !IsThreadedNormalExit(after, region, exit.EndsLayout))
                 {
-                    int end = WalkSequence(after, region.Child(), clauseBody);
+                    var abruptIn = LeaveEnclosingExits(ref after, region);
+                    int end = WalkSequence(after, abruptIn.Child(), clauseBody);
                     if (end >= 0) throw Fail("an except clause's exit does not leave", after);
                 }
                 else
