@@ -225,10 +225,12 @@ internal sealed partial class Structurer
         var pop = _ops[cleanup];
         if (pop.Name != "POP_TOP") throw Fail("chained comparison clean-up is not a POP_TOP", cleanup);
         Consume(cleanup);
+        // The clean-up is part of the condition: what it falls or jumps into is reached from the condition alone.
+        blocks.Add(_flow.BlockIdOf(cleanup));
         int jump = NextReal(cleanup);
         int falseDest = ThroughJumps(falseTarget);
         int cleanupEnd = cleanup;
-        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; }
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; blocks.Add(_flow.BlockIdOf(jump)); }
         else if (jump == falseDest) { } // 3.8: the clean-up falls into the false branch
         else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) { ConsumeRange(jump, copyEnd + 1); cleanupEnd = copyEnd; }
         else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
