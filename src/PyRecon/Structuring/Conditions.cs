@@ -843,6 +843,7 @@ internal sealed partial class Structurer
     /// the else, so the clause's exit there (`POP_EXCEPT; JUMP` of a break, continue or return) is the branch's own
     /// last statement. Returns -1 when it was taken into the branch, else <paramref name="thenEnd"/>.
     /// </summary>
+    /// <param name="elseStart">Where the else is laid out (int.MaxValue for an if running to the loop end).</param>
     private int LeaveClauseFromBranch(int thenEnd, int elseStart, Region region, List<StmtNode> thenOut)
     {
         if (thenEnd < 0 || RealAt(thenEnd) >= RealAt(elseStart) || _ops[RealAt(thenEnd)].Name != "POP_EXCEPT") return thenEnd;
@@ -968,6 +969,8 @@ internal sealed partial class Structurer
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
+        // A then-branch that leaves its except clause (a return there) stops at the clause's POP_EXCEPT.
+        end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
         var elseOut = new List<StmtNode>();
         if (end >= 0)
         {
