@@ -30,8 +30,8 @@ internal interface IBodyRewriter
 /// unmangled too.</item>
 /// <item><see cref="SameLineAndRewriter"/>: nested ifs on one line are an `and`; after the rewrites that make
 /// ifs, independent of the rest.</item>
-/// <item><see cref="UnconditionalAssertRewriter"/>: a raise of AssertionError that no condition took as its assert
-/// is `assert False`; just before the check that no pseudo statement is left.</item>
+/// <item><see cref="ConstantFalseAssertRewriter"/>: resolves the asserts no if statement made, before the check for
+/// unresolved internal statements.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
 /// <item><see cref="FoldedNotCheck"/>: independent of the rewrites; refuses conditions no source compiles to.</item>
 /// </list>
@@ -51,7 +51,7 @@ internal static class CleanupPipeline
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
         new SameLineAndRewriter(),
-        new UnconditionalAssertRewriter(),
+        new ConstantFalseAssertRewriter(),
         new PseudoStatementCheck(),
         new FoldedNotCheck(),
     ];

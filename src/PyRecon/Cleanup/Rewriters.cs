@@ -294,22 +294,6 @@ internal sealed class SameLineAndRewriter : IBodyRewriter
     private static IEnumerable<ExprNode> Operands(ExprNode test) => test is BoolOp { Op: Boolop.And } and ? and.Values : [test];
 }
 
-/// <summary>
-/// `assert False, msg` (3.9+): the test is a constant the compiler drops, leaving the raise of
-/// LOAD_ASSERTION_ERROR with no condition around it to become the assert.
-/// </summary>
-internal sealed class UnconditionalAssertRewriter : IBodyRewriter
-{
-    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx) =>
-        StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s =>
-        {
-            if (ctx.Pseudo.Get(s) is not AssertFailure fail) return s;
-            var assert = S.Assert(S.Constant(PyBool.False), fail.Message is Constant { Value: PyNone } ? null : fail.Message);
-            if (ctx.Lines.TryGetValue(s, out int line)) ctx.SetLine(assert, line);
-            return (StmtNode)assert;
-        }));
-}
-
 internal sealed class PseudoStatementCheck : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)

@@ -26,6 +26,8 @@ internal sealed partial class Structurer
         public required HashSet<int> Blocks { get; init; }
         public required int FirstOp { get; init; }
         public required int LastOp { get; set; }
+        /// <summary>Copies of an exit block that operands jump to in place of the original (consumed with the condition).</summary>
+        public List<(int Start, int End)> ExitCopies { get; init; } = [];
     }
 
     // ---------------------------------------------------------------- boolean helpers
@@ -91,7 +93,7 @@ internal sealed partial class Structurer
             && !IsStatementOfItsOwn(node.Target, node))
         {
             var brk = S.Break();
-            EmitIf(S.If(Negate(node.FallCond), [brk]), node, output);
+            EmitIf(S.If(JumpTest(Negate(node.FallCond)), [brk]), node, output);
             _ctx.SetLine(brk, _ops[node.LastOp].Line);
             return node.Fall;
         }
@@ -131,7 +133,10 @@ internal sealed partial class Structurer
     /// Pops the condition of <paramref name="op"/> and merges the conditional jumps that follow it (blocks that
     /// only compute one value and jump) into one condition, the way compiler_jump_if laid them out.
     /// </summary>
-    private CondNode BuildCondition(Op op, Region region)
+    /// <param name="loopTest">A while loop's test: its jump to the exit is the loop's own, never a jump threaded through
+    /// a `break` in the body (see <see cref="IsThreadedToJumpAt"/>) nor one to the copy of the exit a `break` holds
+    /// (see <see cref="IsCopyOfExitAt"/>).</param>
+    private CondNode BuildCondition(Op op, Region region, bool loopTest = false)
     {
         Consume(op.Index);
         var chain = new List<CondNode> { FirstNode(op, region) };
@@ -145,10 +150,11 @@ internal sealed partial class Structurer
         // Merge right to left until one node remains; an unmergeable tail is not part of this condition.
         for (int keep = chain.Count; keep >= 1; keep--)
         {
-            var reduced = Reduce(chain.Take(keep).ToList());
+            var reduced = Reduce(chain.Take(keep).ToList(), loopTest);
             if (reduced is not null)
             {
                 if (keep < chain.Count) RewindTo(chain[keep]);
+                foreach (var (start, end) in reduced.ExitCopies) ConsumeRange(start, end + 1);
                 return reduced;
             }
         }
@@ -219,10 +225,12 @@ internal sealed partial class Structurer
         var pop = _ops[cleanup];
         if (pop.Name != "POP_TOP") throw Fail("chained comparison clean-up is not a POP_TOP", cleanup);
         Consume(cleanup);
+        // The clean-up is part of the condition: what it falls or jumps into is reached from the condition alone.
+        blocks.Add(_flow.BlockIdOf(cleanup));
         int jump = NextReal(cleanup);
         int falseDest = ThroughJumps(falseTarget);
         int cleanupEnd = cleanup;
-        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; }
+        if (jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && ThroughJumps(_ops[jump].Target) == falseDest) { Consume(jump); cleanupEnd = jump; blocks.Add(_flow.BlockIdOf(jump)); }
         else if (jump == falseDest) { } // 3.8: the clean-up falls into the false branch
         else if (ExitCopyEnd(jump, falseDest) is int copyEnd and >= 0) { ConsumeRange(jump, copyEnd + 1); cleanupEnd = copyEnd; }
         else throw Fail("chained comparison clean-up does not rejoin the false branch", cleanup);
@@ -369,7 +377,7 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Merges adjacent nodes (x falls into y) right to left; null when they do not form one condition.</summary>
-    private CondNode? Reduce(List<CondNode> nodes)
+    private CondNode? Reduce(List<CondNode> nodes, bool loopTest)
     {
         bool changed = true;
         while (nodes.Count > 1 && changed)
@@ -385,8 +393,15 @@ internal sealed partial class Structurer
                 CondNode? merged = null;
                 if (Same(x.Target, y.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
-                else if (Same(x.Target, y.Fall))
+                else if (IsLoneJumpTo(x.Target, y.Target) || IsLoneJumpTo(y.Target, x.Target))
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), IsLoneJumpTo(y.Target, x.Target) ? x.Target : y.Target);
+                else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
+                {
+                    merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                    merged.ExitCopies.Add((RealAt(x.Target), copyEnd));
+                }
                 if (merged is null) continue;
                 nodes[i] = merged;
                 nodes.RemoveAt(i + 1);
@@ -399,6 +414,37 @@ internal sealed partial class Structurer
 
     private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
 
+    /// <summary>
+    /// 3.10+: where the optimizer's copy (same ops, same line) of the small exit block at <paramref name="original"/>
+    /// that starts at <paramref name="copy"/> ends, or null: a jump there went to that block in the source (`assert a and b < c < d`: the
+    /// first test's jump to the raise, copied after the chain's clean-up).
+    /// </summary>
+    private int? IsCopyOfExitAt(int copy, int original) =>
+        _ops[RealAt(copy)].Line == _ops[RealAt(original)].Line ? CopiedExitEnd(copy, original) : null;
+
+    /// <summary>
+    /// Whether the op at <paramref name="pos"/> is an unconditional jump to <paramref name="target"/> that starts its
+    /// block: jumping to it is going to <paramref name="target"/>, however the optimizer threaded (3.10 threads a
+    /// conditional jump through it only when their lines agree).
+    /// </summary>
+    private bool IsLoneJumpTo(int pos, int target)
+    {
+        int p = RealAt(pos);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.Jump || !Same(_ops[p].Target, target)) return false;
+        var block = _flow.BlockOf(p);
+        return block.Start == p || _flow.FirstRealOp(block) == p;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="target"/> is where the lone unconditional jump at <paramref name="pos"/> goes: a
+    /// conditional jump to that jump was threaded on to its target (`if a or b: break`: a's jump into the body, which
+    /// is the break's jump, goes straight to the loop exit).
+    /// </summary>
+    private bool IsThreadedToJumpAt(int target, int pos)
+    {
+        return PeepholeThreadsThroughBodies && IsLoneJumpTo(pos, target);
+    }
+
     private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()
     {
         FallCond = cond,
@@ -407,6 +453,7 @@ internal sealed partial class Structurer
         Blocks = [.. x.Blocks, .. y.Blocks],
         FirstOp = x.FirstOp,
         LastOp = y.LastOp,
+        ExitCopies = [.. x.ExitCopies, .. y.ExitCopies],
     };
 
     // ---------------------------------------------------------------- value context
@@ -488,7 +535,7 @@ internal sealed partial class Structurer
         _eval.Stack = baseStack;
         EvalValue(node.Target, join, null);
         var elseValue = _eval.PopExpr();
-        _eval.Push(S.IfExp(node.FallCond, thenValue, elseValue));
+        _eval.Push(S.IfExp(JumpTest(node.FallCond), thenValue, elseValue));
         return join;
     }
 
@@ -625,7 +672,7 @@ internal sealed partial class Structurer
             var elseRegion = region.Child(stops: [join, RealAt(join)]);
             _eval.Stack = atIf.Clone();
             int elseEnd = WalkSequence(elseStart, elseRegion, elseOut);
-            if (elseEnd >= 0 && !Same(elseEnd, join))
+            if (elseEnd >= 0 && !Same(elseEnd, join) && !JumpChainsMeet(join, elseEnd))
             {
                 // The else branch is laid out after the then-branch, and so is its copy of their join (a then-branch
                 // ending in a 3.11+ handler, laid out at the end, met a copy there).
@@ -641,7 +688,7 @@ internal sealed partial class Structurer
             _eval.Stack = atIf.Clone();
             int rest = WalkSequence(elseStart, region.Child(), elseOut);
             _eval.Stack = atIf.Clone();
-            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            var full = S.If(JumpTest(node.FallCond), Body(thenOut), [.. elseOut]);
             output.Add(full);
             _ctx.SetLine(full, line);
             return rest;
@@ -652,7 +699,7 @@ internal sealed partial class Structurer
             // A function's copy of the implicit return has no line of its own: the if ended the function, and the
             // rest of the sequence (which never falls out) is its else branch.
             _eval.Stack = atIf.Clone();
-            var full = S.If(node.FallCond, Body(thenOut), [.. elseOut]);
+            var full = S.If(JumpTest(node.FallCond), Body(thenOut), [.. elseOut]);
             output.Add(full);
             _ctx.SetLine(full, line);
             return -1;
@@ -666,6 +713,8 @@ internal sealed partial class Structurer
             int elseEnd = WalkSequence(elseStart, region.Child(stops: [join, RealAt(join)]), elseOut);
             if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
             if (elseOut.Count == 0) elseOut.Add(S.Pass());
+            // The dead jump went past the else of enclosing ifs too (threaded to their join), as a live one would.
+            if (_ops[RealAt(join)].Kind != OpKind.Jump) EndThenBranchesAt(join, region, deadJump);
         }
         else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
             join = -1; // both branches leave; what follows the if is dead code
@@ -689,6 +738,27 @@ internal sealed partial class Structurer
         }
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>
+    /// Whether unconditional forward jumps from <paramref name="a"/> and from <paramref name="b"/> lead to one place.
+    /// 3.8-3.9's peephole pass threads each jump one step, in layout order: a then-branch's jump over its else goes
+    /// to where the jump at the if's join went before that jump was itself threaded on, so the branches end at two
+    /// ops of one chain of jumps, which the source's single join compiles to.
+    /// </summary>
+    private bool JumpChainsMeet(int a, int b)
+    {
+        var fromA = ForwardJumpChain(a);
+        return ForwardJumpChain(b).Any(fromA.Contains);
+    }
+
+    /// <summary><paramref name="pos"/> and the ops reached from it by following unconditional forward jumps.</summary>
+    private HashSet<int> ForwardJumpChain(int pos)
+    {
+        var chain = new HashSet<int>();
+        for (int p = RealAt(pos); p >= 0 && p < _ops.Length && chain.Add(p); p = RealAt(_ops[p].Target))
+            if (_ops[p].Kind != OpKind.Jump || _ops[p].Target <= p) break;
+        return chain;
     }
 
     /// <summary>
@@ -773,6 +843,7 @@ internal sealed partial class Structurer
     /// the else, so the clause's exit there (`POP_EXCEPT; JUMP` of a break, continue or return) is the branch's own
     /// last statement. Returns -1 when it was taken into the branch, else <paramref name="thenEnd"/>.
     /// </summary>
+    /// <param name="elseStart">Where the else is laid out (int.MaxValue for an if running to the loop end).</param>
     private int LeaveClauseFromBranch(int thenEnd, int elseStart, Region region, List<StmtNode> thenOut)
     {
         if (thenEnd < 0 || RealAt(thenEnd) >= RealAt(elseStart) || _ops[RealAt(thenEnd)].Name != "POP_EXCEPT") return thenEnd;
@@ -780,7 +851,8 @@ internal sealed partial class Structurer
         int after = exit.MatchUnwinding(thenEnd);
         if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
         exit.ConsumeUnwinding(thenEnd, after);
-        int end = Walk(after, exit.Outer.Child(), thenOut);
+        var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
+        int end = Walk(after, abruptIn.Child(), thenOut);
         if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
         return -1;
     }
@@ -897,6 +969,8 @@ internal sealed partial class Structurer
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
+        // A then-branch that leaves its except clause (a return there) stops at the clause's POP_EXCEPT.
+        end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
         var elseOut = new List<StmtNode>();
         if (end >= 0)
         {
@@ -924,7 +998,7 @@ internal sealed partial class Structurer
     {
         if (then.Count == 1 && orelse.Count == 0 && _ctx.Pseudo.Get(then[0]) is AssertFailure fail)
             return MakeAssert(test, fail, then[0]);
-        return S.If(test, Body(then), [.. orelse]);
+        return S.If(JumpTest(test), Body(then), [.. orelse]);
     }
 
     /// <summary>
@@ -978,8 +1052,80 @@ internal sealed partial class Structurer
             if (_ctx.Lines.TryGetValue(raise, out int line)) _ctx.SetLine(written, line);
             return S.If(test, [written], []);
         }
+        if (!HasFoldedNot(JumpTest(holds))) return S.Assert(JumpTest(holds), message);
         throw Fail("an assert whose condition the compiler would fold into another comparison");
     }
+
+    /// <summary>
+    /// A condition in jump context (if, while, assert, conditional expression) written so that no `not` lands on a
+    /// single is/in comparison: the AST optimizer folds `not a is b` into `a is not b` (other bytecode), while a `not`
+    /// around an and/or only flips its operands' jumps, as De Morgan does. The reduction pushes each negation down
+    /// to the operands; here it goes back up onto the and/or whose is/in operands need it. Unchanged when the test
+    /// has no negated is/in comparison, or (3.11+) the compiler does not fold.
+    /// </summary>
+    private ExprNode JumpTest(ExprNode test)
+    {
+        if (!HasFoldedNot(test)) return test;
+        return WithNegationsOnBoolOps(test, negate: false, JumpsOnNone) ?? test;
+    }
+
+    /// <summary>
+    /// <paramref name="e"/> (or `not e`) with each `not` on an and/or rather than on an is/in comparison; null when
+    /// two is/in operands of one and/or need opposite negations (no source compiles to that).
+    /// </summary>
+    private static ExprNode? WithNegationsOnBoolOps(ExprNode e, bool negate, bool noneTestsFree)
+    {
+        switch (e)
+        {
+            case UnaryOp { Op: Unaryop.Not } n:
+                return WithNegationsOnBoolOps(n.Operand, !negate, noneTestsFree);
+            case BoolOp b:
+            {
+                // The operands are written under one negation or none; an is/in operand decides which.
+                bool? operandsNegated = null;
+                foreach (var v in b.Values)
+                {
+                    if (FoldableUnderNots(v, false, noneTestsFree) is not bool needs) continue;
+                    if (operandsNegated is bool other && other != needs) return null;
+                    operandsNegated = needs;
+                }
+                bool inner = operandsNegated ?? negate;
+                var values = ImmutableArray.CreateBuilder<ExprNode>(b.Values.Length);
+                foreach (var v in b.Values)
+                {
+                    if (WithNegationsOnBoolOps(v, inner, noneTestsFree) is not ExprNode written) return null;
+                    values.Add(written);
+                }
+                // not (a or b) == (not a) and (not b): negated operands take the other operator.
+                var op = inner ? (b.Op == Boolop.And ? Boolop.Or : Boolop.And) : b.Op;
+                var combined = S.BoolOp(op, values.MoveToImmutable());
+                return inner == negate ? combined : S.UnaryOp(Unaryop.Not, combined);
+            }
+            case Compare c when IsFoldableComparison(c, noneTestsFree):
+                return negate ? null : c;
+            case Compare { Ops: [Cmpop.Is or Cmpop.IsNot] } c when negate && noneTestsFree && c.Comparators[0] is Constant { Value: PyNone }:
+                // Either spelling jumps on None: the negation is the inverted test.
+                return S.Compare(c.Left, [c.Ops[0] == Cmpop.Is ? Cmpop.IsNot : Cmpop.Is], c.Comparators);
+            default:
+                return negate ? S.UnaryOp(Unaryop.Not, e) : e;
+        }
+    }
+
+    /// <summary>For an is/in comparison under some `not`s: whether their number (with <paramref name="odd"/>) is odd; null for other operands.</summary>
+    private static bool? FoldableUnderNots(ExprNode e, bool odd, bool noneTestsFree) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not } n => FoldableUnderNots(n.Operand, !odd, noneTestsFree),
+        Compare c when IsFoldableComparison(c, noneTestsFree) => odd,
+        _ => null,
+    };
+
+    /// <param name="noneTestsFree">`x is None` compiles to a jump on None whichever way it is negated (3.11+).</param>
+    private static bool IsFoldableComparison(Compare c, bool noneTestsFree) =>
+        c.Ops is [Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn]
+        && !(noneTestsFree && c.Ops[0] is Cmpop.Is or Cmpop.IsNot && c.Comparators[0] is Constant { Value: PyNone });
+
+    /// <summary>3.11+ test `x is None` in jump context with a jump on None (POP_JUMP_IF_NONE / NOT_NONE).</summary>
+    private bool JumpsOnNone => _ctx.Version >= PythonVersion.V3_11;
 
     /// <summary>`not a is b`, `not a in b`: the AST optimizer turns it into the inverted comparison (other bytecode).</summary>
     private static bool HasFoldedNot(ExprNode e) => e switch

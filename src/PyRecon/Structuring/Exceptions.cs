@@ -103,7 +103,31 @@ internal sealed partial class Structurer
         if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
         if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
-        return Walk(after, exit.Outer.Child(), output);
+        var outer = LeaveEnclosingExits(ref after, exit.Outer);
+        return Walk(after, outer.Child(), output);
+    }
+
+    /// <summary>
+    /// A return or loop jump leaving several constructs at once runs their exit code one after another (a return
+    /// in a try inside an except clause: `POP_BLOCK; POP_EXCEPT; return`): the enclosing constructs' exit code that
+    /// follows is taken too, so the walk does not read it as their normal end. Returns the region the abrupt
+    /// statement is in; <paramref name="pos"/> moves past the exit code taken.
+    /// </summary>
+    private Region LeaveEnclosingExits(ref int pos, Region region)
+    {
+        while (ExitRegion(region) is { Exit: ConstructExit exit } && !region.IsStop(pos) && !region.IsStop(RealAt(pos)))
+        {
+            int after = exit.MatchUnwinding(pos);
+            // A construct without exit code here (a 3.11+ try body) leaves the op under its own handler: the walk
+            // stays in its region.
+            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer)) break;
+            // A module or class body cannot return: a return there is the compiler's, after the construct.
+            if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) break;
+            exit.ConsumeUnwinding(pos, after);
+            pos = after;
+            region = exit.Outer;
+        }
+        return region;
     }
 
     /// <summary>True at `return` or `return <constant>` (the constant loaded, then RETURN_VALUE).</summary>
@@ -634,6 +658,22 @@ internal sealed partial class Structurer
         return new Clause(type, name, p, jump.Target);
     }
 
+    /// <summary>
+    /// 3.8-3.9: a typed clause whose body leaves (break, continue, return, raise) is still followed by its dead normal
+    /// exit, `POP_EXCEPT; JUMP_FORWARD follow`, right before the next clause's test: the POP_EXCEPT's index and the
+    /// forward target (the try statement's follow), or null.
+    /// </summary>
+    private (int Exit, int Follow)? DeadClauseExit(Clause clause)
+    {
+        if (!KeepsDeadExitAfterJump || clause.Next < 0) return null;
+        int jump = PrevReal(RealAt(clause.Next));
+        if (jump <= clause.BodyStart || _ops[jump].Kind != OpKind.Jump || _ops[jump].Target <= RealAt(clause.Next) || _ctx.Consumed[jump]) return null;
+        int pop = PrevReal(jump);
+        if (pop < clause.BodyStart || _ops[pop].Name != "POP_EXCEPT" || _ctx.Consumed[pop]) return null;
+        var block = _flow.BlockOf(pop);
+        return block.Unreachable && block.Start == pop ? (pop, _ops[jump].Target) : null;
+    }
+
     /// <summary>Where control goes from <paramref name="pos"/>: the target of a jump there, else the op itself.</summary>
     private int JumpDestination(int pos)
     {
@@ -661,13 +701,14 @@ internal sealed partial class Structurer
         var atTry = _eval.Stack;
         _eval.Stack = atTry.Clone();
         var body = new List<StmtNode>();
-        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit { Outer = region, EndsLayout = next => next == RealAt(handler.Target) });
+        var bodyRegion = region.Child(handler: handler, keepHandler: false, exit: new TryBodyExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) });
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
 
         int p = EnterHandler(atTry, handler);
         var atHandler = _eval.Stack;
         var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
         int join = -1, reraise = -1;
+        var deadExits = new List<(int Exit, int Follow)>();
         while (true)
         {
             _eval.Stack = atHandler.Clone();
@@ -686,7 +727,8 @@ internal sealed partial class Structurer
                 exit.ConsumeUnwinding(clauseEnd, after);
                 if (IsAbrupt(after, region) && !IsThreadedNormalExit(after, region, exit.EndsLayout))
                 {
-                    int end = WalkSequence(after, region.Child(), clauseBody);
+                    var abruptIn = LeaveEnclosingExits(ref after, region);
+                    int end = WalkSequence(after, abruptIn.Child(), clauseBody);
                     if (end >= 0) throw Fail("an except clause's exit does not leave", after);
                 }
                 else
@@ -706,12 +748,19 @@ internal sealed partial class Structurer
             }
             if (clause.Name is not null && ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0) is int leftTo && join < 0)
                 join = leftTo;
+            if (clause.Name is null && DeadClauseExit(clause) is (int deadExit, int follow)) deadExits.Add((deadExit, follow));
             handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
             if (clause.Type is null || clause.Next < 0) break;
             p = RealAt(clause.Next);
         }
         if (_ctx.Version >= PythonVersion.V3_11) ConsumeCleanupOf(RealAt(handler.Target));
 
+        if (join < 0 && bodyEnd >= 0 && deadExits.Count > 0 && deadExits.All(d => d.Follow == deadExits[0].Follow))
+        {
+            // Every clause leaves, and their dead normal exits say where the try statement's follow is.
+            foreach (var (deadExit, _) in deadExits) ConsumeRange(deadExit, NextReal(deadExit) + 1);
+            join = deadExits[0].Follow;
+        }
         _eval.Stack = atTry.Clone();
         var orelse = new List<StmtNode>();
         int resume = bodyEnd;
@@ -769,6 +818,9 @@ internal sealed partial class Structurer
             if (_ops[RealAt(resume)].Kind == OpKind.Jump) Consume(RealAt(resume));
             resume = fallen;
         }
+        // The follow may be past the else of the ifs the try is in (its exits' jumps threaded to their join, which
+        // handlers laid out in line leave in order): their then-branches end there.
+        if (resume >= 0 && HandlersInLine) EndThenBranchesAt(resume, region, pos);
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);
@@ -1126,11 +1178,19 @@ internal sealed partial class Structurer
 
     // ---------------------------------------------------------------- exit rules
 
-    /// <summary>A try body under an except: no exit code (3.11+ zero-cost; 3.8-3.10's POP_BLOCK is consumed in the body).</summary>
-    private sealed class TryBodyExit : ConstructExit
+    /// <summary>
+    /// A try body under an except: no exit code (3.11+ zero-cost; 3.8-3.10's POP_BLOCK is consumed in the body, except
+    /// after an inner construct's exit code, where it is this try's part of a return's unwinding).
+    /// </summary>
+    private sealed class TryBodyExit(Structurer s) : ConstructExit
     {
-        public override int MatchUnwinding(int pos) => pos;
-        public override void ConsumeUnwinding(int pos, int after) { }
+        public override int MatchUnwinding(int pos)
+        {
+            int p = s.RealAt(pos);
+            return p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock ? s.NextReal(p) : pos;
+        }
+
+        public override void ConsumeUnwinding(int pos, int after) => s.ConsumeRange(pos, after);
     }
 
     /// <summary>

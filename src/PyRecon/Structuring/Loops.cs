@@ -195,7 +195,7 @@ internal sealed partial class Structurer
             _eval.Eval(_ops[i]);
         }
         var headRegion = region.Child(stops: []);
-        var node = BuildCondition(term, headRegion);
+        var node = BuildCondition(term, headRegion, loopTest: true);
         return WhileLoop(pos, node, loopBlocks, line, atLoop, region, output, continueAlso: null);
     }
 
@@ -216,7 +216,7 @@ internal sealed partial class Structurer
                 if (_ops[i].Kind == OpKind.Skip) { Consume(i); continue; }
                 _eval.Eval(_ops[i]);
             }
-            var node = BuildCondition(term, region.Child(stops: []));
+            var node = BuildCondition(term, region.Child(stops: []), loopTest: true);
             bool leaves = node.Blocks.All(loopBlocks.Contains) && !loopBlocks.Contains(_flow.BlockIdOf(node.Target))
                 && loopBlocks.Contains(_flow.BlockIdOf(node.Fall)) && _eval.Stack.Count == atLoop.Count;
             if (leaves)
@@ -282,7 +282,7 @@ internal sealed partial class Structurer
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("while-else ends away from the break target", exit);
             _eval.Stack = atLoop.Clone();
         }
-        var stmt = S.While(node.FallCond, Body(body), [.. orelse]);
+        var stmt = S.While(JumpTest(node.FallCond), Body(body), [.. orelse]);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;

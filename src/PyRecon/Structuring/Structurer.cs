@@ -173,6 +173,12 @@ internal sealed partial class Structurer
     /// <summary>3.10 and 3.12+ replace jumps to small blocks that leave the scope by copies of them; 3.11 does not.</summary>
     private bool InlinesSmallExitBlocks => _ctx.Version >= PythonVersion.V3_10 && _ctx.Version != PythonVersion.V3_11;
 
+    /// <summary>
+    /// 3.8-3.9's peephole pass retargets any jump to an unconditional jump, even where that jump is a branch's whole
+    /// body (`if a or b: break`); 3.10+ keep a body's line-carrying NOP in the way (`if a or b: pass`).
+    /// </summary>
+    private bool PeepholeThreadsThroughBodies => _ctx.Version < PythonVersion.V3_10;
+
     /// <summary>3.13+ also copy a small block that has no line number of its own (compiler plumbing such as a
     /// clause's `POP_EXCEPT; JUMP`) into each jump to it, whatever it ends in.</summary>
     private bool InlinesSmallLinelessBlocks => _ctx.Version >= PythonVersion.V3_13;
