@@ -695,6 +695,18 @@ internal sealed partial class Structurer
     /// </summary>
     private bool HandlersInLine => _ctx.Version < PythonVersion.V3_11;
 
+    /// <summary>3.11 lays a try statement's follow out after its handlers (the body ends in a jump there); 3.12+
+    /// may put a copy of a small follow, or the follow itself when every clause leaves, right after the body.</summary>
+    private bool FollowAfterHandlers => _ctx.Version == PythonVersion.V3_11;
+
+    /// <summary>Where the jump laid out just before the handler goes, when it jumps over it: the follow.</summary>
+    private int? FollowPastHandler(ExceptionHandler handler)
+    {
+        int start = RealAt(handler.Target), k = start - 1;
+        while (k >= 0 && _ops[k].Kind == OpKind.Skip) k--;
+        return k >= 0 && _ops[k].Kind == OpKind.Jump && _ops[k].Target > start ? _ops[k].Target : null;
+    }
+
     private int StructureTryExcept(int pos, ExceptionHandler handler, Region region, List<StmtNode> output)
     {
         int line = TryLine(pos);
@@ -779,6 +791,16 @@ internal sealed partial class Structurer
             // 3.8-3.9 keep the implicit return after a last statement that cannot fall through: the try was the
             // last statement, so what the body runs into (which leaves) is its else.
             resume = -1;
+        }
+        else if (bodyEnd >= 0 && join < 0 && FollowAfterHandlers && RealAt(bodyEnd) < RealAt(handler.Target) && _ops[RealAt(bodyEnd)].Kind != OpKind.Jump
+            && (FollowPastHandler(handler) ?? -1) is var follow
+            && TrialWalk(bodyEnd, follow < 0 ? region.Child() : region.Child(stops: [follow, RealAt(follow)]), orelse,
+                // A lone `return` is the copy of the implicit return that 3.11 gives each way out of the code.
+                end => (end < 0 || follow >= 0 && Same(end, follow)) && orelse is not [Return { Value: null }]) is int elseLeaves)
+        {
+            // Every clause leaves, and 3.11 lays a try statement's follow out after its handlers: what the body runs
+            // into before them is its else, which jumps over the handlers to the follow (or leaves).
+            resume = elseLeaves;
         }
         else if (bodyEnd >= 0 && join < 0 && borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
