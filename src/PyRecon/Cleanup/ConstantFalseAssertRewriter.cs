@@ -19,7 +19,7 @@ internal sealed class ConstantFalseAssertRewriter : IBodyRewriter
         if (ctx.Version < PythonVersion.V3_9) return body; // 3.8 has no LOAD_ASSERTION_ERROR
         // 3.12+ drop unused constants, and where 3.10-3.11 left none the spelling left no trace either: any falsy
         // constant compiles alike then.
-        var test = UnloadedFalsyConstant(ctx) ?? PyBool.False;
+        var test = ctx.UnloadedConstant(IsFalsy) ?? PyBool.False;
         return StatementLists.Rewrite(body, ctx, list =>
         {
             for (int i = 0; i < list.Count; i++)
@@ -32,17 +32,6 @@ internal sealed class ConstantFalseAssertRewriter : IBodyRewriter
             }
             return list;
         });
-    }
-
-    /// <summary>The first falsy constant (other than None) no instruction loads: the test of a folded-away assert.</summary>
-    private static PyObject? UnloadedFalsyConstant(CodeContext ctx)
-    {
-        var loaded = new HashSet<int>();
-        foreach (var op in ctx.Flow.Ops)
-            if (op.Instruction.Argument is ConstArgument { Index: var index }) loaded.Add(index);
-        for (int i = 0; i < ctx.Code.Consts.Length; i++)
-            if (!loaded.Contains(i) && IsFalsy(ctx.Code.Consts[i])) return ctx.Code.Consts[i];
-        return null;
     }
 
     private static bool IsFalsy(PyObject value) => value switch

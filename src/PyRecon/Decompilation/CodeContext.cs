@@ -1,3 +1,4 @@
+using PyRecon.Bytecode;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
 using PyRecon.Model;
@@ -42,6 +43,18 @@ internal sealed class CodeContext
     public Dictionary<SyntaxNode, int> ExprLines { get; } = new(ReferenceEqualityComparer.Instance);
     /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>The first constant in co_consts matching <paramref name="match"/> that no op loads: a test the
+    /// compiler dropped, where the version keeps its constant (`while 1:`, `assert False`), or null.</summary>
+    public PyObject? UnloadedConstant(Func<PyObject, bool> match)
+    {
+        var loaded = new HashSet<int>();
+        foreach (var op in Flow.Ops)
+            if (op.Instruction.Argument is ConstArgument { Index: var index }) loaded.Add(index);
+        for (int k = 0; k < Code.Consts.Length; k++)
+            if (!loaded.Contains(k) && match(Code.Consts[k])) return Code.Consts[k];
+        return null;
+    }
+
     /// <summary>3.12+ generic-parameters code: its arguments by parameter name (`.defaults`, `.kwdefaults`).</summary>
     public IReadOnlyDictionary<string, ExprNode> HiddenArguments { get; init; } = new Dictionary<string, ExprNode>();
     /// <summary>3.12+ generic-parameters code: what it stored in `.type_params`.</summary>

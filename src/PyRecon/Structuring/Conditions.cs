@@ -1023,7 +1023,7 @@ internal sealed partial class Structurer
         var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
         // `if a: assert False, m` compiles as `assert not a, m` does, but leaves the dropped False in co_consts
         // where the version keeps unused constants (3.8-3.11, 3.14).
-        if (HasUnloadedConstant(c => c is PyBool { Value: false }) is not null && _ctx.Lines.TryGetValue(raise, out int atLine)
+        if (_ctx.UnloadedConstant(c => c is PyBool { Value: false }) is not null && _ctx.Lines.TryGetValue(raise, out int atLine)
             && ConstantNumberedAtLine(_ctx.Code.Consts.IndexOf(PyBool.False), atLine))
         {
             var assertFalse = S.Assert(S.Constant(PyBool.False), message);

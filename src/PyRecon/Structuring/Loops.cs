@@ -344,7 +344,7 @@ internal sealed partial class Structurer
     }
 
     /// <summary>An int 1 in co_consts that no op loads (3.14: the dropped test of `while 1:`), or null.</summary>
-    private PyObject? UnloadedOne() => HasUnloadedConstant(c => c is PyInt { Value.IsOne: true });
+    private PyObject? UnloadedOne() => _ctx.UnloadedConstant(c => c is PyInt { Value.IsOne: true });
 
     /// <summary>
     /// `while True` or `while 1`: the same code, but 3.10-3.13 still add the test's constant to co_consts when the

@@ -459,11 +459,7 @@ internal sealed partial class Structurer
                 loop.BreakTarget = original;
                 return true;
             }
-            // A copy also keeps its original's line: one below where the loop's else starts is not in the body.
-            bool belowElse = loop.AfterExit >= 0 && RealAt(loop.AfterExit) < _ops.Length && _ops[RealAt(loop.AfterExit)] is { Kind: OpKind.Plain, Line: > 0 } elseStart
-                && elseStart.Name != "POP_EXCEPT" && _ops[p].Line > elseStart.Line
-                && elseStart.Line > _ops[RealAt(loop.Head)].Line; // not the implicit return, on the loop's line
-            if (!belowElse && !NumberedAfterLaterCode(count == 0 ? p : firstValue) && !CopiedElsewhere(first, p)) return false;
+            if (!BelowLoopElse(p, loop) && !NumberedAfterLaterCode(count == 0 ? p : firstValue) && !CopiedElsewhere(first, p)) return false;
         }
         else if (constantReturn) return false;
         if (loop.BreakTarget >= 0 && loop.BreakTarget != loop.Exit && loop.BreakTarget != loop.AfterExit && RealAt(loop.BreakTarget) != first) return false;
@@ -477,6 +473,15 @@ internal sealed partial class Structurer
         loop.BreakTarget = first;
         loop.InlinedBreak = true;
         return true;
+    }
+
+    /// <summary>A copy keeps its original's line: a return below where the loop's else starts is not in the body
+    /// (the else's first op must be a statement of its own, not the implicit return on the loop's line).</summary>
+    private bool BelowLoopElse(int returnAt, LoopInfo loop)
+    {
+        if (loop.AfterExit < 0 || RealAt(loop.AfterExit) >= _ops.Length) return false;
+        return _ops[RealAt(loop.AfterExit)] is { Kind: OpKind.Plain, Line: > 0 } elseStart && elseStart.Name != "POP_EXCEPT"
+            && _ops[returnAt].Line > elseStart.Line && elseStart.Line > _ops[RealAt(loop.Head)].Line;
     }
 
     /// <summary>True when another block has the same ops on the same lines as [<paramref name="from"/>,
@@ -499,22 +504,6 @@ internal sealed partial class Structurer
         return true;
     }
 
-    /// <summary>A constant in co_consts matching <paramref name="match"/> that no op loads (a test the compiler
-    /// dropped, where the version keeps its constant), or null.</summary>
-    internal PyObject? HasUnloadedConstant(Func<PyObject, bool> match)
-    {
-        var consts = _ctx.Code.Consts;
-        for (int k = 0; k < consts.Length; k++)
-        {
-            if (!match(consts[k])) continue;
-            bool loaded = false;
-            foreach (var op in _ops)
-                if (op.Instruction.Argument is ConstArgument { Index: var c } && c == k) { loaded = true; break; }
-            if (!loaded) return consts[k];
-        }
-        return null;
-    }
-
     private bool ReturnsNone(int at) => _ops[at].Instruction.Argument is ConstArgument { Value: PyNone };
 
     /// <summary>The start of a block after <paramref name="after"/> with the same ops on the same lines as
@@ -523,9 +512,9 @@ internal sealed partial class Structurer
     {
         for (int q = RealAt(after); q < _ops.Length; q = NextReal(q))
         {
+            if (q >= from && q <= to || _ctx.Consumed[q]) continue;
             // An exception handler's copy (a break leaving an except clause) is not the original.
-            if (q >= from && q <= to) continue;
-            if (_ctx.Consumed[q] || !ReferenceEquals(_flow.HandlerOf(q), _flow.HandlerOf(from))) continue;
+            if (!ReferenceEquals(_flow.HandlerOf(q), _flow.HandlerOf(from))) continue;
             if (SameCodeAndLines(from, to, q)) return q;
         }
         return null;
