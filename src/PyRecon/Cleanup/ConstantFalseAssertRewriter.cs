@@ -19,12 +19,13 @@ internal sealed class ConstantFalseAssertRewriter : IBodyRewriter
         if (ctx.Version < PythonVersion.V3_9) return body; // 3.8 has no LOAD_ASSERTION_ERROR
         // 3.12+ drop unused constants, and where 3.10-3.11 left none the spelling left no trace either: any falsy
         // constant compiles alike then.
-        var test = ctx.UnloadedConstant(IsFalsy) ?? PyBool.False;
+        PyObject? test = null;
         return StatementLists.Rewrite(body, ctx, list =>
         {
             for (int i = 0; i < list.Count; i++)
             {
                 if (ctx.Pseudo.Get(list[i]) is not AssertFailure fail) continue;
+                test ??= ctx.UnloadedConstant(IsFalsy) ?? PyBool.False;
                 var message = fail.Message is Constant { Value: PyNone } ? null : fail.Message;
                 var assert = S.Assert(S.Constant(test), message);
                 if (ctx.Lines.TryGetValue(list[i], out int line)) ctx.SetLine(assert, line);

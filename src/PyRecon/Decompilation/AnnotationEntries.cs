@@ -23,13 +23,16 @@ internal static class AnnotationEntries
         return result;
     }
 
+    /// <summary>3.14's `if format > 2: raise NotImplementedError` that opens __annotate__ and lazily evaluated values.</summary>
+    public static bool IsFormatGuard(StmtNode stmt) => stmt is If { Test: Compare { Left: Name { Id: "format" } } };
+
     private static void Read(StmtNode stmt, int? conditional, List<AnnotationEntry> result, IReadOnlyDictionary<StmtNode, int>? lines)
     {
         int line = lines is not null && lines.TryGetValue(stmt, out int l) ? l : 0;
         switch (stmt)
         {
-            case If { Test: Compare { Left: Name { Id: "format" } } }:
-                return; // the format guard
+            case var guard when IsFormatGuard(guard):
+                return;
             case If { Test: Compare { Left: Constant { Value: PyInt index }, Ops: [Cmpop.In], Comparators: [Name { Id: "__conditional_annotations__" }] } } i:
                 foreach (var inner in i.Body) Read(inner, (int)index.Value, result, lines);
                 return;

@@ -54,48 +54,38 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
 
     private readonly Stack<string> _privateClasses = new();
 
-    public ExprNode LambdaBody(CodeObject code)
+    /// <summary>A code object that is part of an expression of its parent (a lambda, a comprehension, 3.14's
+    /// __annotate__, 3.12+ generic parameters and lazy values) fails with the parent, saying where.</summary>
+    private static T InParent<T>(CodeObject code, string where, Func<T> work)
     {
-        List<StmtNode> body;
         try
         {
-            body = Body(code, ScopeKind.Lambda);
+            return work();
         }
         catch (DecompileFailure f)
         {
-            throw new DecompileFailure(f.Stage, $"in a lambda (line {code.FirstLineNo}): {f.Message}", f.Offset);
+            throw new DecompileFailure(f.Stage, $"in {where} (line {code.FirstLineNo}): {f.Message}", f.Offset);
         }
+    }
+
+    public ExprNode LambdaBody(CodeObject code)
+    {
+        var body = InParent(code, "a lambda", () => Body(code, ScopeKind.Lambda));
         if (body is [Return { Value: { } value }]) return value;
         if (body is [Return { Value: null }]) return S.Constant(PyNone.Instance);
         if (body is [Expr { Value: Yield or YieldFrom } e, ..]) return e.Value;
         throw new DecompileFailure("lambda", "a lambda body is not a single expression");
     }
 
-    public ExprNode Comprehension(CodeObject code, ExprNode iterable)
+    public ExprNode Comprehension(CodeObject code, ExprNode iterable) => InParent(code, code.Name, () =>
     {
-        try
-        {
-            var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
-            return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo, Lines);
-        }
-        catch (DecompileFailure f)
-        {
-            // A comprehension is an expression of its parent: it fails with it, saying where.
-            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
-        }
-    }
+        var body = Body(code, code.Name == "<genexpr>" ? ScopeKind.GeneratorExpression : ScopeKind.Comprehension, out var ctx);
+        return ComprehensionBuilder.Build(code, body, iterable, ctx.Pseudo, Lines);
+    });
 
     public List<(string Name, ExprNode Value)> AnnotateEntries(CodeObject code)
     {
-        List<StmtNode> body;
-        try
-        {
-            body = Body(code, ScopeKind.Annotate);
-        }
-        catch (DecompileFailure f)
-        {
-            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
-        }
+        var body = InParent(code, code.Name, () => Body(code, ScopeKind.Annotate));
         return [.. AnnotationEntries.Parse(body).Select(e => (e.Name, e.Value))];
     }
 
@@ -103,30 +93,18 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     {
         var named = new Dictionary<string, ExprNode>();
         for (int k = 0; k < arguments.Count && k < code.ArgCount; k++) named[code.VarNames[k]] = arguments[k];
-        try
+        return InParent(code, code.Name, () =>
         {
             Body(code, ScopeKind.TypeParams, out var ctx, named);
             return ctx.GenericResult ?? throw new DecompileFailure("generics", "the generic parameters make nothing");
-        }
-        catch (DecompileFailure f)
-        {
-            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
-        }
+        });
     }
 
     public ExprNode LazyValue(CodeObject code)
     {
-        List<StmtNode> body;
-        try
-        {
-            body = Body(code, ScopeKind.Lambda);
-        }
-        catch (DecompileFailure f)
-        {
-            throw new DecompileFailure(f.Stage, $"in {code.Name} (line {code.FirstLineNo}): {f.Message}", f.Offset);
-        }
-        // 3.14: `if format > 2: raise NotImplementedError` first, as in __annotate__.
-        if (body is [If { Test: Compare { Left: Name { Id: "format" } } }, .. var rest]) body = rest;
+        var body = InParent(code, code.Name, () => Body(code, ScopeKind.Lambda));
+        // 3.14: the format guard first, as in __annotate__.
+        if (body is [var guard, .. var rest] && AnnotationEntries.IsFormatGuard(guard)) body = rest;
         if (body is [Return { Value: { } value }]) return value;
         throw new DecompileFailure("generics", $"the lazily evaluated {code.Name} is not one returned expression");
     }

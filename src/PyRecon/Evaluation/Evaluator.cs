@@ -154,22 +154,31 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         _statementLine = 0;
     }
 
-    /// <summary>The lowest line recorded for an expression inside <paramref name="node"/> (0: none).</summary>
-    private int LowestLine(SyntaxNode node)
-    {
-        int lowest = node is ExprNode && _ctx.ExprLines.TryGetValue(node, out int own) ? own : 0;
-        foreach (var field in node.Fields)
-        {
-            if (field.Kind == SyntaxFieldKind.Node && field.Value is SyntaxNode child and not StmtNode)
-                lowest = Lower(lowest, LowestLine(child));
-            else if (field.Kind == SyntaxFieldKind.NodeList && field.Value is System.Collections.IEnumerable items)
-                foreach (var item in items)
-                    if (item is SyntaxNode c and not StmtNode) lowest = Lower(lowest, LowestLine(c));
-        }
-        return lowest;
-    }
+    private LowestLineFinder? _lowestLine;
 
-    private static int Lower(int a, int b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
+    private int LowestLine(StmtNode stmt) => (_lowestLine ??= new LowestLineFinder(_ctx.ExprLines)).Find(stmt);
+
+    /// <summary>The lowest line recorded for an expression of a statement (0: none), nested statements left out.
+    /// A rewriter that changes nothing: it walks without allocating.</summary>
+    private sealed class LowestLineFinder(Dictionary<SyntaxNode, int> lines) : SyntaxRewriter
+    {
+        private int _lowest;
+        private StmtNode? _root;
+
+        public int Find(StmtNode stmt)
+        {
+            (_lowest, _root) = (0, stmt);
+            Visit(stmt);
+            return _lowest;
+        }
+
+        public override SyntaxNode Visit(SyntaxNode node)
+        {
+            if (node is StmtNode && !ReferenceEquals(node, _root)) return node;
+            if (node is ExprNode && lines.TryGetValue(node, out int line) && line > 0 && (_lowest == 0 || line < _lowest)) _lowest = line;
+            return base.Visit(node);
+        }
+    }
 
     public void EmitPseudo(PseudoStatement pseudo) => Emit(_ctx.Pseudo.Make(pseudo));
 
