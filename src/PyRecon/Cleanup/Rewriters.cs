@@ -8,7 +8,9 @@ using S = PyRecon.Syntax.SyntaxFactory;
 namespace PyRecon.Cleanup;
 
 /// <summary>Drops what the compiler adds to every class body: __module__, __qualname__, __firstlineno__,
-/// __static_attributes__, the __classcell__ / __classdictcell__ stores and the final return.</summary>
+/// __static_attributes__, the __classcell__ / __classdictcell__ stores and the final return. The optimizer copies
+/// the tail of that (the stores after the last statement, and the return) into the branches of a trailing if or
+/// try, so the stores go from every statement list.</summary>
 internal sealed class ClassBodyRewriter : IBodyRewriter
 {
     private static readonly HashSet<string> s_plumbing = ["__module__", "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__", "__classdictcell__", "__annotate_func__"];
@@ -16,16 +18,18 @@ internal sealed class ClassBodyRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Scope != ScopeKind.Class) return body;
+        body = StatementLists.Rewrite(body, ctx, list => list.FindAll(s => !IsPlumbing(s)));
         var result = new List<StmtNode>(body.Count);
         for (int i = 0; i < body.Count; i++)
         {
             var s = body[i];
-            if (s is Assign { Targets: [Name n] } && s_plumbing.Contains(n.Id)) continue;
             if (i == body.Count - 1 && s is Return) continue;
             result.Add(s);
         }
         return result;
     }
+
+    private static bool IsPlumbing(StmtNode s) => s is Assign { Targets: [Name n] } && s_plumbing.Contains(n.Id);
 }
 
 /// <summary>

@@ -71,10 +71,25 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     public ExprNode LambdaBody(CodeObject code)
     {
         var body = InParent(code, "a lambda", () => Body(code, ScopeKind.Lambda));
-        if (body is [Return { Value: { } value }]) return value;
-        if (body is [Return { Value: null }]) return S.Constant(PyNone.Instance);
         if (body is [Expr { Value: Yield or YieldFrom } e, ..]) return e.Value;
-        throw new DecompileFailure("lambda", "a lambda body is not a single expression");
+        return LambdaValue(body) ?? throw new DecompileFailure("lambda", "a lambda body is not a single expression");
+    }
+
+    /// <summary>A lambda's one expression. The optimizer copies its RETURN_VALUE into the branches of a conditional
+    /// expression (3.12+: `True if c else False` becomes two returns), which read as `if c: return True` and a
+    /// return after it: a lambda has no statements, so those are the conditional expression again.</summary>
+    private static ExprNode? LambdaValue(IReadOnlyList<StmtNode> body)
+    {
+        switch (body)
+        {
+            case [Return { Value: { } value }]: return value;
+            case [Return { Value: null }]: return S.Constant(PyNone.Instance);
+            case [If test, ..]:
+                // The else is either the if's own or what follows an if whose body returns; never both.
+                IReadOnlyList<StmtNode> orelse = test.Orelse.IsEmpty ? [.. body.Skip(1)] : body.Count == 1 ? test.Orelse : [];
+                return LambdaValue(test.Body) is { } then && LambdaValue(orelse) is { } otherwise ? S.IfExp(test.Test, then, otherwise) : null;
+            default: return null;
+        }
     }
 
     public ExprNode Comprehension(CodeObject code, ExprNode iterable) => InParent(code, code.Name, () =>

@@ -223,6 +223,14 @@ internal sealed partial class Evaluator
             ReturnGeneric(value);
             return true;
         }
+        // A class body cannot return: its one return hands the __class__ cell back (`__classcell__` stored on the
+        // way), and the optimizer copies it into the branches of a trailing if. Read as a bare return, each copy is
+        // the compiler's implicit return, which structuring and clean-up already leave out.
+        if (_ctx.Scope == ScopeKind.Class)
+        {
+            Emit(S.Return());
+            return true;
+        }
         var ret = value is Constant { Value: PyNone } ? S.Return() : S.Return(Materialize(value));
         // Where the compiler has RETURN_CONST, a constant it returns by RETURN_VALUE was split from its load.
         if (value is Constant && OpcodeTable.For(Version).ByName("RETURN_CONST") is not null) _ctx.SplitConstantReturns.Add(ret);

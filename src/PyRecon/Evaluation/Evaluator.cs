@@ -339,8 +339,12 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     {
         PyCode code => new CodeMarker(code.Code),
         PySlice slice => S.Slice(SliceBound(slice.Start), SliceBound(slice.Stop), SliceBound(slice.Step)),
+        // 3.14 folds the subscript `x[:, :3]` into one constant tuple of slices, which only a tuple display spells.
+        PyTuple tuple when tuple.Items.Any(ContainsSlice) => S.Tuple([.. tuple.Items.Select(item => (ExprNode)ConstantItem(item))]),
         _ => S.Constant(value),
     };
+
+    private static bool ContainsSlice(PyObject value) => value is PySlice || value is PyTuple t && t.Items.Any(ContainsSlice);
 
     private static ExprNode? SliceBound(PyObject o) => o is PyNone ? null : S.Constant(o);
 

@@ -72,15 +72,16 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
     /// 3.14 compiles `all(genexpr)`, `any(genexpr)` and `tuple(genexpr)` twice: `LOAD_GLOBAL f; COPY 1;
     /// LOAD_COMMON_CONSTANT f; IS_OP; POP_JUMP_IF_FALSE call`, then the generator run inline when the name is the
     /// builtin, then at `call` the ordinary `PUSH_NULL; genexpr; CALL` for any other binding. The ordinary call is
-    /// the source; the test and the inline run are absorbed (the inline run's jumps go with it).
+    /// the source; the test and the inline run are absorbed (the inline run's jumps go with it). The name is loaded
+    /// as its scope loads it (LOAD_NAME in module and class bodies), so the pattern starts at the COPY.
     /// </summary>
     private void BuiltinFastPaths()
     {
-        for (int i = 0; i < ops.Length; i++)
+        for (int copy = 0; copy < ops.Length; copy++)
         {
-            if (ops[i].Name != "LOAD_GLOBAL") continue;
-            int copy = NextReal(i), constant = NextReal(copy), isOp = NextReal(constant), test = NextReal(isOp);
-            if (test >= ops.Length || ops[copy].Name != "COPY" || ops[copy].Instruction.Arg != 1) continue;
+            if (ops[copy].Name != "COPY" || ops[copy].Instruction.Arg != 1) continue;
+            int constant = NextReal(copy), isOp = NextReal(constant), test = NextReal(isOp);
+            if (test >= ops.Length) continue;
             if (ops[constant].Name != "LOAD_COMMON_CONSTANT" || ops[isOp].Name != "IS_OP" || ops[test].Kind != OpKind.CondJump) continue;
             int call = ops[test].Target;
             if (call <= test || ops[call].Name != "PUSH_NULL") continue;

@@ -320,6 +320,14 @@ internal sealed class ExpressionWriter
             if (t.Elts.Length == 1) W(",");
             return;
         }
+        if (slice is Constant { Value: PyTuple { Items.Length: > 0 } folded })
+        {
+            // x[1, 2] as the compiler folded it: the items without the tuple's parentheses, as written.
+            At(slice);
+            Join(folded.Items, item => Expr(SyntaxFactory.Constant(item), Precedence.Test));
+            if (folded.Items.Length == 1) W(",");
+            return;
+        }
         Expr(slice, Precedence.Test);
     }
 
