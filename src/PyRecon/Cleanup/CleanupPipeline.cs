@@ -33,6 +33,7 @@ internal interface IBodyRewriter
 /// <item><see cref="ConstantFalseAssertRewriter"/>: resolves the asserts no if statement made, before the check for
 /// unresolved internal statements.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
+/// <item><see cref="ReturnOutsideFunctionCheck"/>: after every rewrite that leaves the compiler's returns out.</item>
 /// <item><see cref="FoldedNotCheck"/>: independent of the rewrites; refuses conditions no source compiles to.</item>
 /// </list>
 /// </summary>
@@ -53,6 +54,7 @@ internal static class CleanupPipeline
         new SameLineAndRewriter(),
         new ConstantFalseAssertRewriter(),
         new PseudoStatementCheck(),
+        new ReturnOutsideFunctionCheck(),
         new FoldedNotCheck(),
     ];
 

@@ -323,6 +323,36 @@ internal sealed class PseudoStatementCheck : IBodyRewriter
 }
 
 /// <summary>
+/// Refuses a module or class body that still holds a return: the compiler's returns there (the implicit one and
+/// its copies) are all left out by the structurer and the rewrites above, so one that survives is a branch the
+/// structurer placed wrongly, and printing it would give source that does not compile.
+/// </summary>
+internal sealed class ReturnOutsideFunctionCheck : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
+        var finder = new ReturnFinder();
+        foreach (var s in body) finder.Visit(s);
+        if (finder.Found) throw new DecompileFailure("cleanup", "a return is left in a module or class body (a branch placed wrongly)");
+        return body;
+    }
+
+    private sealed class ReturnFinder : SyntaxRewriter
+    {
+        public bool Found { get; private set; }
+
+        public override SyntaxNode Visit(SyntaxNode node)
+        {
+            if (node is Return) Found = true;
+            // A nested function's returns are its own; a nested class is checked as its own code object.
+            if (Found || node is FunctionDef or AsyncFunctionDef or ClassDef) return node;
+            return base.Visit(node);
+        }
+    }
+}
+
+/// <summary>
 /// Refuses a body with `not a is b` / `not a in b` (one comparison, is/in or their negations): the AST optimizer
 /// folds it into the inverted comparison, so bytecode never holds it and printing it means a condition was read
 /// with the wrong polarity (3.8-3.10; later versions compile both spellings alike). Nested code objects are

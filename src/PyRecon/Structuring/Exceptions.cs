@@ -779,11 +779,12 @@ internal sealed partial class Structurer
         var borrowed = BorrowEvidence(bodyEnd);
         if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 || RunsIntoReturnNone(end)) is int elseRunsTo)
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
-            // and what the body falls into (which never falls out) is its else.
-            resume = -1;
+            // and what the body falls into (which never falls out, or runs into that return where an enclosing
+            // if ends) is its else.
+            resume = elseRunsTo;
         }
         else if (bodyEnd >= 0 && join < 0 && KeepsDeadExitAfterJump && IsCodeEnd(region)
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
@@ -1395,6 +1396,15 @@ internal sealed partial class Structurer
         if (_ops[p].Kind == OpKind.Return) return p;
         int r = NextReal(p);
         return _ops[p].Name == "LOAD_CONST" && r < _ops.Length && _ops[r].Kind == OpKind.Return ? r : null;
+    }
+
+    /// <summary>True when <paramref name="p"/> is a `return None` block, or a jump to one (a copy the normalizer
+    /// turned back into a jump).</summary>
+    private bool RunsIntoReturnNone(int p)
+    {
+        p = RealAt(p);
+        if (ImplicitReturnAt(p) is not null) return true;
+        return p < _ops.Length && _ops[p].Kind == OpKind.Jump && ImplicitReturnAt(_ops[p].Target) is not null;
     }
 
     /// <summary>The small exit block at <paramref name="start"/>: its ops up to the return or raise that ends it.</summary>
