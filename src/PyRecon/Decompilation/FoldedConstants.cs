@@ -31,9 +31,7 @@ internal sealed class FoldedConstants
             if (ops[i].Instruction.Argument is ConstArgument c && c.Index < firstUse.Length && firstUse[c.Index] < 0)
                 firstUse[c.Index] = i;
 
-        // The folder's results form the tail of co_consts, after everything code generation added.
-        int tail = code.Consts.Length;
-        while (tail > 0 && IsFoldResult(code.Consts[tail - 1])) tail--;
+        int tail = CodeGenerationEnd(code);
         // The first of them loaded before a constant code generation added earlier was appended by the folder,
         // and so was everything after it.
         int latestSoFar = -1;
@@ -56,6 +54,19 @@ internal sealed class FoldedConstants
                 && WithLeftOperand(left, n) is not null)
                 (earliest, _leftoverUser) = (firstUse[k], k);
         if (_leftoverUser >= 0) _late.Add(_leftoverUser);
+    }
+
+    /// <summary>
+    /// Where the constants 3.14's folder may have appended start: the tail of co_consts that could all be fold
+    /// results (everything code generation added comes before). Their numbers say nothing about source order.
+    /// Before 3.14 (folding in the AST optimizer, in source order) the end of co_consts.
+    /// </summary>
+    public static int CodeGenerationEnd(CodeObject code)
+    {
+        int tail = code.Consts.Length;
+        if (code.Version < PythonVersion.V3_14) return tail;
+        while (tail > 0 && IsFoldResult(code.Consts[tail - 1])) tail--;
+        return tail;
     }
 
     /// <summary>The folded constants of <paramref name="flow"/>'s code object; none before 3.14 (the AST optimizer folds there, in source order).</summary>
