@@ -868,9 +868,10 @@ internal sealed partial class Structurer
         NumberingReading? numbering = null;
         int resume = bodyEnd;
         var borrowed = BorrowEvidence(bodyEnd);
+        var walkedBefore = (bool[])_ctx.Consumed.Clone();
         if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false) is not null)
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out) is its else.
@@ -893,7 +894,7 @@ internal sealed partial class Structurer
             // into before them is its else, which jumps over the handlers to the follow (or leaves).
             resume = elseLeaves;
         }
-        else if (bodyEnd >= 0 && join < 0 && (_ctx.Consumed.Clone() is bool[] walkedBefore)
+        else if (bodyEnd >= 0 && join < 0
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0
                 && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
                     ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is not null)
