@@ -20,7 +20,7 @@ internal sealed class FoldedConstants
     private static readonly BigInteger s_smallest = 256; // below this 3.14 loads ints with LOAD_SMALL_INT, never a const
 
     private readonly HashSet<int> _late = [];
-    private readonly BigInteger? _leftover;
+    private readonly PyObject? _leftover;
     private int _leftoverUser = -1;
 
     private FoldedConstants(CodeObject code, Op[] ops)
@@ -31,50 +31,146 @@ internal sealed class FoldedConstants
             if (ops[i].Instruction.Argument is ConstArgument c && c.Index < firstUse.Length && firstUse[c.Index] < 0)
                 firstUse[c.Index] = i;
 
-        // The folder's results form the tail of co_consts, after everything code generation added.
-        int tail = code.Consts.Length;
-        while (tail > 0 && IsFoldResult(code.Consts[tail - 1])) tail--;
+        int tail = CodeGenerationEnd(code);
+        int numericTail = code.Consts.Length;
+        while (numericTail > 0 && code.Consts[numericTail - 1] is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice) numericTail--;
         // The first of them loaded before a constant code generation added earlier was appended by the folder,
-        // and so was everything after it.
-        int latestSoFar = -1;
+        // and so was everything after it. "Before" in the layout and in the lines both (the same line: in the
+        // layout): 3.12+ move cold blocks (a loop's exit, a raise) to the end, out of the order code generation
+        // met them in.
+        int? LineOf(int k) => ops[firstUse[k]].Instruction.Line;
+        bool LoadedBefore(int k, int earlier) =>
+            firstUse[k] < firstUse[earlier] && LineOf(k) is int line && LineOf(earlier) is int other && line <= other;
+        var witnesses = new List<int>();
         bool folding = false;
         for (int k = 0; k < firstUse.Length; k++)
         {
             if (firstUse[k] < 0) continue;
-            folding |= k >= tail && firstUse[k] < latestSoFar;
-            if (folding && IsFoldableInt(code.Consts[k])) _late.Add(k);
-            latestSoFar = Math.Max(latestSoFar, firstUse[k]);
+            folding |= k >= tail && witnesses.Any(j => LoadedBefore(k, j));
+            if (folding && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
+            // A function's co_consts[0] (its docstring, or the None code generation numbers first) says nothing,
+            // nor do None, True and False: the load they were numbered by is often gone (`is None` became a jump).
+            if (k > 0 && code.Consts[k] is not (PyNone or PyBool or PyEllipsis)) witnesses.Add(k);
         }
         // co_consts[0] that nothing loads is what code generation met first and the optimizer dropped the use
         // of: most often the left operand of the first folded expression, whose result then sits in the tail
         // without any constant out of order before it.
-        if (firstUse.Length == 0 || firstUse[0] >= 0 || code.Consts[0] is not PyInt { Value: var left }) return;
+        if (firstUse.Length == 0 || firstUse[0] >= 0 || code.Consts[0] is not (PyInt or PyFloat)) return;
+        var left = code.Consts[0];
         _leftover = left;
         int earliest = int.MaxValue;
-        for (int k = Math.Max(tail, 1); k < firstUse.Length; k++)
-            if (firstUse[k] >= 0 && firstUse[k] < earliest && code.Consts[k] is PyInt { Value: var n } && IsFoldableInt(code.Consts[k])
-                && WithLeftOperand(left, n) is not null)
+        for (int k = Math.Max(numericTail, 1); k < firstUse.Length; k++)
+            if (firstUse[k] >= 0 && firstUse[k] < earliest && IsSpelledAsFold(code.Consts[k]) && WithLeftOperand(left, code.Consts[k]) is not null)
                 (earliest, _leftoverUser) = (firstUse[k], k);
         if (_leftoverUser >= 0) _late.Add(_leftoverUser);
+    }
+
+    /// <summary>
+    /// Where the constants 3.14's folder may have appended start: the tail of co_consts that could all be fold
+    /// results (everything code generation added comes before). Their numbers say nothing about source order.
+    /// Before 3.14 (folding in the AST optimizer, in source order) the end of co_consts.
+    /// </summary>
+    public static int CodeGenerationEnd(CodeObject code)
+    {
+        int tail = code.Consts.Length;
+        if (code.Version < PythonVersion.V3_14) return tail;
+        while (tail > 0 && IsFoldResult(code.Consts[tail - 1])) tail--;
+        return tail;
     }
 
     /// <summary>The folded constants of <paramref name="flow"/>'s code object; none before 3.14 (the AST optimizer folds there, in source order).</summary>
     public static FoldedConstants? For(CodeObject code, FunctionFlow flow) =>
         code.Version >= PythonVersion.V3_14 ? new FoldedConstants(code, flow.Ops) : null;
 
-    private static bool IsFoldResult(PyObject value) => value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice;
+    /// <summary>Whether the folder may have made <paramref name="value"/>: a number, a constant collection, a repeated string.</summary>
+    private static bool IsFoldResult(PyObject value) =>
+        value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice || RepetitionOf(value) is not null;
 
     private static bool IsFoldableInt(PyObject value) => value is PyInt { Value: var v } && v >= s_smallest;
+
+    /// <summary>Fold results a literal would put in source order (tuples, negative numbers fold from their literal anyway).</summary>
+    private static bool IsSpelledAsFold(PyObject value) =>
+        IsFoldableInt(value) || value is PyFloat { Value: > 0 } || value is PyStr or PyBytes;
 
     /// <summary>An expression the 3.14 optimizer folds to const <paramref name="index"/>, or null when a literal does.</summary>
     public ExprNode? Spelling(int index, PyObject value)
     {
-        if (!_late.Contains(index) || value is not PyInt { Value: var n }) return null;
-        if (index == _leftoverUser && _leftover is { } left && WithLeftOperand(left, n) is { } withLeftover) return withLeftover;
+        if (!_late.Contains(index)) return null;
+        if (index == _leftoverUser && _leftover is { } left && WithLeftOperand(left, value) is { } withLeftover) return withLeftover;
+        switch (value)
+        {
+            case PyFloat { Value: var f }: return FloatSpelling(f);
+            case PyStr or PyBytes: return RepetitionOf(value);
+        }
+        if (value is not PyInt { Value: var n }) return null;
         return PowerOf(2, n) is int k ? Op(2, Operator.Pow, k)
             : n % 1024 == 0 ? Op(n / 1024, Operator.Mult, 1024)
             : SmallFactor(n) is int p ? Op(p, Operator.Mult, n / p)
             : Op(n - 1, Operator.Add, 1);
+    }
+
+    /// <summary>
+    /// A positive float as an expression the folder folds to it: a whole one as a small int times a float, another
+    /// as the quotient of two small ints (no constants of their own); null when there is none.
+    /// </summary>
+    private static ExprNode? FloatSpelling(double f)
+    {
+        if (Math.Floor(f) == f && f >= 4 && f < 1e15)
+        {
+            var n = new BigInteger(f);
+            int p = SmallFactor(n) ?? 1;
+            return p == 1 ? null : S.BinOp(S.Constant(new PyInt(p)), Operator.Mult, S.Constant(new PyFloat((double)(n / p))));
+        }
+        for (int q = 2; q < 256; q++)
+        {
+            double top = Math.Round(f * q);
+            if (top >= 1 && top < 256 && top / q == f)
+                return Op((int)top, Operator.Div, q);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A string (bytes) that repeats its shortest period as that period times the count (`'-' * 70`), the way the
+    /// folder's results of such products read; null when it does not repeat or is past what the folder folds.
+    /// </summary>
+    private static ExprNode? RepetitionOf(PyObject value) => value switch
+    {
+        PyStr { Value: var str } => Repetition(str.Length, (a, b) => str[a] == str[b], d => new PyStr(str[..d])),
+        PyBytes { Value: var bytes } => Repetition(bytes.Length, (a, b) => bytes[a] == bytes[b], d => new PyBytes(bytes[..d])),
+        _ => null,
+    };
+
+    private static ExprNode? Repetition(int length, Func<int, int, bool> same, Func<int, PyObject> period)
+    {
+        if (length < 2 || length > 4096) return null;
+        for (int d = 1; d <= length / 2; d++)
+        {
+            if (length % d != 0) continue;
+            bool repeats = true;
+            for (int i = d; i < length && repeats; i++) repeats = same(i, i - d);
+            if (repeats) return S.BinOp(S.Constant(period(d)), Operator.Mult, S.Constant(new PyInt(length / d)));
+        }
+        return null;
+    }
+
+    /// <summary><paramref name="value"/> as an expression whose left operand is <paramref name="left"/> (null when none reads naturally).</summary>
+    private static ExprNode? WithLeftOperand(PyObject left, PyObject value) => (left, value) switch
+    {
+        (PyInt { Value: var l }, PyInt { Value: var n }) => WithLeftOperand(l, n),
+        (PyInt or PyFloat, PyFloat { Value: var f }) => FloatWithLeftOperand(left, f),
+        _ => null,
+    };
+
+    /// <summary>A float as <paramref name="left"/> divided or multiplied by a small int (no constant of its own).</summary>
+    private static ExprNode? FloatWithLeftOperand(PyObject left, double f)
+    {
+        double l = left is PyInt { Value: var i } ? (double)i : ((PyFloat)left).Value;
+        if (l == 0 || f == 0) return null;
+        foreach (var (op, right) in new[] { (Operator.Div, l / f), (Operator.Mult, f / l) })
+            if (Math.Floor(right) == right && right >= 2 && right < 256 && (op == Operator.Div ? l / right : l * right) == f)
+                return S.BinOp(S.Constant(left), op, S.Constant(new PyInt((int)right)));
+        return null;
     }
 
     /// <summary><paramref name="n"/> as an expression whose left operand is <paramref name="left"/> (null when none reads naturally).</summary>

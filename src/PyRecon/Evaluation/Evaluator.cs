@@ -290,6 +290,14 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         if (group.Targets[slot.Index] is not null) throw _ctx.Fail("evaluate", "a target slot stored twice", _op);
         group.Targets[slot.Index] = slot.Index == group.StarIndex ? S.Starred(target, ExprContext.Store) : target;
         group.Filled++;
+        if (group.DeadStoreSlot >= 0 && group.Targets[group.DeadStoreSlot] is null)
+        {
+            // The popped item was stored to the name this, the next item, is stored to (see PopTop).
+            if (slot.Index != group.DeadStoreSlot + 1 || target is not Name name || group.DeadStoreSlot == group.StarIndex)
+                throw _ctx.Fail("evaluate", "an unpacked item popped without a store", _op);
+            group.Targets[group.DeadStoreSlot] = S.Name(name.Id, ExprContext.Store);
+            group.Filled++;
+        }
         if (group.Kind == TargetGroupKind.Unpack && group.IsComplete)
         {
             // The unpacked value is assigned to the tuple of targets, like any other store.
@@ -571,6 +579,12 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                 return true;
             case ImportFromMarker:
                 EndSilentStatement(); // the intermediate module of `import a.b.c as d`
+                return true;
+            case TargetSlot { Group.Kind: TargetGroupKind.Unpack } slot:
+                // The optimizer turns the first of two stores of one name in a row (`_, _, x = t`) into a POP_TOP:
+                // the item's target is the one the next slot stores to (see FillSlot).
+                if (slot.Group.DeadStoreSlot >= 0) throw _ctx.Fail("evaluate", "two unpacked items popped without a store", _op);
+                slot.Group.DeadStoreSlot = slot.Index;
                 return true;
             case TargetSlot slot:
                 slot.Group.Discarded = true;

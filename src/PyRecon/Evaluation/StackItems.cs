@@ -189,6 +189,8 @@ internal sealed class TargetGroup(TargetGroupKind kind, int count)
     public bool IsComplete => Filled == Targets.Length;
     /// <summary>Set when the slot is popped without a store (with ... : without `as`, a discarded item).</summary>
     public bool Discarded { get; set; }
+    /// <summary>Unpack: the slot of an item popped without a store (-1 when none); see <c>Evaluator.PopTop</c>.</summary>
+    public int DeadStoreSlot { get; set; } = -1;
     public int Line { get; set; }
 
     public ExprNode TupleTarget() => SyntaxFactory.Tuple([.. Targets.Select(t => t!)], ExprContext.Store);

@@ -50,6 +50,8 @@ public sealed class CodeObject
     public int ArgCount { get; }
     public int PosOnlyArgCount { get; }
     public int KwOnlyArgCount { get; }
+    /// <summary>How many of the first local variables are parameters (positional, keyword-only, *args, **kwargs).</summary>
+    public int ParameterCount => ArgCount + KwOnlyArgCount + ((Flags & CodeFlags.VarArgs) != 0 ? 1 : 0) + ((Flags & CodeFlags.VarKeywords) != 0 ? 1 : 0);
     public int StackSize { get; }
     public CodeFlags Flags { get; }
     /// <summary>co_code: the raw bytecode, two bytes per code unit.</summary>

@@ -267,6 +267,95 @@ internal sealed partial class Structurer
         return after;
     }
 
+    /// <summary>What the numbering of constants, locals and names says of the code a trial walk took after a try body.</summary>
+    /// <param name="IsElse">Its first statement was compiled before the handler (the try's else), or after (the follow).</param>
+    /// <param name="FirstLateOp">The first op of it (in layout order) numbering something after the handler's, -1 when none.</param>
+    private sealed record NumberingReading(bool IsElse, int FirstLateOp);
+
+    /// <summary>
+    /// 3.11+ compile a try statement's else before its handlers and what follows the try after them, numbering
+    /// constants, local variables and names as they are met. For the code a trial walk just took (the ops consumed
+    /// since <paramref name="walkedBefore"/>): whether the first constant (local, name) new to it is numbered before
+    /// every one only the handler uses, and where it first numbers one after; null when no numbering says (a side
+    /// with nothing new) or they disagree.
+    /// </summary>
+    private NumberingReading? ReadNumberingOrder(bool[] walkedBefore, ExceptionHandler handler)
+    {
+        if (_ctx.Version < PythonVersion.V3_11) return null;
+        var handlerCode = HandlerDominatedOps(handler);
+        int numbered = FoldedConstants.CodeGenerationEnd(_ctx.Code);
+        // Before 3.14 a function's first constant is numbered before any code: its docstring, or None.
+        bool firstConstantSeen = _ctx.Scope is ScopeKind.Function or ScopeKind.Lambda && _ctx.Version < PythonVersion.V3_14;
+        // The None of a `return None` the walk took may be the implicit return's, compiled after everything.
+        bool ImplicitReturnWalked(Op op, PyObject value) =>
+            value is PyNone && IsReturnAt(op.Index) && _ctx.Consumed[op.Index] && !walkedBefore[op.Index] && !handlerCode[op.Index];
+        var byConstants = ReadNumbers(walkedBefore, handlerCode,
+            op => op.Instruction.Argument is ConstArgument { Index: var c, Value: var value } && c < numbered
+                && !ImplicitReturnWalked(op, value) ? [c] : [],
+            firstConstantSeen ? 0 : -1);
+        // Arguments are numbered before any code; a cell's number is not its place in the code.
+        int arguments = _ctx.Code.ParameterCount;
+        var byLocals = ReadNumbers(walkedBefore, handlerCode,
+            op => op.Instruction.Argument switch
+            {
+                LocalArgument { Index: var l } when l >= arguments => [l],
+                LocalPairArgument { First.Index: var l1, Second.Index: var l2 } => [.. new[] { l1, l2 }.Where(l => l >= arguments)],
+                _ => [],
+            },
+            -1);
+        var byNames = ReadNumbers(walkedBefore, handlerCode, op => op.Instruction.Argument is NameArgument { Index: var n } ? [n] : [], -1);
+        var readings = new[] { byConstants, byLocals, byNames }.OfType<NumberingReading>().ToList();
+        if (readings.Count == 0 || readings.Any(r => r.IsElse != readings[0].IsElse)) return null;
+        var late = readings.Where(r => r.FirstLateOp >= 0).Select(r => r.FirstLateOp).DefaultIfEmpty(-1).Min();
+        return new NumberingReading(readings[0].IsElse, late);
+    }
+
+    /// <summary>
+    /// The numbering test of <see cref="ReadNumberingOrder"/> for one kind of number (<paramref name="numbers"/>
+    /// of an op). A number both sides use says nothing: either may have been first (the walked code's `return
+    /// None` may be the implicit return, compiled last).
+    /// </summary>
+    private NumberingReading? ReadNumbers(bool[] walkedBefore, bool[] handlerCode, Func<Op, int[]> numbers, int seenFirst)
+    {
+        var seen = new HashSet<int> { seenFirst };
+        var walked = new List<(int Op, int Number)>(); // in layout order
+        var handlerOnly = new HashSet<int>();
+        for (int i = 0; i < _ops.Length; i++)
+            foreach (int n in numbers(_ops[i]))
+            {
+                if (handlerCode[i]) handlerOnly.Add(n);
+                else if (walkedBefore[i]) seen.Add(n);
+                else if (_ctx.Consumed[i]) walked.Add((i, n));
+            }
+        handlerOnly.ExceptWith(seen);
+        var shared = walked.Select(w => w.Number).Where(handlerOnly.Contains).ToHashSet();
+        handlerOnly.ExceptWith(shared);
+        walked.RemoveAll(w => seen.Contains(w.Number) || shared.Contains(w.Number));
+        if (walked.Count == 0 || handlerOnly.Count == 0) return null;
+        // The walked code's first statement decides: in the else reading it is the else's, compiled before the
+        // handler; what follows it may be the try's follow either way (compiled after).
+        int handlerFirst = handlerOnly.Min();
+        int firstLate = walked.FindIndex(w => w.Number > handlerFirst);
+        return new NumberingReading(walked[0].Number < handlerFirst, firstLate < 0 ? -1 : walked[firstLate].Op);
+    }
+
+    /// <summary>
+    /// 3.12+: the index of the first of <paramref name="orelse"/>'s statements that starts at or after the line of
+    /// <paramref name="lateOp"/> and before which every statement starts earlier, when that leaves the else a
+    /// statement; null when the lines do not say (a statement without a line, the op in the else's first statement).
+    /// </summary>
+    private int? LaterStatements(List<StmtNode> orelse, int lateOp)
+    {
+        if (_ctx.Version < PythonVersion.V3_12 || _ops[lateOp].Instruction.Line is not int lateLine) return null;
+        int split = -1;
+        for (int k = 0; k < orelse.Count; k++)
+        {
+            if (!_ctx.Lines.TryGetValue(orelse[k], out int start)) return null;
+            if (start <= lateLine) split = k;
+        }
+        return split > 0 ? split : null;
+    }
+
     /// <summary>Whether, past the exit code of enclosing constructs, <paramref name="pos"/> returns or jumps out of a loop.</summary>
     private bool IsAbrupt(int pos, Region region)
     {
@@ -775,11 +864,14 @@ internal sealed partial class Structurer
         }
         _eval.Stack = atTry.Clone();
         var orelse = new List<StmtNode>();
+        var afterTry = new List<StmtNode>(); // statements of a walked else that follow the try
+        NumberingReading? numbering = null;
         int resume = bodyEnd;
         var borrowed = BorrowEvidence(bodyEnd);
+        var walkedBefore = (bool[])_ctx.Consumed.Clone();
         if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 || RunsIntoReturnNone(end)) is int elseRunsTo)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || RunsIntoReturnNone(end)) && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false) is int elseRunsTo)
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out, or runs into that return where an enclosing
@@ -803,12 +895,22 @@ internal sealed partial class Structurer
             // into before them is its else, which jumps over the handlers to the follow (or leaves).
             resume = elseLeaves;
         }
-        else if (bodyEnd >= 0 && join < 0 && borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+        else if (bodyEnd >= 0 && join < 0
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0
+                && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
+                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is not null)
         {
-            // Every clause leaves and what the body runs into was compiled before the handler, or was borrow-optimized
-            // where the try's end would not be (see BorrowEvidence): it is the try's else.
+            // Every clause leaves and what the body runs into was compiled before the handler (its constants are
+            // numbered first), or was borrow-optimized where the try's end would not be (see BorrowEvidence): it is
+            // the try's else.
             resume = -1;
+            if (numbering is { FirstLateOp: >= 0 } && LaterStatements(orelse, numbering.FirstLateOp) is int split)
+            {
+                // The else ends where the code compiled after the handler starts: the rest follows the try (3.12+
+                // lay the follow of a try whose clauses all leave right after the else, before the cold handlers).
+                afterTry.AddRange(orelse.Skip(split));
+                orelse.RemoveRange(split, orelse.Count - split);
+            }
         }
         else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
         {
@@ -848,6 +950,7 @@ internal sealed partial class Structurer
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
+        output.AddRange(afterTry);
         return resume;
     }
 
