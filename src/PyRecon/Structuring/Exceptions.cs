@@ -355,17 +355,17 @@ internal sealed partial class Structurer
         }
         if (got.Count != want.Count) return -1;
         gotAt[p] = got.Count;
-        if (handlers is { } bases && !MatchNestedHandlers(bases, want, got, wantAt, gotAt, nestedHandlerCode)) return -1;
         int threaded = p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : -1;
+        if (handlers is { } bases && !MatchNestedHandlers(bases, want, got, wantAt, gotAt, nestedHandlerCode, (canonicalEnd, p, threaded))) return -1;
         for (int k = 0; k < want.Count; k++)
         {
             var (a, b) = (want[k], got[k]);
             if (a.Kind != b.Kind || !Equals(a.Arg, b.Arg)) return -1;
             if (!a.IsJump) continue;
             int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
-            // A jump to the canonical copy's jump to its RERAISE (dropped from the ops it is matched by) ends it too.
+            // A jump to a jump dropped from the canonical ops (over nested handler code, or to the RERAISE) goes where it goes.
             if (canonicalEnd >= 0 && !wantAt.ContainsKey(RealAt(wantTarget)) && _ops[RealAt(wantTarget)].Kind == OpKind.Jump
-                && Same(_ops[RealAt(wantTarget)].Target, canonicalEnd)) wantTarget = canonicalEnd;
+                && wantAt.ContainsKey(RealAt(_ops[RealAt(wantTarget)].Target))) wantTarget = RealAt(_ops[RealAt(wantTarget)].Target);
             if (wantTarget == canonicalEnd && (Same(gotTarget, p) || gotTarget == threaded)) continue;
             // Another branch of the finally body that re-raises on its own in the canonical copy: in this copy it
             // leaves at the end (where the next construct's code, even an enclosing finally's copy, starts).
@@ -394,8 +394,10 @@ internal sealed partial class Structurer
     /// handlers) and matches the code of each nested pair the same way, appending its atoms to the lists so that
     /// jumps between handler code and the copy are checked with the rest. False when the copies disagree.
     /// </summary>
+    /// <param name="ends">Where the canonical copy re-raises, and where the matched copy ends (its follow) and the
+    /// jump there goes when it is one (-1 otherwise).</param>
     private bool MatchNestedHandlers((ExceptionHandler? Canonical, ExceptionHandler? Copy) bases, List<Atom> want, List<Atom> got,
-        Dictionary<int, int> wantAt, Dictionary<int, int> gotAt, List<int>? nestedHandlerCode)
+        Dictionary<int, int> wantAt, Dictionary<int, int> gotAt, List<int>? nestedHandlerCode, (int CanonicalEnd, int CopyEnd, int Threaded) ends)
     {
         var pairs = new Dictionary<ExceptionHandler, ExceptionHandler?>();
         var copies = new HashSet<ExceptionHandler>();
@@ -411,27 +413,57 @@ internal sealed partial class Structurer
             pairs[hc] = hg;
             var wantCode = HandlerCode(hc);
             var gotCode = HandlerCode(hg);
-            if (wantCode is null || gotCode is null || wantCode.Count != gotCode.Count) return false;
+            if (wantCode is null || gotCode is null) return false;
             // 3.9-3.11 lay the handler code out in line: then both copies hold it at the same place already.
             if (wantAt.TryGetValue(wantCode[0], out int wa0) && gotAt.TryGetValue(gotCode[0], out int ga0))
             {
                 if (wa0 != ga0) return false;
                 continue;
             }
-            for (int i = 0; i < wantCode.Count; i++)
+            int j = 0;
+            for (int i = 0; i < wantCode.Count; i++, j++)
             {
-                if (wantAt.ContainsKey(wantCode[i]) || gotAt.ContainsKey(gotCode[i])) return false;
+                if (j >= gotCode.Count || wantAt.ContainsKey(wantCode[i]) || gotAt.ContainsKey(gotCode[j])) return false;
                 wantAt[wantCode[i]] = want.Count;
-                gotAt[gotCode[i]] = got.Count;
+                if (LeavesWhereCanonicalReraises(wantCode[i], gotCode[j], ends) is int leftAt)
+                {
+                    // No atoms: both copies leave the finally body here, each its own way.
+                    for (; j + 1 < gotCode.Count && gotCode[j] < leftAt; j++)
+                    {
+                        gotAt[gotCode[j]] = got.Count;
+                        nestedHandlerCode?.Add(gotCode[j]);
+                    }
+                    gotAt[gotCode[j]] = got.Count;
+                    nestedHandlerCode?.Add(gotCode[j]);
+                    continue;
+                }
+                gotAt[gotCode[j]] = got.Count;
                 var wa = Atoms(wantCode[i]).ToList();
-                var ga = Atoms(gotCode[i]).ToList();
+                var ga = Atoms(gotCode[j]).ToList();
                 if (wa.Count != ga.Count) return false;
                 want.AddRange(wa);
                 got.AddRange(ga);
-                nestedHandlerCode?.Add(gotCode[i]);
+                nestedHandlerCode?.Add(gotCode[j]);
             }
+            if (j != gotCode.Count) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// A construct inside a finally body whose handler code ends by running into what follows it (an except clause's
+    /// `POP_EXCEPT`, a with's suppress path) goes on to the finally body's end: in the canonical copy that is its
+    /// closing RERAISE, which the optimizer copies in (one op); in a copy on the try's exit it is that copy's follow,
+    /// jumped to or copied in when it is a small exit block (`return None`). When <paramref name="canonicalOp"/> is
+    /// such a re-raise and <paramref name="copyOp"/> such a way out, the last op of that way out; else null.
+    /// </summary>
+    private int? LeavesWhereCanonicalReraises(int canonicalOp, int copyOp, (int CanonicalEnd, int CopyEnd, int Threaded) ends)
+    {
+        if (ends.CanonicalEnd < 0 || _ops[canonicalOp].Kind != OpKind.Reraise || _ops[copyOp].Kind == OpKind.Reraise
+            || _ops[canonicalOp].Instruction.Arg != _ops[ends.CanonicalEnd].Instruction.Arg) return null;
+        if (_ops[copyOp].Kind == OpKind.Jump)
+            return Same(_ops[copyOp].Target, ends.CopyEnd) || _ops[copyOp].Target == ends.Threaded ? copyOp : null;
+        return ends.CopyEnd < _ops.Length && ExitCopyEnd(copyOp, ends.CopyEnd) is int end and >= 0 ? end : null;
     }
 
     /// <summary>
@@ -753,7 +785,7 @@ internal sealed partial class Structurer
                     if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
                     if (join >= 0 && !Same(join, target))
                     {
-                        if (!ConsumedAsCopyOfFollow(target, join)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                        if (!ConsumedAsCopyOfFollow(target, join, region)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
                     }
                     else join = target;
                 }
@@ -819,7 +851,7 @@ internal sealed partial class Structurer
         {
             int start = bodyEnd;
             if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
-            else if (ConsumedAsCopyOfFollow(start, join)) start = join = OriginalAfterCopies(bodyEnd, join);
+            else if (ConsumedAsCopyOfFollow(start, join, region)) start = join = OriginalAfterCopies(bodyEnd, join);
             if (!Same(start, join))
             {
                 int elseEnd = WalkSequence(start, region.Child(stops: [join, RealAt(join)]), orelse);
@@ -857,10 +889,12 @@ internal sealed partial class Structurer
     /// would unwind after its value is loaded, so it cannot read the same; a constant one is an abrupt exit, read
     /// before this.
     /// </summary>
-    private bool ConsumedAsCopyOfFollow(int copy, int follow)
+    private bool ConsumedAsCopyOfFollow(int copy, int follow, Region region)
     {
         if (!InlinesSmallExitBlocks || ExitCopyEnd(copy, follow) is not (int end and >= 0)) return false;
         ConsumeRange(RealAt(copy), end + 1);
+        // A copy of a finally body's closing RERAISE closes that body too (the first in layout is the canonical end).
+        if (_ops[end].Kind == OpKind.Reraise && region.InFinallyHandler) FinallyRegion(region)!.ClosingReraises.Add(end);
         return true;
     }
 
@@ -1007,22 +1041,29 @@ internal sealed partial class Structurer
     /// <summary>
     /// The canonical finally body's ops, as the copies on the try's exits repeat them: 3.11+ without the handler
     /// code of try statements inside it (each copy has its own, matched apart) and without a last jump to the
-    /// closing RERAISE over such code (a copy runs on where it ends).
+    /// closing RERAISE over such code (a copy runs on where it ends). The canonical copy, itself handler code, keeps
+    /// nested handler code in line; a copy outside handlers has it moved to the end of the code and runs on where the
+    /// canonical copy jumps over it: a second reading drops those jumps too.
     /// </summary>
-    private List<int> CanonicalFinallyOps(int finStart, int reraise)
+    private List<List<int>> CanonicalFinallyOps(int finStart, int reraise)
     {
         var ops = RealOps(finStart, reraise);
-        if (_ctx.Version < PythonVersion.V3_11) return ops;
+        if (_ctx.Version < PythonVersion.V3_11) return [ops];
         var nested = new HashSet<int>();
         foreach (var h in _flow.Handlers)
         {
             if (h.Target <= finStart || h.Target >= reraise) continue;
             if (HandlerCode(h) is { } code) nested.UnionWith(code);
         }
-        if (nested.Count == 0) return ops;
+        if (nested.Count == 0) return [ops];
         ops.RemoveAll(nested.Contains);
-        if (ops.Count > 0 && _ops[ops[^1]].Kind == OpKind.Jump && Same(_ops[ops[^1]].Target, reraise)) ops.RemoveAt(ops.Count - 1);
-        return ops;
+        bool JumpsOnlyOver(List<int> list, int k) =>
+            _ops[list[k]].Kind == OpKind.Jump && Same(_ops[list[k]].Target, k + 1 < list.Count ? list[k + 1] : reraise);
+        if (ops.Count > 0 && JumpsOnlyOver(ops, ops.Count - 1)) ops.RemoveAt(ops.Count - 1);
+        var movedOut = new List<int>(ops);
+        for (int k = movedOut.Count - 1; k >= 0; k--)
+            if (JumpsOnlyOver(movedOut, k)) movedOut.RemoveAt(k);
+        return movedOut.Count == ops.Count ? [ops] : [ops, movedOut];
     }
 
     /// <summary>
@@ -1097,6 +1138,11 @@ internal sealed partial class Structurer
         else
         {
             int suppressed = ConsumeWithHandler(handler);
+            if (suppressed < _ops.Length && _ops[RealAt(suppressed)].Kind == OpKind.Reraise && region.InFinallyHandler && !_ctx.Consumed[RealAt(suppressed)])
+            {
+                // The with ends a finally body: the suppress path runs into the body's closing RERAISE, copied in.
+                TerminateSpecial(_ops[RealAt(suppressed)], region, output);
+            }
             // A body that never leaves normally: what follows the with is still reached when __exit__ swallows an
             // exception (unless that is a copy of the return it falls into, consumed with the handler).
             if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)]) resume = suppressed;
@@ -1362,15 +1408,21 @@ internal sealed partial class Structurer
 
     /// <summary>A try body under a finally: each exit repeats the finally body.</summary>
     /// <param name="canonicalHandler">The handler over the canonical finally body (3.11+ its clean-up).</param>
-    private sealed class FinallyExit(Structurer s, List<int> canonical, int canonicalEnd, ExceptionHandler? canonicalHandler) : ConstructExit
+    /// <param name="canonicals">The readings of the canonical finally body's ops a copy may repeat (<see cref="CanonicalFinallyOps"/>).</param>
+    private sealed class FinallyExit(Structurer s, List<List<int>> canonicals, int canonicalEnd, ExceptionHandler? canonicalHandler) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
             if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
-            _exitCopies.Clear();
-            _nestedHandlerCode.Clear();
-            return s.MatchCopy(p, canonical, canonicalEnd, _exitCopies, (canonicalHandler, Outer.Handler), _nestedHandlerCode);
+            foreach (var canonical in canonicals)
+            {
+                _exitCopies.Clear();
+                _nestedHandlerCode.Clear();
+                int after = s.MatchCopy(p, canonical, canonicalEnd, _exitCopies, (canonicalHandler, Outer.Handler), _nestedHandlerCode);
+                if (after >= 0) return after;
+            }
+            return -1;
         }
 
         private readonly List<int> _exitCopies = [];
