@@ -120,7 +120,7 @@ internal sealed partial class Structurer
             int after = exit.MatchUnwinding(pos);
             // A construct without exit code here (a 3.11+ try body) leaves the op under its own handler: the walk
             // stays in its region.
-            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer)) break;
+            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer, EndsAwayFromLoopEnd(exit, exit.Outer))) break;
             // A module or class body cannot return: a return there is the compiler's, after the construct.
             if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) break;
             exit.ConsumeUnwinding(pos, after);
@@ -268,7 +268,9 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Whether, past the exit code of enclosing constructs, <paramref name="pos"/> returns or jumps out of a loop.</summary>
-    private bool IsAbrupt(int pos, Region region)
+    /// <param name="leftWithBeforeItsFollow">The exit code just taken before <paramref name="pos"/> was a with's whose
+    /// follow is not the loop's end (<see cref="EndsAwayFromLoopEnd"/>).</param>
+    private bool IsAbrupt(int pos, Region region, bool leftWithBeforeItsFollow = false)
     {
         var r = region;
         for (int guard = 0; guard < 64; guard++)
@@ -283,7 +285,8 @@ internal sealed partial class Structurer
             if (op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return) return true;
             var loop = r.InnermostLoop;
             if (op.Kind == OpKind.Jump)
-                return loop is not null && (loop.ContinueTargets.Contains(op.Target) && p != loop.ClosingJump || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
+                return loop is not null && (loop.ContinueTargets.Contains(op.Target) && (p != loop.ClosingJump || leftWithBeforeItsFollow)
+                    || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
             if (op.Kind == OpKind.Plain && (op.Name == "ROT_TWO" || op.Name == "SWAP" && op.Instruction.Arg == 2) && NextReal(p) < _ops.Length && _ops[NextReal(p)].Name == "POP_TOP")
             {
                 pos = NextReal(p);
@@ -295,10 +298,45 @@ internal sealed partial class Structurer
             if (outer?.Exit is not ConstructExit e) return false;
             int a = e.MatchUnwinding(p);
             if (a < 0) return false;
+            // A with whose follow is not the loop's end cannot end the loop body: a jump back after its exit code is a
+            // continue (3.12+ may lay the jump out last, in the handler code after the loop).
+            if (EndsAwayFromLoopEnd(e, r)) leftWithBeforeItsFollow = true;
             pos = a;
             r = e.Outer;
         }
         return false;
+    }
+
+    /// <summary>True when <paramref name="exit"/> is a with's, in <paramref name="region"/>'s loop, whose follow is
+    /// not that loop's end: the with statement is not the last of the loop body.</summary>
+    private bool EndsAwayFromLoopEnd(ConstructExit exit, Region region)
+    {
+        if (exit is not WithExit { Handler: { } handler } || WithFollow(handler) is not int follow || region.InnermostLoop is not { } loop) return false;
+        // The suppress path may jump to the jump back (the with ends the loop body) rather than be threaded past it.
+        int dest = follow;
+        for (int hops = 0; hops < 3 && !loop.ContinueTargets.Contains(dest) && !loop.ContinueTargets.Contains(RealAt(dest)); hops++)
+            dest = JumpDestination(dest);
+        return !loop.ContinueTargets.Contains(dest) && !loop.ContinueTargets.Contains(RealAt(dest));
+    }
+
+    /// <summary>True when the walk of <paramref name="region"/> stopped at <paramref name="end"/> because the body of the
+    /// construct it is in ends there (its exit code follows).</summary>
+    private bool EndsEnclosingBody(int end, Region region) =>
+        ExitRegion(region)?.Exit is ConstructExit exit && exit.MatchUnwinding(end) >= 0;
+
+    /// <summary>
+    /// Where a with statement's suppress path (3.11+) goes on, read without taking it: past `POP_TOP; POP_EXCEPT;
+    /// POP_TOP; POP_TOP` after the exit's test; null when the handler is laid out otherwise.
+    /// </summary>
+    private int? WithFollow(ExceptionHandler handler)
+    {
+        if (_ctx.Version < PythonVersion.V3_11) return null;
+        int p = RealAt(handler.Target);
+        for (int guard = 0; p < _ops.Length && guard < 8 && _ops[p].Kind != OpKind.CondJump; guard++) p = NextReal(p);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.CondJump) return null;
+        p = RealAt(_ops[p].Target);
+        while (p < _ops.Length && _ops[p].Name is "POP_TOP" or "POP_EXCEPT") p = NextReal(p);
+        return p < _ops.Length ? p : null;
     }
 
     // ---------------------------------------------------------------- op sequence matching
@@ -753,6 +791,8 @@ internal sealed partial class Structurer
         var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
         int join = -1, reraise = -1;
         var deadExits = new List<(int Exit, int Follow)>();
+        // Clauses whose exit is the jump back to the loop head taken as the loop body's end (see below).
+        var clausesJumpingBack = new List<(int Index, List<StmtNode> Body, Op Jump)>();
         while (true)
         {
             _eval.Stack = atHandler.Clone();
@@ -782,7 +822,12 @@ internal sealed partial class Structurer
                     if (clauseBody.Count == 0 && _eval.StatementLine > 0) EmitPassOn(_eval.StatementLine, clauseBody);
                     _eval.StatementLine = 0;
                     int target = after;
-                    if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
+                    if (_ops[after].Kind == OpKind.Jump)
+                    {
+                        Consume(after);
+                        target = _ops[after].Target;
+                        if (region.InnermostLoop?.ContinueTargets.Contains(target) == true) clausesJumpingBack.Add((handlers.Count, clauseBody, _ops[after]));
+                    }
                     if (join >= 0 && !Same(join, target))
                     {
                         if (!ConsumedAsCopyOfFollow(target, join, region)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
@@ -835,11 +880,12 @@ internal sealed partial class Structurer
             resume = elseLeaves;
         }
         else if (bodyEnd >= 0 && join < 0 && borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0) is not null)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 || EndsEnclosingBody(end, region)) is int elseRunsTo)
         {
             // Every clause leaves and what the body runs into was compiled before the handler, or was borrow-optimized
-            // where the try's end would not be (see BorrowEvidence): it is the try's else.
-            resume = -1;
+            // where the try's end would not be (see BorrowEvidence): it is the try's else, up to where the code leaves
+            // or the enclosing construct's body ends.
+            resume = elseRunsTo;
         }
         else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
         {
@@ -852,12 +898,25 @@ internal sealed partial class Structurer
             int start = bodyEnd;
             if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
             else if (ConsumedAsCopyOfFollow(start, join, region)) start = join = OriginalAfterCopies(bodyEnd, join);
-            if (!Same(start, join))
-            {
-                int elseEnd = WalkSequence(start, region.Child(stops: [join, RealAt(join)]), orelse);
-                if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail("try-else ends away from the clauses' join", bodyEnd);
-            }
             resume = join;
+            bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
+            if (!Same(start, join) && (continues && borrowed == false
+                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse, end => end < 0 || Same(end, join)) is null))
+            {
+                // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
+                // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
+                // would be: those jumps are written `continue`s (the same code), and that is the try statement's follow.
+                if (!continues) throw Fail("try-else ends away from the clauses' join", bodyEnd);
+                foreach (var (index, clauseBody, jump) in clausesJumpingBack)
+                {
+                    // The `pass` put on an empty clause's line is that continue's.
+                    if (clauseBody is [Pass]) clauseBody.Clear();
+                    EmitAt(S.Continue(), jump, clauseBody);
+                    var h = (ExceptHandler)handlers[index];
+                    handlers[index] = S.ExceptHandler(h.Type, h.Name, Body(clauseBody));
+                }
+                resume = bodyEnd;
+            }
         }
         else if (bodyEnd < 0) resume = join;
         // 3.8: no-match END_FINALLY may (by the compiler's count) fall through, so the code after it is kept even
@@ -1112,7 +1171,7 @@ internal sealed partial class Structurer
         _eval.Stack = atWith.Clone();
         ConstructExit exit = _ctx.Version == PythonVersion.V3_8
             ? new WithCleanupExit(this, RealAt(handler.Target)) { Outer = region }
-            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
+            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target), Handler = handler };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -1267,6 +1326,9 @@ internal sealed partial class Structurer
     /// </summary>
     private sealed class WithExit(Structurer s) : ConstructExit
     {
+        /// <summary>The with's handler (3.9+), whose suppress path goes on to the with statement's follow.</summary>
+        public ExceptionHandler? Handler { get; init; }
+
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
