@@ -1091,6 +1091,15 @@ internal sealed partial class Structurer
     private int FindFinallyReraise(int finStart, Region finRegion)
     {
         int first = finRegion.ClosingReraises.Where(r => r >= finStart).DefaultIfEmpty(-1).Min();
+        if (first >= 0 && _ctx.Version >= PythonVersion.V3_11)
+        {
+            // A copy the walk took as another construct's exit (a loop's bottom test falling into the RERAISE its top
+            // test jumps to) can come first: any consumed RERAISE of the body's own code (under the same clean-up).
+            var cleanup = _flow.HandlerOf(first);
+            for (int i = finStart; i < first; i++)
+                if (_ops[i].Kind == OpKind.Reraise && _ctx.Consumed[i] && _ops[i].Instruction.Arg == _ops[first].Instruction.Arg
+                    && ReferenceEquals(_flow.HandlerOf(i), cleanup)) return i;
+        }
         if (first >= 0) return first;
         for (int i = finStart; i < _ops.Length; i++)
             if (_ops[i].Name == "RERAISE" && _ctx.Consumed[i]) return i;
