@@ -518,7 +518,19 @@ internal sealed partial class Structurer
             var cleanup = _flow.HandlerOf(start);
             if (cleanup is null || !ExceptionHandlerBuilder.IsCleanupBlock(_ops, RealAt(cleanup.Target))) return null;
             int end = RealAt(cleanup.Target);
-            return end > start ? RealOps(start, end) : null;
+            if (end <= start) return null;
+            var code = RealOps(start, end);
+            // 3.11 lays a with handler's suppress path out after its clean-up block: up to where it leaves.
+            if (_ctx.Version == PythonVersion.V3_11 && _ops[NextReal(start)].Name == "WITH_EXCEPT_START"
+                && code.FirstOrDefault(i => _ops[i].Kind == OpKind.CondJump) is int test and > 0 && RealAt(_ops[test].Target) > end)
+            {
+                for (int i = RealAt(_ops[test].Target); i < _ops.Length; i = NextReal(i))
+                {
+                    code.Add(i);
+                    if (_ops[i].Kind is OpKind.Jump or OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
+                }
+            }
+            return code;
         }
         int limit = _ctx.Version >= PythonVersion.V3_11 ? start + 8 : _ops.Length;
         for (int i = start; i < _ops.Length && i < limit; i = NextReal(i))
@@ -1111,7 +1123,7 @@ internal sealed partial class Structurer
     /// code of try statements inside it (each copy has its own, matched apart) and without a last jump to the
     /// closing RERAISE over such code (a copy runs on where it ends). The canonical copy, itself handler code, keeps
     /// nested handler code in line; a copy outside handlers has it moved to the end of the code and runs on where the
-    /// canonical copy jumps over it: a second reading drops those jumps too.
+    /// canonical copy jumps over it: a second reading drops those jumps too, a third keeps the handler code.
     /// </summary>
     private List<List<int>> CanonicalFinallyOps(int finStart, int reraise)
     {
@@ -1124,6 +1136,7 @@ internal sealed partial class Structurer
             if (HandlerCode(h) is { } code) nested.UnionWith(code);
         }
         if (nested.Count == 0) return [ops];
+        var inLine = new List<int>(ops);
         ops.RemoveAll(nested.Contains);
         bool JumpsOnlyOver(List<int> list, int k) =>
             _ops[list[k]].Kind == OpKind.Jump && Same(_ops[list[k]].Target, k + 1 < list.Count ? list[k + 1] : reraise);
@@ -1131,7 +1144,9 @@ internal sealed partial class Structurer
         var movedOut = new List<int>(ops);
         for (int k = movedOut.Count - 1; k >= 0; k--)
             if (JumpsOnlyOver(movedOut, k)) movedOut.RemoveAt(k);
-        return movedOut.Count == ops.Count ? [ops] : [ops, movedOut];
+        // Last, the copy as laid out with its nested handler code in line (3.11 lays every copy out so; 3.12+ a copy in
+        // a handler, where nothing is moved).
+        return movedOut.Count == ops.Count ? [ops, inLine] : [ops, movedOut, inLine];
     }
 
     /// <summary>
