@@ -120,7 +120,7 @@ internal sealed partial class Structurer
             int after = exit.MatchUnwinding(pos);
             // A construct without exit code here (a 3.11+ try body) leaves the op under its own handler: the walk
             // stays in its region.
-            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer)) break;
+            if (after < 0 || RealAt(after) == RealAt(pos) || !IsAbrupt(after, exit.Outer, EndsAwayFromLoopEnd(exit, exit.Outer))) break;
             // A module or class body cannot return: a return there is the compiler's, after the construct.
             if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) break;
             exit.ConsumeUnwinding(pos, after);
@@ -357,7 +357,9 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Whether, past the exit code of enclosing constructs, <paramref name="pos"/> returns or jumps out of a loop.</summary>
-    private bool IsAbrupt(int pos, Region region)
+    /// <param name="leftWithBeforeItsFollow">The exit code just taken before <paramref name="pos"/> was a with's whose
+    /// follow is not the loop's end (<see cref="EndsAwayFromLoopEnd"/>).</param>
+    private bool IsAbrupt(int pos, Region region, bool leftWithBeforeItsFollow = false)
     {
         var r = region;
         for (int guard = 0; guard < 64; guard++)
@@ -372,7 +374,8 @@ internal sealed partial class Structurer
             if (op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return) return true;
             var loop = r.InnermostLoop;
             if (op.Kind == OpKind.Jump)
-                return loop is not null && (loop.ContinueTargets.Contains(op.Target) && p != loop.ClosingJump || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
+                return loop is not null && (loop.ContinueTargets.Contains(op.Target) && (p != loop.ClosingJump || leftWithBeforeItsFollow)
+                    || Same(op.Target, loop.BreakTarget) || loop.BottomTest >= 0 && Same(op.Target, loop.Exit));
             if (op.Kind == OpKind.Plain && (op.Name == "ROT_TWO" || op.Name == "SWAP" && op.Instruction.Arg == 2) && NextReal(p) < _ops.Length && _ops[NextReal(p)].Name == "POP_TOP")
             {
                 pos = NextReal(p);
@@ -384,10 +387,45 @@ internal sealed partial class Structurer
             if (outer?.Exit is not ConstructExit e) return false;
             int a = e.MatchUnwinding(p);
             if (a < 0) return false;
+            // A with whose follow is not the loop's end cannot end the loop body: a jump back after its exit code is a
+            // continue (3.12+ may lay the jump out last, in the handler code after the loop).
+            if (EndsAwayFromLoopEnd(e, r)) leftWithBeforeItsFollow = true;
             pos = a;
             r = e.Outer;
         }
         return false;
+    }
+
+    /// <summary>True when <paramref name="exit"/> is a with's, in <paramref name="region"/>'s loop, whose follow is
+    /// not that loop's end: the with statement is not the last of the loop body.</summary>
+    private bool EndsAwayFromLoopEnd(ConstructExit exit, Region region)
+    {
+        if (exit is not WithExit { Handler: { } handler } || WithFollow(handler) is not int follow || region.InnermostLoop is not { } loop) return false;
+        // The suppress path may jump to the jump back (the with ends the loop body) rather than be threaded past it.
+        int dest = follow;
+        for (int hops = 0; hops < 3 && !loop.ContinueTargets.Contains(dest) && !loop.ContinueTargets.Contains(RealAt(dest)); hops++)
+            dest = JumpDestination(dest);
+        return !loop.ContinueTargets.Contains(dest) && !loop.ContinueTargets.Contains(RealAt(dest));
+    }
+
+    /// <summary>True when the walk of <paramref name="region"/> stopped at <paramref name="end"/> because the body of the
+    /// construct it is in ends there (its exit code follows).</summary>
+    private bool EndsEnclosingBody(int end, Region region) =>
+        ExitRegion(region)?.Exit is ConstructExit exit && exit.MatchUnwinding(end) >= 0;
+
+    /// <summary>
+    /// Where a with statement's suppress path (3.11+) goes on, read without taking it: past `POP_TOP; POP_EXCEPT;
+    /// POP_TOP; POP_TOP` after the exit's test; null when the handler is laid out otherwise.
+    /// </summary>
+    private int? WithFollow(ExceptionHandler handler)
+    {
+        if (_ctx.Version < PythonVersion.V3_11) return null;
+        int p = RealAt(handler.Target);
+        for (int guard = 0; p < _ops.Length && guard < 8 && _ops[p].Kind != OpKind.CondJump; guard++) p = NextReal(p);
+        if (p >= _ops.Length || _ops[p].Kind != OpKind.CondJump) return null;
+        p = RealAt(_ops[p].Target);
+        while (p < _ops.Length && _ops[p].Name is "POP_TOP" or "POP_EXCEPT") p = NextReal(p);
+        return p < _ops.Length ? p : null;
     }
 
     // ---------------------------------------------------------------- op sequence matching
@@ -444,17 +482,17 @@ internal sealed partial class Structurer
         }
         if (got.Count != want.Count) return -1;
         gotAt[p] = got.Count;
-        if (handlers is { } bases && !MatchNestedHandlers(bases, want, got, wantAt, gotAt, nestedHandlerCode)) return -1;
         int threaded = p < _ops.Length && _ops[p].Kind == OpKind.Jump ? _ops[p].Target : -1;
+        if (handlers is { } bases && !MatchNestedHandlers(bases, want, got, wantAt, gotAt, nestedHandlerCode, (canonicalEnd, p, threaded))) return -1;
         for (int k = 0; k < want.Count; k++)
         {
             var (a, b) = (want[k], got[k]);
             if (a.Kind != b.Kind || !Equals(a.Arg, b.Arg)) return -1;
             if (!a.IsJump) continue;
             int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
-            // A jump to the canonical copy's jump to its RERAISE (dropped from the ops it is matched by) ends it too.
+            // A jump to a jump dropped from the canonical ops (over nested handler code, or to the RERAISE) goes where it goes.
             if (canonicalEnd >= 0 && !wantAt.ContainsKey(RealAt(wantTarget)) && _ops[RealAt(wantTarget)].Kind == OpKind.Jump
-                && Same(_ops[RealAt(wantTarget)].Target, canonicalEnd)) wantTarget = canonicalEnd;
+                && wantAt.ContainsKey(RealAt(_ops[RealAt(wantTarget)].Target))) wantTarget = RealAt(_ops[RealAt(wantTarget)].Target);
             if (wantTarget == canonicalEnd && (Same(gotTarget, p) || gotTarget == threaded)) continue;
             // Another branch of the finally body that re-raises on its own in the canonical copy: in this copy it
             // leaves at the end (where the next construct's code, even an enclosing finally's copy, starts).
@@ -483,8 +521,10 @@ internal sealed partial class Structurer
     /// handlers) and matches the code of each nested pair the same way, appending its atoms to the lists so that
     /// jumps between handler code and the copy are checked with the rest. False when the copies disagree.
     /// </summary>
+    /// <param name="ends">Where the canonical copy re-raises, and where the matched copy ends (its follow) and the
+    /// jump there goes when it is one (-1 otherwise).</param>
     private bool MatchNestedHandlers((ExceptionHandler? Canonical, ExceptionHandler? Copy) bases, List<Atom> want, List<Atom> got,
-        Dictionary<int, int> wantAt, Dictionary<int, int> gotAt, List<int>? nestedHandlerCode)
+        Dictionary<int, int> wantAt, Dictionary<int, int> gotAt, List<int>? nestedHandlerCode, (int CanonicalEnd, int CopyEnd, int Threaded) ends)
     {
         var pairs = new Dictionary<ExceptionHandler, ExceptionHandler?>();
         var copies = new HashSet<ExceptionHandler>();
@@ -500,27 +540,57 @@ internal sealed partial class Structurer
             pairs[hc] = hg;
             var wantCode = HandlerCode(hc);
             var gotCode = HandlerCode(hg);
-            if (wantCode is null || gotCode is null || wantCode.Count != gotCode.Count) return false;
+            if (wantCode is null || gotCode is null) return false;
             // 3.9-3.11 lay the handler code out in line: then both copies hold it at the same place already.
             if (wantAt.TryGetValue(wantCode[0], out int wa0) && gotAt.TryGetValue(gotCode[0], out int ga0))
             {
                 if (wa0 != ga0) return false;
                 continue;
             }
-            for (int i = 0; i < wantCode.Count; i++)
+            int j = 0;
+            for (int i = 0; i < wantCode.Count; i++, j++)
             {
-                if (wantAt.ContainsKey(wantCode[i]) || gotAt.ContainsKey(gotCode[i])) return false;
+                if (j >= gotCode.Count || wantAt.ContainsKey(wantCode[i]) || gotAt.ContainsKey(gotCode[j])) return false;
                 wantAt[wantCode[i]] = want.Count;
-                gotAt[gotCode[i]] = got.Count;
+                if (LeavesWhereCanonicalReraises(wantCode[i], gotCode[j], ends) is int leftAt)
+                {
+                    // No atoms: both copies leave the finally body here, each its own way.
+                    for (; j + 1 < gotCode.Count && gotCode[j] < leftAt; j++)
+                    {
+                        gotAt[gotCode[j]] = got.Count;
+                        nestedHandlerCode?.Add(gotCode[j]);
+                    }
+                    gotAt[gotCode[j]] = got.Count;
+                    nestedHandlerCode?.Add(gotCode[j]);
+                    continue;
+                }
+                gotAt[gotCode[j]] = got.Count;
                 var wa = Atoms(wantCode[i]).ToList();
-                var ga = Atoms(gotCode[i]).ToList();
+                var ga = Atoms(gotCode[j]).ToList();
                 if (wa.Count != ga.Count) return false;
                 want.AddRange(wa);
                 got.AddRange(ga);
-                nestedHandlerCode?.Add(gotCode[i]);
+                nestedHandlerCode?.Add(gotCode[j]);
             }
+            if (j != gotCode.Count) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// A construct inside a finally body whose handler code ends by running into what follows it (an except clause's
+    /// `POP_EXCEPT`, a with's suppress path) goes on to the finally body's end: in the canonical copy that is its
+    /// closing RERAISE, which the optimizer copies in (one op); in a copy on the try's exit it is that copy's follow,
+    /// jumped to or copied in when it is a small exit block (`return None`). When <paramref name="canonicalOp"/> is
+    /// such a re-raise and <paramref name="copyOp"/> such a way out, the last op of that way out; else null.
+    /// </summary>
+    private int? LeavesWhereCanonicalReraises(int canonicalOp, int copyOp, (int CanonicalEnd, int CopyEnd, int Threaded) ends)
+    {
+        if (ends.CanonicalEnd < 0 || _ops[canonicalOp].Kind != OpKind.Reraise || _ops[copyOp].Kind == OpKind.Reraise
+            || _ops[canonicalOp].Instruction.Arg != _ops[ends.CanonicalEnd].Instruction.Arg) return null;
+        if (_ops[copyOp].Kind == OpKind.Jump)
+            return Same(_ops[copyOp].Target, ends.CopyEnd) || _ops[copyOp].Target == ends.Threaded ? copyOp : null;
+        return ends.CopyEnd < _ops.Length && ExitCopyEnd(copyOp, ends.CopyEnd) is int end and >= 0 ? end : null;
     }
 
     /// <summary>
@@ -537,7 +607,19 @@ internal sealed partial class Structurer
             var cleanup = _flow.HandlerOf(start);
             if (cleanup is null || !ExceptionHandlerBuilder.IsCleanupBlock(_ops, RealAt(cleanup.Target))) return null;
             int end = RealAt(cleanup.Target);
-            return end > start ? RealOps(start, end) : null;
+            if (end <= start) return null;
+            var code = RealOps(start, end);
+            // 3.11 lays a with handler's suppress path out after its clean-up block: up to where it leaves.
+            if (_ctx.Version == PythonVersion.V3_11 && _ops[NextReal(start)].Name == "WITH_EXCEPT_START"
+                && code.FirstOrDefault(i => _ops[i].Kind == OpKind.CondJump) is int test and > 0 && RealAt(_ops[test].Target) > end)
+            {
+                for (int i = RealAt(_ops[test].Target); i < _ops.Length; i = NextReal(i))
+                {
+                    code.Add(i);
+                    if (_ops[i].Kind is OpKind.Jump or OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
+                }
+            }
+            return code;
         }
         int limit = _ctx.Version >= PythonVersion.V3_11 ? start + 8 : _ops.Length;
         for (int i = start; i < _ops.Length && i < limit; i = NextReal(i))
@@ -810,6 +892,8 @@ internal sealed partial class Structurer
         var handlers = ImmutableArray.CreateBuilder<ExcepthandlerNode>();
         int join = -1, reraise = -1;
         var deadExits = new List<(int Exit, int Follow)>();
+        // Clauses whose exit is the jump back to the loop head taken as the loop body's end (see below).
+        var clausesJumpingBack = new List<(int Index, List<StmtNode> Body, Op Jump)>();
         while (true)
         {
             _eval.Stack = atHandler.Clone();
@@ -839,10 +923,15 @@ internal sealed partial class Structurer
                     if (clauseBody.Count == 0 && _eval.StatementLine > 0) EmitPassOn(_eval.StatementLine, clauseBody);
                     _eval.StatementLine = 0;
                     int target = after;
-                    if (_ops[after].Kind == OpKind.Jump) { Consume(after); target = _ops[after].Target; }
+                    if (_ops[after].Kind == OpKind.Jump)
+                    {
+                        Consume(after);
+                        target = _ops[after].Target;
+                        if (region.InnermostLoop?.ContinueTargets.Contains(target) == true) clausesJumpingBack.Add((handlers.Count, clauseBody, _ops[after]));
+                    }
                     if (join >= 0 && !Same(join, target))
                     {
-                        if (!ConsumedAsCopyOfFollow(target, join)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
+                        if (!ConsumedAsCopyOfFollow(target, join, region)) throw Fail($"except clauses rejoin at ops {join} and {target}", after);
                     }
                     else join = target;
                 }
@@ -896,14 +985,14 @@ internal sealed partial class Structurer
             resume = elseLeaves;
         }
         else if (bodyEnd >= 0 && join < 0
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || EndsEnclosingBody(end, region))
                 && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
-                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is not null)
+                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is int elseEndsAt)
         {
             // Every clause leaves and what the body runs into was compiled before the handler (its constants are
             // numbered first), or was borrow-optimized where the try's end would not be (see BorrowEvidence): it is
-            // the try's else.
-            resume = -1;
+            // the try's else, up to where the code leaves or the enclosing construct's body ends.
+            resume = elseEndsAt;
             if (numbering is { FirstLateOp: >= 0 } && LaterStatements(orelse, numbering.FirstLateOp) is int split)
             {
                 // The else ends where the code compiled after the handler starts: the rest follows the try (3.12+
@@ -922,13 +1011,26 @@ internal sealed partial class Structurer
         {
             int start = bodyEnd;
             if (_ops[RealAt(start)].Kind == OpKind.Jump && Same(_ops[RealAt(start)].Target, join)) { Consume(RealAt(start)); start = join; }
-            else if (ConsumedAsCopyOfFollow(start, join)) start = join = OriginalAfterCopies(bodyEnd, join);
-            if (!Same(start, join))
-            {
-                int elseEnd = WalkSequence(start, region.Child(stops: [join, RealAt(join)]), orelse);
-                if (elseEnd >= 0 && !Same(elseEnd, join)) throw Fail("try-else ends away from the clauses' join", bodyEnd);
-            }
+            else if (ConsumedAsCopyOfFollow(start, join, region)) start = join = OriginalAfterCopies(bodyEnd, join);
             resume = join;
+            bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
+            if (!Same(start, join) && (continues && borrowed == false
+                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse, end => end < 0 || Same(end, join)) is null))
+            {
+                // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
+                // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
+                // would be: those jumps are written `continue`s (the same code), and that is the try statement's follow.
+                if (!continues) throw Fail("try-else ends away from the clauses' join", bodyEnd);
+                foreach (var (index, clauseBody, jump) in clausesJumpingBack)
+                {
+                    // The `pass` put on an empty clause's line is that continue's.
+                    if (clauseBody is [Pass]) clauseBody.Clear();
+                    EmitAt(S.Continue(), jump, clauseBody);
+                    var h = (ExceptHandler)handlers[index];
+                    handlers[index] = S.ExceptHandler(h.Type, h.Name, Body(clauseBody));
+                }
+                resume = bodyEnd;
+            }
         }
         else if (bodyEnd < 0) resume = join;
         // 3.8: no-match END_FINALLY may (by the compiler's count) fall through, so the code after it is kept even
@@ -961,10 +1063,12 @@ internal sealed partial class Structurer
     /// would unwind after its value is loaded, so it cannot read the same; a constant one is an abrupt exit, read
     /// before this.
     /// </summary>
-    private bool ConsumedAsCopyOfFollow(int copy, int follow)
+    private bool ConsumedAsCopyOfFollow(int copy, int follow, Region region)
     {
         if (!InlinesSmallExitBlocks || ExitCopyEnd(copy, follow) is not (int end and >= 0)) return false;
         ConsumeRange(RealAt(copy), end + 1);
+        // A copy of a finally body's closing RERAISE closes that body too (the first in layout is the canonical end).
+        if (_ops[end].Kind == OpKind.Reraise && region.InFinallyHandler) FinallyRegion(region)!.ClosingReraises.Add(end);
         return true;
     }
 
@@ -1102,6 +1206,15 @@ internal sealed partial class Structurer
     private int FindFinallyReraise(int finStart, Region finRegion)
     {
         int first = finRegion.ClosingReraises.Where(r => r >= finStart).DefaultIfEmpty(-1).Min();
+        if (first >= 0 && _ctx.Version >= PythonVersion.V3_11)
+        {
+            // A copy the walk took as another construct's exit (a loop's bottom test falling into the RERAISE its top
+            // test jumps to) can come first: any consumed RERAISE of the body's own code (under the same clean-up).
+            var cleanup = _flow.HandlerOf(first);
+            for (int i = finStart; i < first; i++)
+                if (_ops[i].Kind == OpKind.Reraise && _ctx.Consumed[i] && _ops[i].Instruction.Arg == _ops[first].Instruction.Arg
+                    && ReferenceEquals(_flow.HandlerOf(i), cleanup)) return i;
+        }
         if (first >= 0) return first;
         for (int i = finStart; i < _ops.Length; i++)
             if (_ops[i].Name == "RERAISE" && _ctx.Consumed[i]) return i;
@@ -1111,22 +1224,32 @@ internal sealed partial class Structurer
     /// <summary>
     /// The canonical finally body's ops, as the copies on the try's exits repeat them: 3.11+ without the handler
     /// code of try statements inside it (each copy has its own, matched apart) and without a last jump to the
-    /// closing RERAISE over such code (a copy runs on where it ends).
+    /// closing RERAISE over such code (a copy runs on where it ends). The canonical copy, itself handler code, keeps
+    /// nested handler code in line; a copy outside handlers has it moved to the end of the code and runs on where the
+    /// canonical copy jumps over it: a second reading drops those jumps too, a third keeps the handler code.
     /// </summary>
-    private List<int> CanonicalFinallyOps(int finStart, int reraise)
+    private List<List<int>> CanonicalFinallyOps(int finStart, int reraise)
     {
         var ops = RealOps(finStart, reraise);
-        if (_ctx.Version < PythonVersion.V3_11) return ops;
+        if (_ctx.Version < PythonVersion.V3_11) return [ops];
         var nested = new HashSet<int>();
         foreach (var h in _flow.Handlers)
         {
             if (h.Target <= finStart || h.Target >= reraise) continue;
             if (HandlerCode(h) is { } code) nested.UnionWith(code);
         }
-        if (nested.Count == 0) return ops;
+        if (nested.Count == 0) return [ops];
+        var inLine = new List<int>(ops);
         ops.RemoveAll(nested.Contains);
-        if (ops.Count > 0 && _ops[ops[^1]].Kind == OpKind.Jump && Same(_ops[ops[^1]].Target, reraise)) ops.RemoveAt(ops.Count - 1);
-        return ops;
+        bool JumpsOnlyOver(List<int> list, int k) =>
+            _ops[list[k]].Kind == OpKind.Jump && Same(_ops[list[k]].Target, k + 1 < list.Count ? list[k + 1] : reraise);
+        if (ops.Count > 0 && JumpsOnlyOver(ops, ops.Count - 1)) ops.RemoveAt(ops.Count - 1);
+        var movedOut = new List<int>(ops);
+        for (int k = movedOut.Count - 1; k >= 0; k--)
+            if (JumpsOnlyOver(movedOut, k)) movedOut.RemoveAt(k);
+        // Last, the copy as laid out with its nested handler code in line (3.11 lays every copy out so; 3.12+ a copy in
+        // a handler, where nothing is moved).
+        return movedOut.Count == ops.Count ? [ops, inLine] : [ops, movedOut, inLine];
     }
 
     /// <summary>
@@ -1175,7 +1298,7 @@ internal sealed partial class Structurer
         _eval.Stack = atWith.Clone();
         ConstructExit exit = _ctx.Version == PythonVersion.V3_8
             ? new WithCleanupExit(this, RealAt(handler.Target)) { Outer = region }
-            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target) };
+            : new WithExit(this) { Outer = region, EndsLayout = next => next == RealAt(handler.Target), Handler = handler };
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
@@ -1201,6 +1324,11 @@ internal sealed partial class Structurer
         else
         {
             int suppressed = ConsumeWithHandler(handler);
+            if (suppressed < _ops.Length && _ops[RealAt(suppressed)].Kind == OpKind.Reraise && region.InFinallyHandler && !_ctx.Consumed[RealAt(suppressed)])
+            {
+                // The with ends a finally body: the suppress path runs into the body's closing RERAISE, copied in.
+                TerminateSpecial(_ops[RealAt(suppressed)], region, output);
+            }
             // A body that never leaves normally: what follows the with is still reached when __exit__ swallows an
             // exception (unless that is a copy of the return it falls into, consumed with the handler).
             if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)]) resume = suppressed;
@@ -1325,6 +1453,9 @@ internal sealed partial class Structurer
     /// </summary>
     private sealed class WithExit(Structurer s) : ConstructExit
     {
+        /// <summary>The with's handler (3.9+), whose suppress path goes on to the with statement's follow.</summary>
+        public ExceptionHandler? Handler { get; init; }
+
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
@@ -1466,15 +1597,21 @@ internal sealed partial class Structurer
 
     /// <summary>A try body under a finally: each exit repeats the finally body.</summary>
     /// <param name="canonicalHandler">The handler over the canonical finally body (3.11+ its clean-up).</param>
-    private sealed class FinallyExit(Structurer s, List<int> canonical, int canonicalEnd, ExceptionHandler? canonicalHandler) : ConstructExit
+    /// <param name="canonicals">The readings of the canonical finally body's ops a copy may repeat (<see cref="CanonicalFinallyOps"/>).</param>
+    private sealed class FinallyExit(Structurer s, List<List<int>> canonicals, int canonicalEnd, ExceptionHandler? canonicalHandler) : ConstructExit
     {
         public override int MatchUnwinding(int pos)
         {
             int p = s.RealAt(pos);
             if (p < s._ops.Length && s._ops[p].Kind == OpKind.PopBlock) p = s.NextReal(p);
-            _exitCopies.Clear();
-            _nestedHandlerCode.Clear();
-            return s.MatchCopy(p, canonical, canonicalEnd, _exitCopies, (canonicalHandler, Outer.Handler), _nestedHandlerCode);
+            foreach (var canonical in canonicals)
+            {
+                _exitCopies.Clear();
+                _nestedHandlerCode.Clear();
+                int after = s.MatchCopy(p, canonical, canonicalEnd, _exitCopies, (canonicalHandler, Outer.Handler), _nestedHandlerCode);
+                if (after >= 0) return after;
+            }
+            return -1;
         }
 
         private readonly List<int> _exitCopies = [];
