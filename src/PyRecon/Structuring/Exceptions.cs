@@ -156,6 +156,9 @@ internal sealed partial class Structurer
         if (_ctx.Scope is ScopeKind.Function or ScopeKind.Lambda && _ctx.Version < PythonVersion.V3_14) seenBefore.Add(0);
         for (int i = 0; i < _ops.Length && !ReferenceEquals(_flow.HandlerOf(i), handler); i++)
             if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
+        // So do those the try body loads before the return: the body is compiled before its handlers.
+        for (int i = 0; i < p; i++)
+            if (_flow.HandlerOf(i) is { } h && h.IsWithin(handler) && _ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
         var handlerCode = HandlerDominatedOps(handler);
         for (int i = 0; i < _ops.Length; i++)
             if (handlerCode[i] && _ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < returned && !seenBefore.Contains(c)) return true;
