@@ -937,7 +937,7 @@ internal sealed partial class Structurer
         if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
         exit.ConsumeUnwinding(thenEnd, after);
         var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
-        int end = Walk(after, abruptIn.Child(), thenOut);
+        int end = WalkAfterUnwinding(after, abruptIn.Child(), thenOut);
         if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
         return -1;
     }

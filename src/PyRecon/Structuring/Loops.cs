@@ -231,10 +231,28 @@ internal sealed partial class Structurer
         return false;
     }
 
+    /// <summary>
+    /// 3.10-3.13: the start of the loop-head block the top test of a while falls into (its body's own head, the target
+    /// of the bottom test), or null. The condition falls to a real op; the head may start at a skipped op before it
+    /// (the NOP of a `try:` starting the body).
+    /// </summary>
+    private int? BodyHeadAfterTest(CondNode node)
+    {
+        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return null;
+        int bodyStart = RealAt(node.Fall);
+        if (bodyStart >= _ops.Length) return null;
+        for (int k = bodyStart; k > node.LastOp && (k == bodyStart || _ops[k].Kind == OpKind.Skip); k--)
+        {
+            var block = _flow.BlockOf(k);
+            if (block.Start == k && _flow.IsLoopHead(block.Id)) return k;
+        }
+        return null;
+    }
+
     private int WhileLoop(int head, CondNode node, HashSet<int> loopBlocks, int line, SymbolicStack atLoop, Region region, List<StmtNode> output, int? continueAlso)
     {
         int exit = node.Target;
-        int bodyStart = node.Fall;
+        int bodyStart = BodyHeadAfterTest(node) is int bodyHead && _flow.BlockIdOf(bodyHead) != _flow.BlockIdOf(head) ? bodyHead : node.Fall;
         // 3.10-3.13: the body head carries its own back edge from the duplicated test at the bottom.
         int bodyBlock = _flow.BlockIdOf(bodyStart);
         int bottomTest = -1;
@@ -301,12 +319,8 @@ internal sealed partial class Structurer
     private bool TryWhileWithBottomTest(CondNode node, Region region, List<StmtNode> output, out int after)
     {
         after = -1;
-        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return false;
-        int bodyStart = RealAt(node.Fall);
-        if (bodyStart >= _ops.Length) return false;
-        var bodyBlock = _flow.BlockOf(bodyStart);
-        if (bodyBlock.Start != node.Fall && RealAt(bodyBlock.Start) != bodyStart) return false;
-        if (!_flow.IsLoopHead(bodyBlock.Id)) return false;
+        if (BodyHeadAfterTest(node) is not int bodyHead) return false;
+        var bodyBlock = _flow.BlockOf(bodyHead);
         // The latch: a conditional jump back to the body head that falls into the loop exit.
         bool found = false;
         foreach (var p in bodyBlock.Predecessors)
@@ -314,7 +328,7 @@ internal sealed partial class Structurer
             if (!_flow.Dominates(bodyBlock.Id, p)) continue;
             var term = _flow.Terminator(_flow.Blocks[p]);
             if (term is null || term.Kind != OpKind.CondJump) continue;
-            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, bodyStart)) { found = true; break; }
+            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, node.Fall)) { found = true; break; }
         }
         if (!found) return false;
         int line = _ops[node.FirstOp].Line;
