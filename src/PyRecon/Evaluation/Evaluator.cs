@@ -290,6 +290,13 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         if (group.Targets[slot.Index] is not null) throw _ctx.Fail("evaluate", "a target slot stored twice", _op);
         group.Targets[slot.Index] = slot.Index == group.StarIndex ? S.Starred(target, ExprContext.Store) : target;
         group.Filled++;
+        for (int dead = slot.Index - 1; group.DeadStores.Remove(dead); dead--)
+        {
+            // The dropped store went to the local this one stores (see TargetGroup.DeadStores).
+            if (target is not Name name || dead == group.StarIndex) throw _ctx.Fail("evaluate", "an unpacked item discarded", _op);
+            group.Targets[dead] = S.Name(name.Id, ExprContext.Store);
+            group.Filled++;
+        }
         if (group.Kind == TargetGroupKind.Unpack && group.IsComplete)
         {
             // The unpacked value is assigned to the tuple of targets, like any other store.
@@ -567,6 +574,10 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                 return true;
             case ImportFromMarker:
                 EndSilentStatement(); // the intermediate module of `import a.b.c as d`
+                return true;
+            case TargetSlot { Group.Kind: TargetGroupKind.Unpack } slot when slot.Index + 1 < slot.Group.Targets.Length:
+                slot.Group.DeadStores.Add(slot.Index);
+                Unwound.Add(slot);
                 return true;
             case TargetSlot slot:
                 slot.Group.Discarded = true;
