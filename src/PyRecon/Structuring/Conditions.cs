@@ -656,14 +656,17 @@ internal sealed partial class Structurer
                 if (pos >= _ops.Length) throw Fail("an expression runs past the code", pos);
                 int term = TerminatorIndex(pos);
                 int stopAt = until > pos && until < term ? until : term;
+                int inlinedTo = -1;
                 for (int i = pos; i < stopAt; i++)
                 {
                     var op = _ops[i];
                     if (op.Kind == OpKind.Skip) { Consume(i); continue; }
                     if (op.Kind != OpKind.Plain) throw Fail($"{op.Name} inside an expression", i);
-                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { i = resume - 1; continue; }
+                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { inlinedTo = resume; break; }
                     _eval.Eval(op);
                 }
+                // An inlined comprehension is blocks of its own (its loop): the value goes on after it.
+                if (inlinedTo >= 0) { pos = inlinedTo; continue; }
                 if (stopAt == until) break;
                 var block = _flow.BlockOf(pos);
                 if (term >= block.End) { pos = block.End; continue; }
