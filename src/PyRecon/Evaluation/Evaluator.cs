@@ -290,12 +290,11 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         if (group.Targets[slot.Index] is not null) throw _ctx.Fail("evaluate", "a target slot stored twice", _op);
         group.Targets[slot.Index] = slot.Index == group.StarIndex ? S.Starred(target, ExprContext.Store) : target;
         group.Filled++;
-        if (group.DeadStoreSlot >= 0 && group.Targets[group.DeadStoreSlot] is null)
+        for (int dead = slot.Index - 1; group.DeadStores.Remove(dead); dead--)
         {
-            // The popped item was stored to the name this, the next item, is stored to (see PopTop).
-            if (slot.Index != group.DeadStoreSlot + 1 || target is not Name name || group.DeadStoreSlot == group.StarIndex)
-                throw _ctx.Fail("evaluate", "an unpacked item popped without a store", _op);
-            group.Targets[group.DeadStoreSlot] = S.Name(name.Id, ExprContext.Store);
+            // The dropped store went to the local this one stores (see TargetGroup.DeadStores).
+            if (target is not Name name || dead == group.StarIndex) throw _ctx.Fail("evaluate", "an unpacked item discarded", _op);
+            group.Targets[dead] = S.Name(name.Id, ExprContext.Store);
             group.Filled++;
         }
         if (group.Kind == TargetGroupKind.Unpack && group.IsComplete)
@@ -580,11 +579,9 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             case ImportFromMarker:
                 EndSilentStatement(); // the intermediate module of `import a.b.c as d`
                 return true;
-            case TargetSlot { Group.Kind: TargetGroupKind.Unpack } slot:
-                // The optimizer turns the first of two stores of one name in a row (`_, _, x = t`) into a POP_TOP:
-                // the item's target is the one the next slot stores to (see FillSlot).
-                if (slot.Group.DeadStoreSlot >= 0) throw _ctx.Fail("evaluate", "two unpacked items popped without a store", _op);
-                slot.Group.DeadStoreSlot = slot.Index;
+            case TargetSlot { Group.Kind: TargetGroupKind.Unpack } slot when slot.Index + 1 < slot.Group.Targets.Length:
+                slot.Group.DeadStores.Add(slot.Index);
+                Unwound.Add(slot);
                 return true;
             case TargetSlot slot:
                 slot.Group.Discarded = true;

@@ -189,8 +189,11 @@ internal sealed class TargetGroup(TargetGroupKind kind, int count)
     public bool IsComplete => Filled == Targets.Length;
     /// <summary>Set when the slot is popped without a store (with ... : without `as`, a discarded item).</summary>
     public bool Discarded { get; set; }
-    /// <summary>Unpack: the slot of an item popped without a store (-1 when none); see <c>Evaluator.PopTop</c>.</summary>
-    public int DeadStoreSlot { get; set; } = -1;
+    /// <summary>
+    /// Unpack slots popped without a store: 3.13+ replace a store to a local that the next store overwrites with a
+    /// POP_TOP (`_, _, x = t`), so such a slot has the next slot's name.
+    /// </summary>
+    public HashSet<int> DeadStores { get; } = [];
     public int Line { get; set; }
 
     public ExprNode TupleTarget() => SyntaxFactory.Tuple([.. Targets.Select(t => t!)], ExprContext.Store);

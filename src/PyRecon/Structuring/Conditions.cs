@@ -28,6 +28,12 @@ internal sealed partial class Structurer
         public required int LastOp { get; set; }
         /// <summary>Copies of an exit block that operands jump to in place of the original (consumed with the condition).</summary>
         public List<(int Start, int End)> ExitCopies { get; init; } = [];
+        /// <summary>
+        /// The else operand of a conditional expression in jump context: the ops that end the operand before it (a
+        /// jump over it, or the optimizer's copy of the small exit block it jumps to), consumed with the condition
+        /// when the conditional expression is reduced; Start is -1 for other nodes.
+        /// </summary>
+        public (int Start, int End) OverElse { get; init; } = (-1, -1);
     }
 
     // ---------------------------------------------------------------- boolean helpers
@@ -143,7 +149,7 @@ internal sealed partial class Structurer
         while (true)
         {
             var last = chain[^1];
-            var next = TryConditionBlock(last.Fall, chain, region);
+            var next = TryConditionBlock(last.Fall, chain, region) ?? TryElseOperand(last, chain, region);
             if (next is null) break;
             chain.Add(next);
         }
@@ -302,7 +308,10 @@ internal sealed partial class Structurer
         if (_flow.IsLoopHead(block.Id)) return null;
         if (!ReferenceEquals(HandlerAt(pos), region.Handler)) return null;
         var inChain = chain.SelectMany(c => c.Blocks).ToHashSet();
-        if (block.Predecessors.Count == 0 || !block.Predecessors.All(inChain.Contains)) return null;
+        // A jump over a conditional expression's else operand is a way into what follows it, as the operands are.
+        foreach (var c in chain)
+            if (c.OverElse.Start >= 0) inChain.Add(_flow.BlockIdOf(c.OverElse.Start));
+        if (block.Predecessors.Count == 0 || !block.Predecessors.All(b => ReachedOnlyFrom(b, inChain))) return null;
         var term = _flow.Terminator(block);
         if (term is null || term.Kind != OpKind.CondJump) return null;
 
@@ -376,6 +385,60 @@ internal sealed partial class Structurer
         }
     }
 
+    /// <summary>
+    /// `(a if c else b)` in jump context: c jumps to b, a jumps where b does and else jumps over b to where b falls
+    /// (compiler_jump_if's IfExp case; 3.10+ may put a copy of an exit block there in place of the jump). When
+    /// the last node falls into such a jump or copy and the block after it is a condition some node jumps to, that
+    /// block is b's first operand (<see cref="Reduce"/> checks where b falls).
+    /// </summary>
+    private CondNode? TryElseOperand(CondNode last, List<CondNode> chain, Region region)
+    {
+        int start = RealAt(last.Fall), end = start;
+        if (start >= _ops.Length) return null;
+        if (_ops[start].Kind == OpKind.Jump)
+        {
+            if (_ops[start].Target <= start || !IsLoneJumpTo(start, _ops[start].Target)) return null;
+        }
+        else
+        {
+            // (3.11 too copies the implicit return, which has no line: see ExitCopyEnd.)
+            if (_ctx.Version < PythonVersion.V3_10) return null;
+            for (int n = 1; end < _ops.Length && _ops[end].Kind == OpKind.Plain && n < MaxCopySize; n++) end = NextReal(end);
+            if (end >= _ops.Length || _ops[end].Kind is not (OpKind.Return or OpKind.Raise)) return null;
+        }
+        int orelse = NextReal(end);
+        if (orelse >= _ops.Length || !chain.Any(c => Same(c.Target, orelse))) return null;
+        if (TryConditionBlock(orelse, chain, region) is not { } node) return null;
+        return new CondNode
+        {
+            FallCond = node.FallCond, Target = node.Target, Fall = node.Fall, Blocks = node.Blocks,
+            FirstOp = node.FirstOp, LastOp = node.LastOp, OverElse = (start, end),
+        };
+    }
+
+    /// <summary>
+    /// Whether block <paramref name="b"/> is one of <paramref name="blocks"/>, or only skipped ops (3.14's NOT_TAKEN cut
+    /// off by a jump to the op after it) entered from them.
+    /// </summary>
+    private bool ReachedOnlyFrom(int b, HashSet<int> blocks)
+    {
+        if (blocks.Contains(b)) return true;
+        var block = _flow.Blocks[b];
+        for (int i = block.Start; i < block.End; i++)
+            if (_ops[i].Kind != OpKind.Skip) return false;
+        return block.Predecessors.Count > 0 && block.Predecessors.All(blocks.Contains);
+    }
+
+    /// <summary>Whether the ops before a conditional expression's else operand <paramref name="z"/> go where it falls.</summary>
+    private bool ReachesAfterElse(CondNode z)
+    {
+        var (start, end) = z.OverElse;
+        if (start < 0) return false;
+        // A copy keeps its original's lines (code that only looks the same is two statements).
+        return _ops[start].Kind == OpKind.Jump ? ThroughJumps(_ops[start].Target) == ThroughJumps(z.Fall)
+            : CopiedExitEnd(start, z.Fall) == end && SameCodeAndLines(start, end, z.Fall);
+    }
+
     /// <summary>Merges adjacent nodes (x falls into y) right to left; null when they do not form one condition.</summary>
     private CondNode? Reduce(List<CondNode> nodes, bool loopTest)
     {
@@ -387,9 +450,30 @@ internal sealed partial class Structurer
             {
                 var x = nodes[i];
                 var y = nodes[i + 1];
+                if (i + 2 < nodes.Count && nodes[i + 2] is var z && Same(x.Fall, y.FirstOp) && Same(x.Target, z.FirstOp)
+                    && Same(y.Fall, z.OverElse.Start) && ReachesAfterElse(z)
+                    && (Same(y.Target, z.Target) || IsCopyOfExitAt(y.Target, z.Target) is not null))
+                {
+                    // The conditional expression c (x) ? a (y) : b (z), each operand in jump context.
+                    var copies = new List<(int, int)> { z.OverElse };
+                    if (!Same(y.Target, z.Target)) copies.Add((RealAt(y.Target), IsCopyOfExitAt(y.Target, z.Target)!.Value));
+                    nodes[i] = new CondNode
+                    {
+                        FallCond = S.IfExp(JumpTest(x.FallCond), JumpTest(y.FallCond), JumpTest(z.FallCond)),
+                        Target = z.Target,
+                        Fall = z.Fall,
+                        Blocks = [.. x.Blocks, .. y.Blocks, .. z.Blocks, _flow.BlockIdOf(z.OverElse.Start)],
+                        FirstOp = x.FirstOp,
+                        LastOp = z.LastOp,
+                        ExitCopies = [.. x.ExitCopies, .. y.ExitCopies, .. z.ExitCopies, .. copies],
+                    };
+                    nodes.RemoveRange(i + 1, 2);
+                    changed = true;
+                    break;
+                }
                 if (RealAt(x.Fall) != RealAt(y.FirstOp) && x.Fall != y.FirstOp) continue;
                 var yBlock = _flow.BlockOf(y.FirstOp);
-                if (!yBlock.Predecessors.All(x.Blocks.Contains)) continue;
+                if (!yBlock.Predecessors.All(b => ReachedOnlyFrom(b, x.Blocks))) continue;
                 CondNode? merged = null;
                 if (Same(x.Target, y.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
@@ -454,6 +538,7 @@ internal sealed partial class Structurer
         FirstOp = x.FirstOp,
         LastOp = y.LastOp,
         ExitCopies = [.. x.ExitCopies, .. y.ExitCopies],
+        OverElse = x.OverElse,
     };
 
     // ---------------------------------------------------------------- value context
@@ -571,14 +656,17 @@ internal sealed partial class Structurer
                 if (pos >= _ops.Length) throw Fail("an expression runs past the code", pos);
                 int term = TerminatorIndex(pos);
                 int stopAt = until > pos && until < term ? until : term;
+                int inlinedTo = -1;
                 for (int i = pos; i < stopAt; i++)
                 {
                     var op = _ops[i];
                     if (op.Kind == OpKind.Skip) { Consume(i); continue; }
                     if (op.Kind != OpKind.Plain) throw Fail($"{op.Name} inside an expression", i);
-                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { i = resume - 1; continue; }
+                    if (TryInlineComprehension(i, null, scratch, out int resume) && resume != i) { inlinedTo = resume; break; }
                     _eval.Eval(op);
                 }
+                // An inlined comprehension is blocks of its own (its loop): the value goes on after it.
+                if (inlinedTo >= 0) { pos = inlinedTo; continue; }
                 if (stopAt == until) break;
                 var block = _flow.BlockOf(pos);
                 if (term >= block.End) { pos = block.End; continue; }
@@ -852,7 +940,7 @@ internal sealed partial class Structurer
         if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
         exit.ConsumeUnwinding(thenEnd, after);
         var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
-        int end = Walk(after, abruptIn.Child(), thenOut);
+        int end = WalkAfterUnwinding(after, abruptIn.Child(), thenOut);
         if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
         return -1;
     }
@@ -1030,7 +1118,7 @@ internal sealed partial class Structurer
             if (_ctx.Lines.TryGetValue(raise, out int raiseLine)) _ctx.SetLine(assertFalse, raiseLine);
             return S.If(test, [assertFalse], []);
         }
-        var holds = Negate(test);
+        var holds = WithNotOutsideConditional(Negate(test));
         // 3.11+ compile `not a is b` like `a is not b` (see FoldedNotCheck): the assert is exact as it stands.
         if (_ctx.Version >= PythonVersion.V3_11 || !HasFoldedNot(holds)) return S.Assert(holds, message);
         if (holds is BoolOp { Op: Boolop.Or } or)
@@ -1065,9 +1153,27 @@ internal sealed partial class Structurer
     /// </summary>
     private ExprNode JumpTest(ExprNode test)
     {
+        test = WithNotOutsideConditional(test);
         if (!HasFoldedNot(test)) return test;
         return WithNegationsOnBoolOps(test, negate: false, JumpsOnNone) ?? test;
     }
+
+    /// <summary>
+    /// In jump context `not (a if c else b)` and `not a if c else not b` compile alike (the not only flips the
+    /// operands' jumps): the reduction yields the second; the not goes back outside, or cancels with one there.
+    /// </summary>
+    private static ExprNode WithNotOutsideConditional(ExprNode e) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not, Operand: IfExp { Body: UnaryOp { Op: Unaryop.Not } a, Orelse: UnaryOp { Op: Unaryop.Not } b } i } =>
+            S.IfExp(i.Test, a.Operand, b.Operand),
+        IfExp { Body: UnaryOp { Op: Unaryop.Not } a, Orelse: UnaryOp { Op: Unaryop.Not } b } i =>
+            S.UnaryOp(Unaryop.Not, S.IfExp(i.Test, a.Operand, b.Operand)),
+        UnaryOp { Op: Unaryop.Not } n when WithNotOutsideConditional(n.Operand) is var inner && !ReferenceEquals(inner, n.Operand) =>
+            S.UnaryOp(Unaryop.Not, inner),
+        BoolOp b when b.Values.Any(v => !ReferenceEquals(WithNotOutsideConditional(v), v)) =>
+            S.BoolOp(b.Op, [.. b.Values.Select(WithNotOutsideConditional)]),
+        _ => e,
+    };
 
     /// <summary>
     /// <paramref name="e"/> (or `not e`) with each `not` on an and/or rather than on an is/in comparison; null when

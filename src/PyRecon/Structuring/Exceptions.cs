@@ -104,7 +104,32 @@ internal sealed partial class Structurer
         if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
         var outer = LeaveEnclosingExits(ref after, exit.Outer);
-        return Walk(after, outer.Child(), output);
+        return WalkAfterUnwinding(after, outer.Child(), output);
+    }
+
+    /// <summary>
+    /// Walks what a construct's exit code runs into when it leaves (a return, break or continue). 3.10+ copy a small
+    /// exit block into a jump to it: a `break` out of a while loop whose follow is one leaves a copy of the follow,
+    /// lines included, in place of its jump (a return written there would have its own line).
+    /// </summary>
+    private int WalkAfterUnwinding(int pos, Region region, List<StmtNode> output)
+    {
+        if (CopyOfBreakTargetEnd(pos, region) is int end)
+        {
+            ConsumeRange(RealAt(pos), end + 1);
+            EmitAt(S.Break(), _ops[RealAt(pos)], output);
+            return -1;
+        }
+        return Walk(pos, region, output);
+    }
+
+    /// <summary>Where the copy of a while loop's break target that starts at <paramref name="pos"/> ends, or null.</summary>
+    private int? CopyOfBreakTargetEnd(int pos, Region region)
+    {
+        if (region.InnermostLoop is not { Iterator: null, BreakTarget: >= 0 } loop) return null;
+        int p = RealAt(pos), original = RealAt(loop.BreakTarget);
+        if (p >= _ops.Length || original >= _ops.Length || _ops[p].Line <= 0) return null;
+        return CopiedExitEnd(p, original) is int end && SameCodeAndLines(p, end, original) ? end : null;
     }
 
     /// <summary>
@@ -156,6 +181,9 @@ internal sealed partial class Structurer
         if (_ctx.Scope is ScopeKind.Function or ScopeKind.Lambda && _ctx.Version < PythonVersion.V3_14) seenBefore.Add(0);
         for (int i = 0; i < _ops.Length && !ReferenceEquals(_flow.HandlerOf(i), handler); i++)
             if (_ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
+        // So do those the try body loads before the return: the body is compiled before its handlers.
+        for (int i = 0; i < p; i++)
+            if (_flow.HandlerOf(i) is { } h && h.IsWithin(handler) && _ops[i].Instruction.Argument is ConstArgument { Index: var c }) seenBefore.Add(c);
         var handlerCode = HandlerDominatedOps(handler);
         for (int i = 0; i < _ops.Length; i++)
             if (handlerCode[i] && _ops[i].Instruction.Argument is ConstArgument { Index: var c } && c < returned && !seenBefore.Contains(c)) return true;
@@ -383,6 +411,7 @@ internal sealed partial class Structurer
             }
             if (op.Name == "POP_TOP" && loop?.Iterator is not null) { pos = NextReal(p); continue; }
             if (op.Name == "POP_ITER" && loop?.Iterator is not null) { pos = NextReal(p); continue; }
+            if (CopyOfBreakTargetEnd(p, r) is not null) return true;
             var outer = ExitRegion(r);
             if (outer?.Exit is not ConstructExit e) return false;
             int a = e.MatchUnwinding(p);
@@ -913,7 +942,7 @@ internal sealed partial class Structurer
                 if (IsAbrupt(after, region) && !IsThreadedNormalExit(after, region, exit.EndsLayout))
                 {
                     var abruptIn = LeaveEnclosingExits(ref after, region);
-                    int end = WalkSequence(after, abruptIn.Child(), clauseBody);
+                    int end = WalkAfterUnwinding(after, abruptIn.Child(), clauseBody);
                     if (end >= 0) throw Fail("an except clause's exit does not leave", after);
                 }
                 else

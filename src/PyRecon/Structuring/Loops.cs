@@ -67,7 +67,12 @@ internal sealed partial class Structurer
         int best = -1, outer = -1;
         var enclosing = region.InnermostLoop;
         int entryBlock = _flow.BlockIdOf(bodyEntry), headBlock = _flow.BlockIdOf(head);
-        int lastLoopOp = loopBlocks.Max(b => _flow.Blocks[b].End - 1);
+        // 3.11+ lay code reached only through an exception (handlers, and what only they reach) out after the rest,
+        // in order: a target is past the loop when it is past the loop's blocks of its own kind.
+        bool coldLast = _ctx.Version >= PythonVersion.V3_11;
+        if (coldLast) loopBlocks = WithProtectedBlocks(loopBlocks, headBlock);
+        int LastLoopOp(bool cold) => loopBlocks.Where(b => !coldLast || IsCold(b) == cold).Select(b => _flow.Blocks[b].End - 1).DefaultIfEmpty(-1).Max();
+        int lastWarmOp = LastLoopOp(cold: false), lastColdOp = LastLoopOp(cold: true);
         foreach (var block in _flow.Blocks)
         {
             if (block.Unreachable || !_flow.Dominates(entryBlock, block.Id)) continue;
@@ -75,7 +80,7 @@ internal sealed partial class Structurer
             if (term is null || term.Kind != OpKind.Jump) continue;
             int target = term.Target, tb = _flow.BlockIdOf(target);
             if (tb == headBlock) continue;
-            if (loopBlocks.Contains(tb) || whileTrue && target <= lastLoopOp && target > head) continue;
+            if (loopBlocks.Contains(tb) || whileTrue && target <= (coldLast && IsCold(tb) ? lastColdOp : lastWarmOp) && target > head) continue;
             if (target <= head)
             {
                 if (enclosing is not null && enclosing.ContinueTargets.Contains(target)) outer = target;
@@ -85,6 +90,63 @@ internal sealed partial class Structurer
             if (best < 0 || target < best) best = target;
         }
         return best >= 0 ? best : outer;
+    }
+
+    /// <summary>
+    /// A natural loop (found through flow edges) with the code its handlers protect: a handler in the loop is entered
+    /// from the protected blocks (an exception edge), which are in the loop too when the loop head dominates them.
+    /// </summary>
+    private HashSet<int> WithProtectedBlocks(HashSet<int> loopBlocks, int headBlock)
+    {
+        var set = new HashSet<int>(loopBlocks);
+        var work = new Stack<int>(set);
+        while (work.Count > 0)
+        {
+            var block = _flow.Blocks[work.Pop()];
+            var entered = ProtectedBlocks().TryGetValue(_flow.FirstRealOp(block), out var from) ? from : [];
+            foreach (var p in block.Predecessors.Concat(entered))
+                if (!_flow.Blocks[p].Unreachable && _flow.Dominates(headBlock, p) && set.Add(p)) work.Push(p);
+        }
+        return set;
+    }
+
+    private Dictionary<int, List<int>>? _protectedBlocks;
+
+    /// <summary>For each handler's first real op, the blocks with an op it protects.</summary>
+    private Dictionary<int, List<int>> ProtectedBlocks()
+    {
+        if (_protectedBlocks is not null) return _protectedBlocks;
+        _protectedBlocks = [];
+        foreach (var block in _flow.Blocks)
+        {
+            var seen = new HashSet<ExceptionHandler>();
+            for (int i = block.Start; i < block.End; i++)
+            {
+                if (_flow.HandlerOf(i) is not { } h || !seen.Add(h)) continue;
+                int entry = RealAt(h.Target);
+                if (!_protectedBlocks.TryGetValue(entry, out var list)) _protectedBlocks[entry] = list = [];
+                list.Add(block.Id);
+            }
+        }
+        return _protectedBlocks;
+    }
+
+    private bool[]? _warm;
+
+    /// <summary>Whether the code reaches block <paramref name="b"/> only through an exception (no path of flow edges from the entry).</summary>
+    private bool IsCold(int b)
+    {
+        if (_warm is null)
+        {
+            _warm = new bool[_flow.Blocks.Length];
+            var work = new Stack<int>();
+            _warm[0] = true;
+            work.Push(0);
+            while (work.Count > 0)
+                foreach (var s in _flow.Blocks[work.Pop()].Successors)
+                    if (s >= 0 && s < _warm.Length && !_warm[s]) { _warm[s] = true; work.Push(s); }
+        }
+        return !_warm[b];
     }
 
     private int StructureLoop(int pos, Region region, List<StmtNode> output)
@@ -231,10 +293,28 @@ internal sealed partial class Structurer
         return false;
     }
 
+    /// <summary>
+    /// 3.10-3.13: the start of the loop-head block the top test of a while falls into (its body's own head, the target
+    /// of the bottom test), or null. The condition falls to a real op; the head may start at a skipped op before it
+    /// (the NOP of a `try:` starting the body).
+    /// </summary>
+    private int? BodyHeadAfterTest(CondNode node)
+    {
+        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return null;
+        int bodyStart = RealAt(node.Fall);
+        if (bodyStart >= _ops.Length) return null;
+        for (int k = bodyStart; k > node.LastOp && (k == bodyStart || _ops[k].Kind == OpKind.Skip); k--)
+        {
+            var block = _flow.BlockOf(k);
+            if (block.Start == k && _flow.IsLoopHead(block.Id)) return k;
+        }
+        return null;
+    }
+
     private int WhileLoop(int head, CondNode node, HashSet<int> loopBlocks, int line, SymbolicStack atLoop, Region region, List<StmtNode> output, int? continueAlso)
     {
         int exit = node.Target;
-        int bodyStart = node.Fall;
+        int bodyStart = BodyHeadAfterTest(node) is int bodyHead && _flow.BlockIdOf(bodyHead) != _flow.BlockIdOf(head) ? bodyHead : node.Fall;
         // 3.10-3.13: the body head carries its own back edge from the duplicated test at the bottom.
         int bodyBlock = _flow.BlockIdOf(bodyStart);
         int bottomTest = -1;
@@ -301,12 +381,8 @@ internal sealed partial class Structurer
     private bool TryWhileWithBottomTest(CondNode node, Region region, List<StmtNode> output, out int after)
     {
         after = -1;
-        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13) return false;
-        int bodyStart = RealAt(node.Fall);
-        if (bodyStart >= _ops.Length) return false;
-        var bodyBlock = _flow.BlockOf(bodyStart);
-        if (bodyBlock.Start != node.Fall && RealAt(bodyBlock.Start) != bodyStart) return false;
-        if (!_flow.IsLoopHead(bodyBlock.Id)) return false;
+        if (BodyHeadAfterTest(node) is not int bodyHead) return false;
+        var bodyBlock = _flow.BlockOf(bodyHead);
         // The latch: a conditional jump back to the body head that falls into the loop exit.
         bool found = false;
         foreach (var p in bodyBlock.Predecessors)
@@ -314,7 +390,7 @@ internal sealed partial class Structurer
             if (!_flow.Dominates(bodyBlock.Id, p)) continue;
             var term = _flow.Terminator(_flow.Blocks[p]);
             if (term is null || term.Kind != OpKind.CondJump) continue;
-            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, bodyStart)) { found = true; break; }
+            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, node.Fall)) { found = true; break; }
         }
         if (!found) return false;
         int line = _ops[node.FirstOp].Line;

@@ -328,11 +328,18 @@ internal sealed partial class Structurer
         return h;
     }
 
-    /// <summary>The start of an unstructured loop's head block in [from, to) whose first op is outside the handler of <paramref name="to"/>.</summary>
+    /// <summary>
+    /// The start of an unstructured loop's head block in [from, to) whose first op is outside the handler of
+    /// <paramref name="to"/>: under the region's handler, or a skipped NOP the exception table leaves out (3.12+)
+    /// before a handler nested in the region's.
+    /// </summary>
     private int? LoopHeadBefore(int from, int to, Region region)
     {
+        bool nested = to < _ops.Length && _flow.HandlerOf(to) is { } inner && inner.IsWithin(region.Handler);
         for (int k = from; k < to && k < _ops.Length; k++)
-            if (IsUnhandledLoopHead(k, region) && ReferenceEquals(_flow.HandlerOf(k), region.Handler)) return k;
+            if (IsUnhandledLoopHead(k, region)
+                && (ReferenceEquals(_flow.HandlerOf(k), region.Handler) || nested && _ops[k].Kind == OpKind.Skip && _flow.HandlerOf(k) is null))
+                return k;
         return null;
     }
 
