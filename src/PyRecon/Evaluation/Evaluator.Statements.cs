@@ -24,6 +24,13 @@ internal sealed partial class Evaluator
 
     private void StoreVariable(string name)
     {
+        if (Stack.Count > 0 && Stack.Peek() is SavedLocalMarker saved && saved.Name == name)
+        {
+            // An inlined comprehension restores a local it saved; in a class body that includes its own `.0`.
+            Pop();
+            EndSilentStatement();
+            return;
+        }
         if (IsHidden(name)) StoreHidden(name);
         else Store(NameNode(name, ExprContext.Store));
     }

@@ -335,6 +335,14 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     private DecompileFailure Unsupported(Instruction i) => _ctx.Fail("evaluate", $"{i.Name} is not produced by the compiler", _op);
     private DecompileFailure Structural(Instruction i) => _ctx.Fail("evaluate", $"{i.Name} reached the evaluator outside its construct", _op);
 
+    /// <summary>True while an inlined comprehension runs: the locals it saved lie on the stack below it.</summary>
+    private bool InInlinedComprehension()
+    {
+        for (int k = 0; k < Stack.Count; k++)
+            if (Stack.At(k) is SavedLocalMarker) return true;
+        return false;
+    }
+
     public bool LoadConst(Instruction i)
     {
         var (index, value) = (ConstArgument)i.Argument;
@@ -433,7 +441,9 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             Push(AssertionErrorMarker.Instance);
             return true;
         }
-        if (_ctx.Scope == ScopeKind.Class) _ctx.GlobalLoads.Add(arg.Name);
+        // A class body loads a name by LOAD_GLOBAL when it is declared global, or inside a comprehension inlined
+        // there (3.12+, which cannot see the class's names): only the first is a declaration.
+        if (_ctx.Scope == ScopeKind.Class && !InInlinedComprehension()) _ctx.GlobalLoads.Add(arg.Name);
         var name = NameNode(arg.Name);
         if (arg.PushNull && Version < PythonVersion.V3_13) Push(NullMarker.Instance);
         Push(name);
