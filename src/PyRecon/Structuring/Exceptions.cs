@@ -1442,19 +1442,24 @@ internal sealed partial class Structurer
         return p;
     }
 
-    /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it returns.</summary>
+    /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it
+    /// returns (loads only), or when it is a small exit block (at most 4 ops, 3.10+'s copy limit) whose same ops on
+    /// the same lines stand elsewhere (`return self.close()`).</summary>
     private void MarkDuplicateTail(int p)
     {
         int start = p, guard = 0;
+        bool loadsOnly = true;
         while (p < _ops.Length && guard++ < 8)
         {
             var op = _ops[p];
-            if (op.Kind == OpKind.Plain && op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_FAST_CHECK" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF")
+            if (op.Kind == OpKind.Plain)
             {
+                loadsOnly &= op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_FAST_CHECK" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF";
+                if (!loadsOnly && guard >= 4) return;
                 p = NextReal(p);
                 continue;
             }
-            if (op.Kind == OpKind.Return) ConsumeRange(start, p + 1);
+            if (op.Kind == OpKind.Return && (loadsOnly || CopiedElsewhere(start, p))) ConsumeRange(start, p + 1);
             return;
         }
     }

@@ -89,6 +89,9 @@ internal sealed class StatementWriter
 
     private void E(ExprNode e, Precedence p = Precedence.Test) => _expr.Expr(e, p);
 
+    /// <summary>An if/elif/while condition: a named_expression, so `while x := f():` needs no parentheses (a tuple still does).</summary>
+    private void Condition(ExprNode e) => _expr.Expr(e, e is NamedExpr ? Precedence.NamedExpr : Precedence.Test);
+
     /// <summary>
     /// Writes an expression that sits outside brackets. When one of its nodes must go to a later line, the
     /// expression is written again inside parentheses (which never change the compiled code) so that the
@@ -372,7 +375,7 @@ internal sealed class StatementWriter
             case If i: IfChain(i); break;
             case While w:
                 W("while ");
-                Slot(() => E(w.Test));
+                Slot(() => Condition(w.Test));
                 // `while True:` compiles to no code of its own: its line is its body's, never shared.
                 Body(w.Body, headerHasCode: w.Test is not Constant);
                 Else(w.Orelse);
@@ -538,7 +541,7 @@ internal sealed class StatementWriter
     private void IfChain(If node)
     {
         W("if ");
-        Slot(() => E(node.Test));
+        Slot(() => Condition(node.Test));
         Body(node.Body);
         // else: if ... with nothing else is written as elif (it parses back to the same tree).
         while (node.Orelse is [If inner])
@@ -546,7 +549,7 @@ internal sealed class StatementWriter
             node = inner;
             Clause(StatementLine(node));
             W("elif ");
-            Slot(() => E(node.Test));
+            Slot(() => Condition(node.Test));
             Body(node.Body);
         }
         Else(node.Orelse);
