@@ -33,7 +33,7 @@ internal sealed class FoldedConstants
 
         int tail = CodeGenerationEnd(code);
         int numericTail = code.Consts.Length;
-        while (numericTail > 0 && code.Consts[numericTail - 1] is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice) numericTail--;
+        while (numericTail > 0 && IsNumericFoldResult(code.Consts[numericTail - 1])) numericTail--;
         // The first of them loaded before a constant code generation added earlier was appended by the folder,
         // and so was everything after it. "Before" in the layout and in the lines both (the same line: in the
         // layout): 3.12+ move cold blocks (a loop's exit, a raise) to the end, out of the order code generation
@@ -83,8 +83,9 @@ internal sealed class FoldedConstants
         code.Version >= PythonVersion.V3_14 ? new FoldedConstants(code, flow.Ops) : null;
 
     /// <summary>Whether the folder may have made <paramref name="value"/>: a number, a constant collection, a repeated string.</summary>
-    private static bool IsFoldResult(PyObject value) =>
-        value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice || RepetitionOf(value) is not null;
+    private static bool IsFoldResult(PyObject value) => IsNumericFoldResult(value) || RepetitionOf(value) is not null;
+
+    private static bool IsNumericFoldResult(PyObject value) => value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet or PySlice;
 
     private static bool IsFoldableInt(PyObject value) => value is PyInt { Value: var v } && v >= s_smallest;
 
