@@ -17,7 +17,7 @@ internal interface IBodyRewriter
 /// <item><see cref="DocstringRewriter"/>: needs the first real statement of the body.</item>
 /// <item><see cref="FinalElseRewriter"/>: 3.8-3.9 dead tail `return None` evidence; needs the final plain return
 /// the next pass may drop.</item>
-/// <item><see cref="ConditionalReturnRewriter"/>: 3.12-3.13 conditional-expression returns; before the implicit
+/// <item><see cref="ConditionalReturnRewriter"/>: 3.12-3.14 conditional-expression returns; before the implicit
 /// return goes, so a `return None` that is the expression's else value is still there.</item>
 /// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
 /// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`

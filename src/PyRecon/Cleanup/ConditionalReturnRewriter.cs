@@ -6,16 +6,17 @@ using S = PyRecon.Syntax.SyntaxFactory;
 namespace PyRecon.Cleanup;
 
 /// <summary>
-/// 3.12-3.13 fuse `LOAD_CONST; RETURN_VALUE` into RETURN_CONST within a block, before the optimizer copies the
-/// shared RETURN_VALUE of `return a if c else b` into both branches. A constant returned by a separate
-/// RETURN_VALUE therefore comes from such a copy: `if c: return 0` followed by a return (or `if c: return x`
-/// followed by such a return) is one `return 0 if c else …` (written as statements it would recompile to RETURN_CONST).
+/// The optimizer copies the shared RETURN_VALUE of `return a if c else b` into both branches, which then read as
+/// `if c: return a` followed by `return b`. Where the copy splits a return from its value's load in a way written
+/// statements never do (see Evaluator.IsSplitFromItsLoad: 3.12-3.13 fuse a constant's load into RETURN_CONST, 3.14
+/// borrows a local's load), the pair is one `return a if c else b`: when the second return is split, or the first is
+/// and the second is not the implicit `return None`.
 /// </summary>
 internal sealed class ConditionalReturnRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        if (ctx.SplitConstantReturns.Count == 0) return body;
+        if (ctx.SplitReturns.Count == 0) return body;
         return StatementLists.Rewrite(body, ctx, list => Merge(list, ctx));
     }
 
@@ -26,10 +27,10 @@ internal sealed class ConditionalReturnRewriter : IBodyRewriter
         {
             if (list[i] is not If { Body: [Return then], Orelse.IsEmpty: true } test || list[i + 1] is not Return otherwise) continue;
             // The implicit `return None` is fused like any other, so an unfused one is never it.
-            bool split = ctx.SplitConstantReturns.Contains(otherwise);
-            if (!split && (!ctx.SplitConstantReturns.Contains(then) || ctx.ImplicitReturns.Contains(otherwise))) continue;
+            bool split = ctx.SplitReturns.Contains(otherwise);
+            if (!split && (!ctx.SplitReturns.Contains(then) || ctx.ImplicitReturns.Contains(otherwise))) continue;
             var merged = S.Return(S.IfExp(test.Test, ValueOf(then), ValueOf(otherwise)));
-            ctx.SplitConstantReturns.Add(merged);
+            ctx.SplitReturns.Add(merged);
             if (ctx.Lines.TryGetValue(test, out int line)) ctx.SetLine(merged, line);
             list[i] = merged;
             list.RemoveAt(i + 1);

@@ -73,8 +73,8 @@ internal sealed class CodeContext
     /// <summary>3.10+: bare returns that are the optimizer's copies of the implicit `return None` (no line of their own).</summary>
     public HashSet<StmtNode> ImplicitReturns { get; } = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Versions with RETURN_CONST (3.12-3.13): returns of a constant by RETURN_VALUE (a conditional expression's copies).</summary>
-    public HashSet<StmtNode> SplitConstantReturns { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Returns the optimizer copied into a conditional expression's arms, split from their value's load (see Evaluator.IsSplitFromItsLoad).</summary>
+    public HashSet<StmtNode> SplitReturns { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Statements of a module or class body that failed while the rest of the body decompiled.</summary>
     public List<DecompileFailure> PartialFailures { get; } = [];

@@ -239,10 +239,32 @@ internal sealed partial class Evaluator
             return true;
         }
         var ret = value is Constant { Value: PyNone } ? S.Return() : S.Return(Materialize(value));
-        // Where the compiler has RETURN_CONST, a constant it returns by RETURN_VALUE was split from its load.
-        if (value is Constant && OpcodeTable.For(Version).ByName("RETURN_CONST") is not null) _ctx.SplitConstantReturns.Add(ret);
+        if (IsSplitFromItsLoad(value)) _ctx.SplitReturns.Add(ret);
         Emit(ret);
         return true;
+    }
+
+    /// <summary>
+    /// Evidence that the RETURN_VALUE being evaluated is the optimizer's copy of a return shared by both arms of a
+    /// conditional expression, split from the load of its value: where the compiler has RETURN_CONST (3.12-3.13), a
+    /// constant returned by RETURN_VALUE; where it has LOAD_FAST_BORROW (3.14), a local loaded right before by a plain
+    /// LOAD_FAST, which the borrow pass leaves alone when the reference outlives its block. The pass also skips
+    /// whole regions it never reaches, so the nearest earlier local load must be borrowed to show it ran here.
+    /// </summary>
+    private bool IsSplitFromItsLoad(object value)
+    {
+        var ops = OpcodeTable.For(Version);
+        if (value is Constant) return ops.ByName("RETURN_CONST") is not null;
+        if (value is not Name || ops.ByName("LOAD_FAST_BORROW") is null) return false;
+        if (_previousOp is not { Name: "LOAD_FAST" } load || load.Index != _op.Index - 1) return false;
+        var all = _ctx.Flow.Ops;
+        for (int k = load.Index - 1; k >= 0; k--)
+        {
+            var name = all[k].Name;
+            if (name.StartsWith("LOAD_FAST_BORROW", StringComparison.Ordinal)) return true;
+            if (name.StartsWith("LOAD_FAST", StringComparison.Ordinal)) return false;
+        }
+        return false;
     }
 
     public bool ReturnConst(Instruction i)
