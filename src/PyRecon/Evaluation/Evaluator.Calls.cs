@@ -130,6 +130,20 @@ internal sealed partial class Evaluator
 
     private static ImmutableArray<StmtNode> NonEmpty(List<StmtNode> body) => body.Count == 0 ? [S.Pass()] : [.. body];
 
+    /// <summary>
+    /// A function body that is empty once the compiler's own return is gone: `pass` (or `...`) on the line that
+    /// return carries, so `def f(self): ...` stays on one line (the lines below it, and from 3.13 a following
+    /// class's `__firstlineno__`, depend on it).
+    /// </summary>
+    private ImmutableArray<StmtNode> FunctionBodyOrPass(List<StmtNode> body, CodeObject code)
+    {
+        if (body.Count > 0) return [.. body];
+        var pass = S.Pass();
+        foreach (var start in code.LineStarts)
+            if (start.Line is int line && line > 0) _ctx.Lines[pass] = line;
+        return [pass];
+    }
+
     internal static bool IsComprehensionCode(CodeObject code) => code.Name is "<listcomp>" or "<setcomp>" or "<dictcomp>" or "<genexpr>";
 
     private ImmutableArray<Keyword> Keywords(PyTuple? names, List<ExprNode> values)
@@ -226,8 +240,8 @@ internal sealed partial class Evaluator
         var name = f.Code.Name;
         if (!SyntaxFacts.IsIdentifier(name)) throw _ctx.Fail("evaluate", $"function name '{name}' is not an identifier", _op);
         StmtNode def = isAsync
-            ? S.AsyncFunctionDef(name, args, NonEmpty(body), f.Decorators, returns, typeParams: f.TypeParams)
-            : S.FunctionDef(name, args, NonEmpty(body), f.Decorators, returns, typeParams: f.TypeParams);
+            ? S.AsyncFunctionDef(name, args, FunctionBodyOrPass(body, f.Code), f.Decorators, returns, typeParams: f.TypeParams)
+            : S.FunctionDef(name, args, FunctionBodyOrPass(body, f.Code), f.Decorators, returns, typeParams: f.TypeParams);
         // The line map keys a definition to its first line including decorators (co_firstlineno).
         _statementLine = f.Code.FirstLineNo;
         Emit(def);
