@@ -61,20 +61,28 @@ internal sealed class ExpressionWriter
 
     private void Wrapped(SyntaxNode node, bool parenthesize, Action write, bool parenthesesAreItsOwn = false)
     {
+        bool atStart = !IsPlacedByItsName(node);
         if (!parenthesize)
         {
-            At(node);
+            if (atStart) At(node);
             write();
             return;
         }
         // A parenthesized node starts after its parenthesis (as in CPython's positions; a break after "(" is
         // always allowed), except a tuple display, whose parentheses are part of it.
-        if (parenthesesAreItsOwn) At(node);
+        if (parenthesesAreItsOwn && atStart) At(node);
         _out.Open('(');
-        if (!parenthesesAreItsOwn) At(node);
+        if (!parenthesesAreItsOwn && atStart) At(node);
         write();
         _out.Close(')');
     }
+
+    /// <summary>
+    /// An attribute, and a method call, carry the line of the attribute's name (3.11+ move their location there; in
+    /// 3.8-3.10 the name's op comes after the value's, so it has the value's last line): their value is placed by its
+    /// own line and the break, when there is one, goes before the dot.
+    /// </summary>
+    private static bool IsPlacedByItsName(SyntaxNode node) => node is Attribute or Call { Func: Attribute };
 
     private void Test(ExprNode e) => Expr(e, Precedence.Test);
 
@@ -118,6 +126,7 @@ internal sealed class ExpressionWriter
                 // 1.real would lex as the float "1."; an int literal needs parentheses.
                 if (a.Value is Constant { Value: PyInt { Value.Sign: >= 0 } }) Bracketed('(', ')', () => Expr(a.Value, Precedence.Atom));
                 else Expr(a.Value, Precedence.Atom);
+                At(a);
                 W("." + a.Attr);
                 break;
             case Call call:
@@ -281,7 +290,8 @@ internal sealed class ExpressionWriter
         {
             if (i > 0 || args.Count > 0) W(", ");
             var k = keywords[i];
-            At(k);
+            // A keyword has no op of its own: it goes where its value starts, so `name=` and value stay together.
+            At(_lines is not null && _lines.Of(k) == 0 && !IsPlacedByItsName(k.Value) ? k.Value : k);
             W(k.Arg is null ? "**" : k.Arg + "=");
             Test(k.Value);
         }
@@ -362,6 +372,7 @@ internal sealed class ExpressionWriter
         for (int i = 0; i < all.Length; i++)
         {
             Next();
+            if (i >= firstDefault) AtDefault(all[i], a.Defaults[i - firstDefault]);
             Param(all[i], lambda);
             if (i >= firstDefault)
             {
@@ -389,6 +400,7 @@ internal sealed class ExpressionWriter
         for (int i = 0; i < a.Kwonlyargs.Length; i++)
         {
             Next();
+            if (a.KwDefaults[i] is { } kd) AtDefault(a.Kwonlyargs[i], kd);
             Param(a.Kwonlyargs[i], lambda);
             if (a.KwDefaults[i] is { } d)
             {
@@ -403,6 +415,12 @@ internal sealed class ExpressionWriter
             W("**");
             Param(a.Kwarg, lambda);
         }
+    }
+
+    /// <summary>A parameter without a line of its own goes where its default starts, so `name=value` stays together.</summary>
+    private void AtDefault(Arg p, ExprNode value)
+    {
+        if (_lines is not null && p.Annotation is null && _lines.Of(p) == 0 && !IsPlacedByItsName(value)) At(value);
     }
 
     private void Param(Arg p, bool lambda)
