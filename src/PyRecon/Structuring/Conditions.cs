@@ -1059,6 +1059,7 @@ internal sealed partial class Structurer
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
         // A then-branch that leaves its except clause (a return there) stops at the clause's POP_EXCEPT.
         end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
+        if (EndsInBreakFallingOut(end, region.InnermostLoop!, thenOut)) end = -1;
         var elseOut = new List<StmtNode>();
         if (end >= 0)
         {
