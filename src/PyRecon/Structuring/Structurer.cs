@@ -307,7 +307,7 @@ internal sealed partial class Structurer
                 if (after == LoopNotHandled) { }
                 // A loop whose break goes past the else of the if it is in (the break's jump threaded to the join)
                 // ends that then-branch.
-                else if (after >= 0 && !region.IsStop(after) && EndThenBranchesAt(after, region, pos)) return after;
+                else if (after >= 0 && !region.IsStop(after) && EndThenBranchesAt(after, region, pos, innermostAlways: false)) return after;
                 else { pos = after; continue; }
             }
 
