@@ -291,6 +291,24 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
+    /// 3.13+: branches of an except clause that both end the clause each get their own copy of its exit (POP_EXCEPT,
+    /// the clean-up of the name, the jump on): the end of the copy at <paramref name="copy"/> of the exit at
+    /// <paramref name="original"/> (the same ops up to a jump to the same place), or null.
+    /// </summary>
+    private int? ClauseExitCopyEnd(int copy, int original)
+    {
+        int a = RealAt(copy), b = RealAt(original);
+        if (_ctx.Version < PythonVersion.V3_13 || a == b || a >= _ops.Length || b >= _ops.Length || _ops[a].Name != "POP_EXCEPT" || _ops[b].Name != "POP_EXCEPT") return null;
+        for (int n = 0; n < 8 && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
+        {
+            if (!SameOpcode(_ops[a].Instruction, _ops[b].Instruction)) return null;
+            if (_ops[a].Kind == OpKind.Jump) return Same(_ops[a].Target, _ops[b].Target) ? a : null;
+            if (_ops[a].Kind != OpKind.Plain || _ops[a].Instruction.Arg != _ops[b].Instruction.Arg) return null;
+        }
+        return null;
+    }
+
+    /// <summary>
     /// 3.10+: the optimizer copies a small exit block (up to its return, with the unwinding before it) into each jump
     /// to it, so ways that met at one join in the source end at copies of it. The end of the copy at
     /// <paramref name="copy"/> of the code at <paramref name="original"/>, or null.
@@ -764,9 +782,10 @@ internal sealed partial class Structurer
             {
                 // The else branch is laid out after the then-branch, and so is its copy of their join (a then-branch
                 // ending in a 3.11+ handler, laid out at the end, met a copy there).
-                if (RealAt(elseEnd) < RealAt(join) || CopiedExitEnd(elseEnd, join) is not int copyEnd)
-                    throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
-                ConsumeRange(RealAt(elseEnd), copyEnd + 1);
+                int? copyEnd = RealAt(elseEnd) < RealAt(join) ? null : CopiedExitEnd(elseEnd, join);
+                copyEnd ??= ClauseExitCopyEnd(elseEnd, join);
+                if (copyEnd is null) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+                ConsumeRange(RealAt(elseEnd), copyEnd.Value + 1);
             }
         }
         else if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && thenOut.Count > 0 && thenOut[^1] is Return { Value: null })
@@ -1059,6 +1078,7 @@ internal sealed partial class Structurer
         int end = WalkSequence(node.Fall, region.Child(), thenOut);
         // A then-branch that leaves its except clause (a return there) stops at the clause's POP_EXCEPT.
         end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
+        if (EndsInBreakFallingOut(end, region.InnermostLoop!, thenOut)) end = -1;
         var elseOut = new List<StmtNode>();
         if (end >= 0)
         {

@@ -342,14 +342,7 @@ internal sealed partial class Structurer
         var body = new List<StmtNode>();
         var bodyRegion = region.Child(stops: [RealAt(exit)], loop: loop);
         int end = WalkSequence(bodyStart, bodyRegion, body);
-        if (end >= 0 && Same(end, exit) && LineOfBreakFallingInto(RealAt(exit)) is int breakLine)
-        {
-            // A break right before the exit needs no jump; only its line's NOP is left of it.
-            var brk = S.Break();
-            body.Add(brk);
-            _ctx.SetLine(brk, breakLine);
-            end = -1;
-        }
+        if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while loop body stops at op {end}", head);
         StripTrailingContinue(body);
 
@@ -367,6 +360,51 @@ internal sealed partial class Structurer
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
         return breakTarget;
+    }
+
+    /// <summary>
+    /// A loop body sequence that stopped at the loop's way out by falling into it ends in a break whose jump the
+    /// exit made redundant: only its line's NOP is left of it. Appends that break to <paramref name="body"/>.
+    /// </summary>
+    private bool EndsInBreakFallingOut(int end, LoopInfo loop, List<StmtNode> body)
+    {
+        if (end < 0 || loop.Iterator is not null) return false;
+        int way = loop.Exit >= 0 ? loop.Exit : loop.BreakTarget;
+        if (way < 0 || !Same(end, way) || LineOfBreakFallingInto(RealAt(way)) is not int breakLine) return false;
+        var brk = S.Break();
+        body.Add(brk);
+        _ctx.SetLine(brk, breakLine);
+        return true;
+    }
+
+    /// <summary>
+    /// 3.14: where a `while True` loop that no jump leaves goes on. A body ending in `if c: ...; break` has its
+    /// condition's jump back to the head reversed by normalize_jumps into a forward jump to the then-branch, laid
+    /// out after the loop, whose break falls into the follow: the follow starts after the break's NOP, the first
+    /// line-carrying NOP on the straight way from where the body leaves the loop.
+    /// </summary>
+    private int BreakFallingOutOf(HashSet<int> loopBlocks, int head)
+    {
+        int leaves = int.MaxValue;
+        foreach (int b in loopBlocks)
+        {
+            if (_flow.Terminator(_flow.Blocks[b]) is not { Kind: OpKind.CondJump }) continue;
+            foreach (int s in _flow.Blocks[b].Successors)
+                if (!loopBlocks.Contains(s) && !_flow.Blocks[s].Unreachable && _flow.Blocks[s].Start > head) leaves = Math.Min(leaves, _flow.Blocks[s].Start);
+        }
+        if (leaves == int.MaxValue) return -1;
+        // The way there is straight code that only the loop reaches (the then-branch, not a join after it).
+        var passed = new HashSet<int>(loopBlocks);
+        for (int k = leaves; k + 1 < _ops.Length; k++)
+        {
+            var block = _flow.BlockOf(k);
+            if (k == block.Start && !block.Predecessors.All(passed.Contains)) return -1;
+            passed.Add(block.Id);
+            // At the loop's own depth: a break inside a with falls into the with's exit, not the follow.
+            if (_ops[k].Name == "NOP" && _ops[k].Line > 0) return _ops[k].Depth == _ops[head].Depth ? k + 1 : -1;
+            if (_ops[k].Kind is not (OpKind.Plain or OpKind.Skip)) return -1;
+        }
+        return -1;
     }
 
     /// <summary>The line of a NOP that falls into <paramref name="exit"/> (a break statement with its jump removed), or null.</summary>
@@ -474,6 +512,7 @@ internal sealed partial class Structurer
     {
         int line = WhileTrueLine(pos);
         int breakTarget = FindBreakTarget(pos, loopBlocks, pos, -1, region, whileTrue: true);
+        if (breakTarget < 0) breakTarget = BreakFallingOutOf(loopBlocks, pos);
         var loop = new LoopInfo
         {
             Head = pos,
@@ -485,9 +524,12 @@ internal sealed partial class Structurer
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();
         var body = new List<StmtNode>();
-        var bodyRegion = region.Child(loop: loop);
+        // Code laid out after the loop that falls into the follow leaves the loop there (a break without its jump).
+        bool afterLoop = breakTarget > loopBlocks.Max(b => _flow.Blocks[b].End - 1);
+        var bodyRegion = afterLoop ? region.Child(stops: [RealAt(breakTarget)], loop: loop) : region.Child(loop: loop);
         // The head block is this loop's own: walking it must not start the loop again.
         int end = WalkSequence(pos, bodyRegion, body);
+        if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();

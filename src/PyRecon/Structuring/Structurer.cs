@@ -295,10 +295,19 @@ internal sealed partial class Structurer
             }
 
             var block = _flow.BlockOf(pos);
+            if (pos != block.Start && IsUnhandledLoopHead(block.Start, region) && OnlySkipsBetween(block.Start, pos))
+            {
+                // A condition falls to its next real op; when the skipped ops before it start a loop (3.14 `if c:`
+                // whose body starts with `while True:`, the loop's NOP being its head), the loop starts there.
+                pos = block.Start;
+            }
             if (IsUnhandledLoopHead(pos, region))
             {
                 int after = StructureLoop(pos, region, output);
                 if (after == LoopNotHandled) { }
+                // A loop whose break goes past the else of the if it is in (the break's jump threaded to the join)
+                // ends that then-branch.
+                else if (after >= 0 && !region.IsStop(after) && EndThenBranchesAt(after, region, pos, innermostAlways: false)) return after;
                 else { pos = after; continue; }
             }
 
@@ -341,6 +350,13 @@ internal sealed partial class Structurer
                 && (ReferenceEquals(_flow.HandlerOf(k), region.Handler) || nested && _ops[k].Kind == OpKind.Skip && _flow.HandlerOf(k) is null))
                 return k;
         return null;
+    }
+
+    private bool OnlySkipsBetween(int from, int to)
+    {
+        for (int k = from; k < to; k++)
+            if (_ops[k].Kind != OpKind.Skip) return false;
+        return true;
     }
 
     private bool IsUnhandledLoopHead(int pos, Region region)
@@ -387,6 +403,8 @@ internal sealed partial class Structurer
                     break;
                 case OpKind.Plain:
                     if (i != pos && !ReferenceEquals(_flow.HandlerOf(i), region.Handler)) return i;
+                    // A stop inside a block: a loop's follow that a break without its jump falls into.
+                    if (i != pos && region.IsStop(i)) return i;
                     if (region.ActiveExceptName is string excName && op.Name == "LOAD_CONST")
                     {
                         // `except E as name:` ends by clearing the name (None; store; delete): not statements.
@@ -631,7 +649,9 @@ internal sealed partial class Structurer
         int t = op.Target;
         // A jump to where this very region ends (a for-else clause reaching its loop's follow, which a threaded
         // break made the enclosing loop's head) ends the branch rather than continuing that loop.
-        if (region.Stops.Contains(t) || region.Stops.Contains(RealAt(t))) return t;
+        // (Not a `while True` body's own stop at its follow: a jump there from the body is a break.)
+        bool ownFollow = region.Loop is { Exit: < 0, Iterator: null } own && own.BreakTarget >= 0 && Same(t, own.BreakTarget);
+        if (!ownFollow && (region.Stops.Contains(t) || region.Stops.Contains(RealAt(t)))) return t;
         var loop = region.InnermostLoop;
         if (loop is not null)
         {
