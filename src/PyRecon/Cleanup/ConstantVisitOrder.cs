@@ -31,7 +31,9 @@ internal sealed class ConstantVisitOrder
     public static IReadOnlyList<PyObject>? Of(IReadOnlyList<StmtNode> body, PyStr? docstring, PythonVersion version)
     {
         var walk = new ConstantVisitOrder(version);
+        // co_consts[0] is the docstring, or before 3.14 None when there is none.
         if (docstring is not null) walk.Add(docstring);
+        else if (version < PythonVersion.V3_14) walk.Add(PyNone.Instance);
         // The docstring statement itself is a constant statement, which adds nothing.
         walk.Statements(body);
         // Every body ends in the compiler's own `return None`.
@@ -42,6 +44,14 @@ internal sealed class ConstantVisitOrder
     private void Add(PyObject value)
     {
         if (_seen.Add(value)) _order.Add(value);
+    }
+
+    private void AddLiteral(PyObject value)
+    {
+        // 3.14 folds numbers and tuples in the CFG optimizer, which appends the results at the end: where a literal
+        // number or tuple stands says nothing about its place.
+        if (_version >= PythonVersion.V3_14 && value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet) return;
+        Add(value);
     }
 
     private void Statements(IEnumerable<StmtNode> body)
@@ -72,7 +82,7 @@ internal sealed class ConstantVisitOrder
                 bool constant = r.Value is null or Constant;
                 if (!constant) Expression(r.Value!);
                 Unwind(toLoop: false);
-                if (constant) Add(r.Value is Constant c ? c.Value : PyNone.Instance);
+                if (constant) AddLiteral(r.Value is Constant c ? c.Value : PyNone.Instance);
                 return;
             case Break or Continue: Unwind(toLoop: true); return;
             case Raise r:
@@ -213,7 +223,7 @@ internal sealed class ConstantVisitOrder
         if (_unknown) return;
         switch (e)
         {
-            case Constant c: Add(c.Value); return;
+            case Constant c: AddLiteral(c.Value); return;
             case Lambda l: Defaults(l.Args); return;
             case GeneratorExp g: Expression(g.Generators[0].Iter); return;
             case ListComp c: Comprehension(c.Generators, c.Elt); return;
@@ -227,6 +237,7 @@ internal sealed class ConstantVisitOrder
                 }
                 return;
             case NamedExpr n: Expression(n.Value); return;
+            case Slice sl: SliceBounds(sl); return;
             case Yield y:
                 if (y.Value is null) Add(PyNone.Instance); else Expression(y.Value);
                 return;
@@ -236,6 +247,24 @@ internal sealed class ConstantVisitOrder
                 foreach (var child in Children(e)) Expression(child);
                 return;
         }
+    }
+
+    /// <summary>
+    /// A missing start or stop loads None (BUILD_SLICE / BINARY_SLICE take both); 3.14 folds a slice of constants
+    /// into one slice constant.
+    /// </summary>
+    private void SliceBounds(Slice slice)
+    {
+        PyObject? ConstantOrNone(ExprNode? e) => e is null ? PyNone.Instance : (e as Constant)?.Value;
+        if (_version >= PythonVersion.V3_14 && ConstantOrNone(slice.Lower) is { } start && ConstantOrNone(slice.Upper) is { } stop
+            && ConstantOrNone(slice.Step) is { } step)
+        {
+            Add(new PySlice(start, stop, step));
+            return;
+        }
+        if (slice.Lower is null) Add(PyNone.Instance); else Expression(slice.Lower);
+        if (slice.Upper is null) Add(PyNone.Instance); else Expression(slice.Upper);
+        if (slice.Step is not null) Expression(slice.Step);
     }
 
     /// <summary>3.12+ inlines list, set and dict comprehensions (their constants are this body's); before, only the outermost iterable is.</summary>

@@ -22,55 +22,45 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Version < PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
-        int noneIndex = ctx.Code.Consts.IndexOf(PyNone.Instance);
-        // None first (no docstring before 3.14) or not at all: the order has nothing to say.
-        if (noneIndex <= 0) return body;
         // Edits and comparisons see the body as it will be printed: without the copies at its end.
         var current = s_tailReturns.Run([.. body], ctx);
-        int? before = ConstantsBeforeNone(current, ctx, noneIndex, out bool matches);
-        while (before is int count && !matches)
+        var score = Agreement(current, ctx);
+        while (score is { Agreed: var agreed, Of: var of } && agreed < of)
         {
-            // One jump at a time: the variant that delays None most without passing the original's place for it.
+            // One edit at a time: the variant whose constant order agrees with the original's longest.
             List<StmtNode>? best = null;
-            int bestCount = count;
-            bool bestMatches = false;
+            var bestScore = score;
             for (int k = 0; ; k++)
             {
                 var editor = new JumpEditor(k, ctx);
                 var variant = editor.TailList(current);
                 if (!editor.Applied) break;
                 variant = s_tailReturns.Run(variant, ctx);
-                if (ConstantsBeforeNone(variant, ctx, noneIndex, out bool variantMatches) is not int n || n <= bestCount) continue;
-                (best, bestCount, bestMatches) = (variant, n, variantMatches);
+                if (Agreement(variant, ctx) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
+                (best, bestScore) = (variant, s);
             }
             if (best is null) return body;
-            (current, before, matches) = (best, bestCount, bestMatches);
+            (current, score) = (best, bestScore);
         }
-        return matches && !SameStatements(current, body) ? current : body;
+        return score is { Agreed: var done, Of: var all } && done == all && !SameStatements(current, body) ? current : body;
     }
 
     private static bool SameStatements(List<StmtNode> a, List<StmtNode> b) => a.Count == b.Count && a.Zip(b).All(p => ReferenceEquals(p.First, p.Second));
 
     /// <summary>
-    /// How many known constants the body adds before None, when
-    /// that does not exceed the original's count; <paramref name="matches"/> when exactly the original's set does.
+    /// How far the body's first visits of the constants it is known to add (those the walk sees and co_consts holds)
+    /// follow the original's order: the length of the agreeing prefix, of how many; null when the walk is unknown.
     /// </summary>
-    private static int? ConstantsBeforeNone(List<StmtNode> body, CodeContext ctx, int noneIndex, out bool matches)
+    private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx)
     {
-        matches = false;
         if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not { } order) return null;
         var original = ctx.Code.Consts;
-        var before = new HashSet<PyObject>();
-        foreach (var value in order)
-        {
-            if (value is PyNone) break;
-            if (original.Contains(value)) before.Add(value);
-        }
-        var known = order.Where(v => v is not PyNone && original.Contains(v)).ToHashSet();
-        var wanted = original.Take(noneIndex).Where(known.Contains).ToHashSet();
-        if (!before.IsSubsetOf(wanted)) return null;
-        matches = before.SetEquals(wanted);
-        return before.Count;
+        var ours = order.Where(v => original.Contains(v)).ToList();
+        var known = ours.ToHashSet();
+        var theirs = original.Where(known.Contains).Distinct().ToList();
+        int agreed = 0;
+        while (agreed < ours.Count && agreed < theirs.Count && ours[agreed].Equals(theirs[agreed])) agreed++;
+        return (agreed, ours.Count);
     }
 
     /// <summary>
@@ -90,17 +80,73 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
             var result = list.ToList();
             for (int i = 0; i < result.Count - 1; i++)
             {
-                if (result[i] is not If { Orelse.IsEmpty: true } cond || !LeavesByImplicitReturn(cond.Body) || !Take()) continue;
-                var folded = S.If(cond.Test, WithoutFinalReturns(cond.Body), [.. result.Skip(i + 1)]);
-                KeepLine(cond, folded);
-                return [.. result.Take(i), folded];
+                var rest = result.Skip(i + 1).ToList();
+                StmtNode? folded = result[i] switch
+                {
+                    // The branch ended by jumping to the function's end: the rest was its else.
+                    If { Orelse.IsEmpty: true } cond when LeavesByImplicitReturn(cond.Body) && Take() =>
+                        S.If(cond.Test, WithoutFinalReturns(cond.Body), [.. rest]),
+                    // Handlers that all leave: the rest runs only after the body, as its else does.
+                    Try { Orelse.IsEmpty: true, Finalbody.IsEmpty: true } t when t.Handlers.All(h => h is ExceptHandler eh && AlwaysLeaves(eh.Body))
+                        && !AlwaysLeaves(t.Body) && Take() => t.Update(t.Body, t.Handlers, [.. rest], t.Finalbody),
+                    _ => null,
+                };
+                if (folded is not null)
+                {
+                    KeepLine(result[i], folded);
+                    return [.. result.Take(i), folded];
+                }
+                // The branch ended in a copy of the statements that end the list (the optimizer copied that exit
+                // into the branch): it fell through to them, past the rest, which was its else.
+                if (result[i] is If { Orelse.IsEmpty: true } copying && CopiedTailLength(copying.Body, rest) is int k && Take())
+                {
+                    var shortened = S.If(copying.Test, copying.Body.RemoveRange(copying.Body.Length - k, k), [.. rest.Take(rest.Count - k)]);
+                    KeepLine(copying, shortened);
+                    return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                }
             }
             if (result.Count > 0)
             {
                 var last = TailStatement(result[^1]);
                 if (!ReferenceEquals(last, result[^1])) result[^1] = last;
             }
+            // A loop followed by the return that ends the function: its copies in the loop may be breaks.
+            if (!Applied && result.Count >= 2 && result[^1] is Return follow && result[^2] is For or While)
+            {
+                var loop = result[^2];
+                // Leaving a for loop pops its iterator first, which a return computing its value does after.
+                if (loop is For && follow.Value is not (null or Constant)) return result;
+                var edited = LoopEdit(loop, body => LoopBody(body, follow));
+                if (!ReferenceEquals(edited, loop)) result[^2] = edited;
+            }
             return result;
+        }
+
+        /// <summary>How many statements ending <paramref name="branch"/> equal the end of <paramref name="rest"/> and leave, leaving some of each; null if none.</summary>
+        private static int? CopiedTailLength(ImmutableArray<StmtNode> branch, List<StmtNode> rest)
+        {
+            int k = 0;
+            while (k < branch.Length - 1 && k < rest.Count - 1 && branch[branch.Length - 1 - k].Equals(rest[rest.Count - 1 - k])) k++;
+            return k > 0 && rest[^1] is Return or Raise ? k : null;
+        }
+
+        private static bool AlwaysLeaves(ImmutableArray<StmtNode> body) => body.Length > 0 && body[^1] switch
+        {
+            Return or Raise => true,
+            If { Orelse.IsEmpty: false } i => AlwaysLeaves(i.Body) && AlwaysLeaves(i.Orelse),
+            _ => false,
+        };
+
+        private StmtNode LoopEdit(StmtNode loop, Func<IReadOnlyList<StmtNode>, List<StmtNode>> edit)
+        {
+            StmtNode edited = loop switch
+            {
+                For f => Edited(f.Body, edit) is { } b ? f.Update(f.Target, f.Iter, b, f.Orelse, f.TypeComment) : f,
+                While w => Edited(w.Body, edit) is { } b ? w.Update(w.Test, b, w.Orelse) : w,
+                _ => loop,
+            };
+            KeepLine(loop, edited);
+            return edited;
         }
 
         private StmtNode TailStatement(StmtNode s)
@@ -110,8 +156,7 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
                 If i => Edited(i.Body, TailList) is { } b ? i.Update(i.Test, b, i.Orelse)
                     : Edited(i.Orelse, TailList) is { } e ? i.Update(i.Test, i.Body, e) : i,
                 Try { Finalbody.IsEmpty: true } t => TailTry(t),
-                For f => Edited(f.Body, LoopBody) is { } b ? f.Update(f.Target, f.Iter, b, f.Orelse, f.TypeComment) : f,
-                While w => Edited(w.Body, LoopBody) is { } b ? w.Update(w.Test, b, w.Orelse) : w,
+                For or While => LoopEdit(s, body => LoopBody(body, null)),
                 _ => s,
             };
             KeepLine(s, edited);
@@ -129,8 +174,11 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
             return t;
         }
 
-        /// <summary>The body of a loop ending the function: a copy of the implicit return in it (outside nested loops) may be a break.</summary>
-        private List<StmtNode> LoopBody(IReadOnlyList<StmtNode> list)
+        /// <summary>
+        /// The body of a loop ending the function (<paramref name="follow"/> null) or followed by the return that does:
+        /// a copy of that return in it (outside nested loops) may be a break.
+        /// </summary>
+        private List<StmtNode> LoopBody(IReadOnlyList<StmtNode> list, Return? follow)
         {
             var result = list.ToList();
             for (int i = 0; i < result.Count && !Applied; i++)
@@ -138,9 +186,9 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
                 var s = result[i];
                 StmtNode edited = s switch
                 {
-                    Return { Value: null } r when IsCopyable(r) && Take() => S.Break(),
-                    If c => Edited(c.Body, LoopBody) is { } b ? c.Update(c.Test, b, c.Orelse)
-                        : Edited(c.Orelse, LoopBody) is { } e ? c.Update(c.Test, c.Body, e) : c,
+                    Return r when (follow is null ? r.Value is null && IsCopyable(r) : r.Equals(follow)) && Take() => S.Break(),
+                    If c => Edited(c.Body, b => LoopBody(b, follow)) is { } b ? c.Update(c.Test, b, c.Orelse)
+                        : Edited(c.Orelse, b => LoopBody(b, follow)) is { } e ? c.Update(c.Test, c.Body, e) : c,
                     _ => s,
                 };
                 if (ReferenceEquals(edited, s)) continue;
