@@ -33,7 +33,7 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
             for (int k = 0; ; k++)
             {
                 var editor = new JumpEditor(k, ctx);
-                var variant = editor.TailList(current);
+                var variant = editor.LoopTryElses(editor.TailList(current));
                 if (!editor.Applied) break;
                 variant = s_tailReturns.Run(variant, ctx);
                 if (Agreement(variant, ctx) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
@@ -121,6 +121,36 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
             }
             return result;
         }
+
+        /// <summary>
+        /// A try ending a loop body: its else may have been the rest of the body, after handlers that continue (a
+        /// handler falling off the end jumps back to the loop head as a continue does; 3.10 keeps the forward jump
+        /// to the loop's end there).
+        /// </summary>
+        public List<StmtNode> LoopTryElses(List<StmtNode> body) => Applied || ctx.Version < PythonVersion.V3_11 ? body : StatementLists.Rewrite(body, ctx, list =>
+        {
+            for (int i = 0; i < list.Count && !Applied; i++)
+            {
+                var loop = list[i];
+                if (loop is not (For or While)) continue;
+                var edited = LoopEdit(loop, loopBody =>
+                {
+                    if (loopBody is not [.., Try { Orelse.IsEmpty: false, Finalbody.IsEmpty: true } t]
+                        || t.Handlers.Any(h => h is not ExceptHandler) || !Take()) return [.. loopBody];
+                    var handlers = t.Handlers.Select(h =>
+                    {
+                        var eh = (ExceptHandler)h;
+                        if (AlwaysLeaves(eh.Body) || eh.Body[^1] is Continue or Break) return h;
+                        return eh.WithBody(eh.Body is [Pass] ? [S.Continue()] : eh.Body.Add(S.Continue()));
+                    });
+                    var split = S.Try(t.Body, [.. handlers], [], []);
+                    KeepLine(t, split);
+                    return [.. loopBody.Take(loopBody.Count - 1), split, .. t.Orelse];
+                });
+                list[i] = edited;
+            }
+            return list;
+        });
 
         /// <summary>How many statements ending <paramref name="branch"/> equal the end of <paramref name="rest"/> and leave, leaving some of each; null if none.</summary>
         private static int? CopiedTailLength(ImmutableArray<StmtNode> branch, List<StmtNode> rest)
