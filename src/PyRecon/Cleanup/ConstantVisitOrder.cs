@@ -255,7 +255,14 @@ internal sealed class ConstantVisitOrder
     /// </summary>
     private void SliceBounds(Slice slice)
     {
-        PyObject? ConstantOrNone(ExprNode? e) => e is null ? PyNone.Instance : (e as Constant)?.Value;
+        // A negative bound is a unary minus in the source, which only the CFG optimizer folds: not a constant yet.
+        PyObject? ConstantOrNone(ExprNode? e) => e switch
+        {
+            null => PyNone.Instance,
+            Constant { Value: PyInt { Value.Sign: < 0 } or PyFloat { Value: < 0 } } => null,
+            Constant c => c.Value,
+            _ => null,
+        };
         if (_version >= PythonVersion.V3_14 && ConstantOrNone(slice.Lower) is { } start && ConstantOrNone(slice.Upper) is { } stop
             && ConstantOrNone(slice.Step) is { } step)
         {

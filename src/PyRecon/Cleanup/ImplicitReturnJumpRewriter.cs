@@ -33,7 +33,7 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
             for (int k = 0; ; k++)
             {
                 var editor = new JumpEditor(k, ctx);
-                var variant = editor.LoopTryElses(editor.TailList(current));
+                var variant = editor.WhileTrueSpellings(editor.LoopTryElses(editor.TailList(current)));
                 if (!editor.Applied) break;
                 variant = s_tailReturns.Run(variant, ctx);
                 if (Agreement(variant, ctx) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
@@ -148,6 +148,23 @@ internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
                     return [.. loopBody.Take(loopBody.Count - 1), split, .. t.Orelse];
                 });
                 list[i] = edited;
+            }
+            return list;
+        });
+
+        /// <summary>
+        /// 3.14: `while 1` and `while True` compile alike, and the test's constant stays in co_consts only when
+        /// something else loads it; then its place (True among the rest; 1 loads as a small int, never a constant)
+        /// tells which the loop was.
+        /// </summary>
+        public List<StmtNode> WhileTrueSpellings(List<StmtNode> body) => Applied || ctx.Version < PythonVersion.V3_14 ? body : StatementLists.Rewrite(body, ctx, list =>
+        {
+            for (int i = 0; i < list.Count && !Applied; i++)
+            {
+                if (list[i] is not While { Test: Constant { Value: PyInt { Value.IsOne: true } or PyBool { Value: true } } test } loop || !Take()) continue;
+                var respelled = loop.Update(S.Constant(test.Value is PyBool ? new PyInt(1) : PyBool.True), loop.Body, loop.Orelse);
+                KeepLine(loop, respelled);
+                list[i] = respelled;
             }
             return list;
         });
