@@ -7,15 +7,17 @@ using S = PyRecon.Syntax.SyntaxFactory;
 namespace PyRecon.Cleanup;
 
 /// <summary>
-/// 3.10+ copies the implicit `return None` into every branch that jumps to the end of a function, so a copy may
-/// stand for a jump the source wrote another way: a `break` out of a loop that ends the function, or the end of an
-/// if's branch whose else held the rest of the function. The bytecode is the same; co_consts is not, because a
-/// written `return` adds None where it stands while a jump adds nothing and None comes later (from the next None in
-/// codegen order or the final return). When the structured body adds None before constants the original added
-/// first, the copies become those jumps, one at a time, as long as each brings the order closer, and the result is
-/// kept only when it matches.
+/// Where two statement structures compile to the same bytecode (3.10+), co_consts still tells them apart: codegen
+/// numbers constants in the order it first visits them, and the structures visit in different orders. The
+/// optimizer copies the implicit `return None` (and other small exits) into the branches that jump to them, so a
+/// copy may stand for a `break` out of a loop that ends the function, the end of an if branch whose else held the
+/// rest, or a branch falling through to the statements that end the function; a try body reaches its else the way
+/// it reaches what follows the try; a handler ending a loop body jumps back whether it says `continue` or not; 3.14
+/// `while True` and `while 1` differ only in the constant. When the body's first visits (<see
+/// cref="ConstantVisitOrder"/>) disagree with co_consts, those equivalent forms are tried one edit at a time, each
+/// kept when it lengthens the agreeing prefix, and the result is kept only when the whole order agrees.
 /// </summary>
-internal sealed class ImplicitReturnJumpRewriter : IBodyRewriter
+internal sealed class ConstantOrderRewriter : IBodyRewriter
 {
     private static readonly ImplicitReturnRewriter s_tailReturns = new();
 
