@@ -19,6 +19,9 @@ internal interface IBodyRewriter
 /// the next pass may drop.</item>
 /// <item><see cref="ConditionalReturnRewriter"/>: 3.12-3.14 conditional-expression returns; before the implicit
 /// return goes, so a `return None` that is the expression's else value is still there.</item>
+/// <item><see cref="ConstantOrderRewriter"/>: co_consts order picks among structures with the same bytecode (breaks
+/// and else branches for copied exits, ...); before the implicit return goes, which then strips the copies the new
+/// else branches end in.</item>
 /// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
 /// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`
 /// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
@@ -46,6 +49,7 @@ internal static class CleanupPipeline
         new DocstringRewriter(),
         new FinalElseRewriter(),
         new ConditionalReturnRewriter(),
+        new ConstantOrderRewriter(),
         new ImplicitReturnRewriter(),
         new AnnotationRewriter(),
         new FutureAnnotationRewriter(),
