@@ -36,8 +36,8 @@ public sealed record FormatOptions
 /// <summary>The line maps of <see cref="FormatOptions"/>, copied into reference-keyed dictionaries.</summary>
 internal sealed class LineMap
 {
-    private readonly Dictionary<SyntaxNode, int> _lines = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<StmtNode, int> _keywordLines = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<SyntaxNode, int> _lines = new(SyntaxNodeIdentity.Instance);
+    private readonly Dictionary<StmtNode, int> _keywordLines = new(SyntaxNodeIdentity.Instance);
 
     private LineMap(FormatOptions options)
     {
