@@ -29,8 +29,13 @@ public sealed class BytecodeFormatException(string message, int offset) : Format
 /// </summary>
 public static class Decoder
 {
-    public static ImmutableArray<Instruction> Decode(CodeObject code, DecodeOptions? options = null) =>
-        Decode(code, code.Code, options);
+    public static ImmutableArray<Instruction> Decode(CodeObject code, DecodeOptions? options = null)
+    {
+        // Instructions are immutable: the default decoding is made once per code object.
+        if (options is null || options == DecodeOptions.Default)
+            return code.DecodedInstructions ??= Decode(code, code.Code, options);
+        return Decode(code, code.Code, options);
+    }
 
     /// <summary>
     /// Decodes <paramref name="bytecode"/> (e.g. the adaptive <c>_co_code_adaptive</c> of a warmed-up function)
@@ -43,7 +48,7 @@ public static class Decoder
         var drafts = Scan(table, bytecode, options.KeepExtendedArgs);
 
         // Jump targets resolve to the instruction that starts at the target (its first prefix when kept).
-        var indexAt = new Dictionary<int, int>();
+        var indexAt = new Dictionary<int, int>(drafts.Count);
         for (int i = drafts.Count - 1; i >= 0; i--)
         {
             indexAt[drafts[i].Offset] = i;
@@ -55,7 +60,7 @@ public static class Decoder
         {
             var d = drafts[i];
             // Most instructions have no EXTENDED_ARG prefix: don't allocate for them.
-            var prefixes = d.Prefixes.Count == 0
+            var prefixes = d.Prefixes.Length == 0
                 ? ImmutableArray<Instruction>.Empty
                 : d.Prefixes.Select(p => MakeInstruction(p, -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty)).ToImmutableArray();
             result.Add(MakeInstruction(d, i, code, table, indexAt, lines, prefixes));
@@ -63,11 +68,11 @@ public static class Decoder
         return result.MoveToImmutable();
     }
 
-    private sealed record Draft(int Offset, int StartOffset, OpcodeInfo Raw, int Arg, int CacheCount, List<Draft> Prefixes);
+    private readonly record struct Draft(int Offset, int StartOffset, OpcodeInfo Raw, int Arg, int CacheCount, Draft[] Prefixes);
 
     private static List<Draft> Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs)
     {
-        var drafts = new List<Draft>();
+        var drafts = new List<Draft>(code.Length / 2);
         var pending = new List<Draft>();
         int ext = 0;
         int i = 0;
@@ -88,7 +93,7 @@ public static class Decoder
             else
             {
                 int start = pending.Count > 0 ? pending[0].Offset : i;
-                drafts.Add(new Draft(i, start, raw, arg, caches, [.. pending]));
+                drafts.Add(new Draft(i, start, raw, arg, caches, pending.Count == 0 ? [] : [.. pending]));
                 pending.Clear();
                 ext = 0;
             }

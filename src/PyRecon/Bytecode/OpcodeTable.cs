@@ -9,7 +9,8 @@ namespace PyRecon.Bytecode;
 /// </summary>
 public abstract partial class OpcodeTable
 {
-    private static readonly Dictionary<PythonVersion, OpcodeTable?> s_tables = new();
+    // Looked up for every code object by several passes and jobs at once: lock-free reads.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PythonVersion, OpcodeTable?> s_tables = new();
     private readonly OpcodeInfo?[] _byByte = new OpcodeInfo?[256];
     private readonly Dictionary<string, OpcodeInfo> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<int, OpcodeInfo> _byNumber = new();
@@ -82,15 +83,8 @@ public abstract partial class OpcodeTable
     private protected abstract int? ComputeStackEffect(int opcode, int oparg, bool jump);
 
     /// <summary>The table of a version, or null when no spec exists for it.</summary>
-    public static OpcodeTable? TryFor(PythonVersion version)
-    {
-        lock (s_tables)
-        {
-            if (!s_tables.TryGetValue(version, out var table))
-                s_tables[version] = table = CreateGenerated(version.ToString());
-            return table;
-        }
-    }
+    public static OpcodeTable? TryFor(PythonVersion version) =>
+        s_tables.GetOrAdd(version, static v => CreateGenerated(v.ToString()));
 
     /// <summary>The table of a version; throws <see cref="NotSupportedException"/> when there is no spec for it.</summary>
     public static OpcodeTable For(PythonVersion version) =>

@@ -38,7 +38,7 @@ public static class StackDepth
         var depth = new int?[instructions.Length];
         var problems = ImmutableArray.CreateBuilder<string>();
         var work = new Stack<int>();
-        var indexAt = new Dictionary<int, int>();
+        var indexAt = new Dictionary<int, int>(instructions.Length);
         for (int i = instructions.Length - 1; i >= 0; i--)
         {
             indexAt[instructions[i].Offset] = i;
@@ -46,14 +46,24 @@ public static class StackDepth
         }
         int max = 0;
 
-        void Reach(int index, int d, string from)
+        // Where an edge comes from, named only for a problem (most code has none): an instruction index, or
+        // one of these.
+        const int FromEntry = -1, FromExceptionTable = -2;
+        string From(int from) => from switch
+        {
+            FromEntry => "entry",
+            FromExceptionTable => "exception table",
+            _ => $"{instructions[from].Name} at {instructions[from].Offset}",
+        };
+
+        void Reach(int index, int d, int from)
         {
             if (index < 0 || index >= instructions.Length) return;
-            if (d < 0) { problems.Add($"negative depth {d} at offset {instructions[index].Offset} from {from}"); d = 0; }
+            if (d < 0) { problems.Add($"negative depth {d} at offset {instructions[index].Offset} from {From(from)}"); d = 0; }
             max = Math.Max(max, d);
             if (depth[index] is int known)
             {
-                if (known != d) problems.Add($"offset {instructions[index].Offset}: depth {known} and {d} (from {from})");
+                if (known != d) problems.Add($"offset {instructions[index].Offset}: depth {known} and {d} (from {From(from)})");
                 return;
             }
             depth[index] = d;
@@ -61,16 +71,15 @@ public static class StackDepth
         }
 
         const CodeFlags generatorLike = CodeFlags.Generator | CodeFlags.Coroutine | CodeFlags.AsyncGenerator;
-        if (instructions.Length > 0) Reach(0, (code.Flags & generatorLike) != 0 ? table.GeneratorEntryDepth : 0, "entry");
+        if (instructions.Length > 0) Reach(0, (code.Flags & generatorLike) != 0 ? table.GeneratorEntryDepth : 0, FromEntry);
         foreach (var entry in code.ExceptionTable)
-            if (indexAt.TryGetValue(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), "exception table");
+            if (indexAt.TryGetValue(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
 
         while (work.Count > 0)
         {
             int i = work.Pop();
             var ins = instructions[i];
             int d = depth[i]!.Value;
-            string from = $"{ins.Name} at {ins.Offset}";
             if (ins.Argument is JumpArgument jump && Branches(ins))
             {
                 var taken = table.StackEffect(ins.Opcode, ins.Arg, jump: true);
@@ -83,7 +92,7 @@ public static class StackDepth
                         // counts towards the maximum (as in 3.8's compile.c stackdepth()).
                         max = Math.Max(max, d + t);
                     }
-                    else Reach(jump.TargetIndex, d + t, from);
+                    else Reach(jump.TargetIndex, d + t, i);
                 }
             }
             if (FallsThrough(ins))
@@ -92,7 +101,7 @@ public static class StackDepth
                 if (fall is int f)
                 {
                     max = Math.Max(max, d + f);
-                    Reach(i + 1, d + f, from);
+                    Reach(i + 1, d + f, i);
                 }
             }
         }

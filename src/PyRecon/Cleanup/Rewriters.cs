@@ -413,7 +413,7 @@ internal sealed class DeferredAnnotationRewriter : IBodyRewriter
             return body;
         }
         var annotate = (FunctionDef)body[at];
-        var lines = new Dictionary<StmtNode, int>(ReferenceEqualityComparer.Instance);
+        var lines = new Dictionary<StmtNode, int>(SyntaxNodeIdentity.Instance);
         foreach (var (node, line) in ctx.Nested.NestedLines)
             if (node is StmtNode stmt) lines[stmt] = line;
         var entries = AnnotationEntries.Parse([.. annotate.Body], lines);

@@ -38,11 +38,11 @@ internal sealed class CodeContext
     public SequenceCounter Sequence { get; } = new();
     public PseudoRegistry Pseudo { get; } = new();
     /// <summary>First source line of each statement made (by reference).</summary>
-    public Dictionary<StmtNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<StmtNode, int> Lines { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>Source line of expressions (the line of the op that made them), for line layout.</summary>
-    public Dictionary<SyntaxNode, int> ExprLines { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<SyntaxNode, int> ExprLines { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
-    public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<StmtNode, int> KeywordLines { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>The first constant in co_consts matching <paramref name="match"/> that no op loads: a test the
     /// compiler dropped, where the version keeps its constant (`while 1:`, `assert False`), or null.</summary>
     public PyObject? UnloadedConstant(Func<PyObject, bool> match)
@@ -69,17 +69,17 @@ internal sealed class CodeContext
     /// <summary>Free variables stored or deleted (need `nonlocal`).</summary>
     public HashSet<string> NonlocalStores { get; } = [];
     /// <summary>Return statements whose block has several predecessors (3.10+: an explicit final return).</summary>
-    public HashSet<StmtNode> SharedReturns { get; } = new(ReferenceEqualityComparer.Instance);
+    public HashSet<StmtNode> SharedReturns { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>3.10+: bare returns that are the optimizer's copies of the implicit `return None` (no line of their own).</summary>
-    public HashSet<StmtNode> ImplicitReturns { get; } = new(ReferenceEqualityComparer.Instance);
+    public HashSet<StmtNode> ImplicitReturns { get; } = new(SyntaxNodeIdentity.Instance);
 
     /// <summary>Returns the optimizer copied into a conditional expression's arms, split from their value's load (see Evaluator.IsSplitFromItsLoad).</summary>
-    public HashSet<StmtNode> SplitReturns { get; } = new(ReferenceEqualityComparer.Instance);
+    public HashSet<StmtNode> SplitReturns { get; } = new(SyntaxNodeIdentity.Instance);
 
     /// <summary>Statements of a module or class body that failed while the rest of the body decompiled.</summary>
     public List<DecompileFailure> PartialFailures { get; } = [];
     /// <summary>Comment lines to print before given statements (failure markers).</summary>
-    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(SyntaxNodeIdentity.Instance);
 
     public void Consume(int op) => Consumed[op] = true;
 

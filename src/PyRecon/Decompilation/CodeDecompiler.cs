@@ -25,10 +25,10 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     private static readonly bool s_trace = Environment.GetEnvironmentVariable("PYRECON_TRACE") == "1";
 
     public List<CodeDiagnostic> Diagnostics { get; } = [];
-    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>Source lines of statements and expressions of every code object decompiled (for the layout).</summary>
-    public Dictionary<SyntaxNode, int> Lines { get; } = new(ReferenceEqualityComparer.Instance);
-    public Dictionary<StmtNode, int> KeywordLines { get; } = new(ReferenceEqualityComparer.Instance);
+    public Dictionary<SyntaxNode, int> Lines { get; } = new(SyntaxNodeIdentity.Instance);
+    public Dictionary<StmtNode, int> KeywordLines { get; } = new(SyntaxNodeIdentity.Instance);
     public IReadOnlyDictionary<SyntaxNode, int> NestedLines => Lines;
     /// <summary>The disassembly of each code object that failed, printed after the module's source so that the
     /// failure marks take no extra lines (the layout, and from 3.13 class `__firstlineno__`, depend on it).</summary>

@@ -25,7 +25,7 @@ internal sealed record AssertFailure(ExprNode? Message) : PseudoStatement;
 
 internal sealed class PseudoRegistry
 {
-    private readonly Dictionary<StmtNode, PseudoStatement> _map = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<StmtNode, PseudoStatement> _map = new(SyntaxNodeIdentity.Instance);
 
     public StmtNode Make(PseudoStatement pseudo)
     {

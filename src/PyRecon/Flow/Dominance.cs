@@ -7,12 +7,13 @@ namespace PyRecon.Flow;
 /// </summary>
 internal static class Dominance
 {
+    /// <param name="successors">Per node its successors (read, not changed: the lists are used as they are).</param>
     /// <returns>idom per node; -1 for unreachable nodes; the virtual root's index (n) for nodes whose only dominator is the root.</returns>
-    public static int[] ImmediateDominators(int n, Func<int, IReadOnlyList<int>> successors, IEnumerable<int> roots)
+    public static int[] ImmediateDominators(int n, List<int>[] successors, IEnumerable<int> roots)
     {
         int root = n;
         var succ = new List<int>[n + 1];
-        for (int i = 0; i < n; i++) succ[i] = [.. successors(i)];
+        Array.Copy(successors, succ, n);
         succ[root] = [.. roots.Distinct()];
         var preds = new List<int>[n + 1];
         for (int i = 0; i <= n; i++) preds[i] = [];

@@ -298,7 +298,7 @@ public sealed class FunctionFlow
         }
         var roots = new List<int>();
         if (n > 0) roots.Add(0);
-        _idom = Dominance.ImmediateDominators(n, b => withExceptions[b], roots);
+        _idom = Dominance.ImmediateDominators(n, withExceptions, roots);
         for (int b = 0; b < n; b++) Blocks[b].Unreachable = _idom[b] < 0;
 
         var reversed = new List<int>[n];
@@ -309,7 +309,7 @@ public sealed class FunctionFlow
             if (Blocks[b].Successors.Count == 0) exits.Add(b);
             foreach (var s in Blocks[b].Successors) reversed[s].Add(b);
         }
-        _ipdom = Dominance.ImmediateDominators(n, b => reversed[b], exits);
+        _ipdom = Dominance.ImmediateDominators(n, reversed, exits);
 
         _loopHead = new bool[n];
         for (int b = 0; b < n; b++)

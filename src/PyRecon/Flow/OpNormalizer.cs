@@ -103,10 +103,11 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         // Candidate originals: any run of at most 4 ops that ends the scope (once the jump to it was inlined, the
         // original need not start a block any more).
         var exitBlocks = new List<(int Start, List<int> Ops)>();
+        var run = new List<int>(5);
         for (int i = 0; i < ops.Length; i++)
         {
             if (ops[i].Kind == OpKind.Skip || ops[i].Depth < 0) continue;
-            var run = new List<int>();
+            run.Clear();
             for (int k = i; k < ops.Length && run.Count < 5; k = NextReal(k))
             {
                 run.Add(k);
@@ -114,18 +115,22 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
             }
             if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return or OpKind.Raise)
-                exitBlocks.Add((i, run));
+                exitBlocks.Add((i, [.. run]));
         }
         if (exitBlocks.Count == 0) return;
+        // Longest first (a stable sort: equal lengths keep layout order), sorted once for every exit.
+        var longestFirst = exitBlocks.OrderByDescending(b => b.Ops.Count).ToList();
+        // The run of each length that ends at an exit, built once per exit (the ops change only after a match).
+        var tails = new List<int>?[5];
         foreach (var end in ops)
         {
             if (end.Kind is not (OpKind.Return or OpKind.Raise)) continue;
-            foreach (var (start, block) in exitBlocks.OrderByDescending(b => b.Ops.Count))
+            Array.Clear(tails);
+            foreach (var (start, block) in longestFirst)
             {
                 if (block[^1] <= end.Index) continue; // the original comes later in the layout
                 int k = block.Count;
-                var copy = new List<int> { end.Index };
-                for (int p = PrevReal(end.Index); copy.Count < k && p >= 0; p = PrevReal(p)) copy.Insert(0, p);
+                var copy = tails[k] ??= TailEndingAt(end.Index, k);
                 if (copy.Count != k || copy[0] == start) continue;
                 if (!Same(copy, block) || ops[copy[0]].Depth != ops[start].Depth || !SameLines(copy, block)) continue;
                 if (!ReferenceEquals(handlerOf[copy[0]], handlerOf[start])) continue;
@@ -152,6 +157,15 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 break;
             }
         }
+    }
+
+    /// <summary>The last <paramref name="length"/> real ops up to <paramref name="end"/> (fewer at the start of the code).</summary>
+    private List<int> TailEndingAt(int end, int length)
+    {
+        var tail = new List<int>(length) { end };
+        for (int p = PrevReal(end); tail.Count < length && p >= 0; p = PrevReal(p)) tail.Add(p);
+        tail.Reverse();
+        return tail;
     }
 
     /// <summary>

@@ -216,7 +216,7 @@ internal sealed partial class Structurer
     private int _depth;
     private readonly HashSet<int> _walking = [];
     /// <summary>Continues the bytecode shows were written (see <see cref="LoopInfo.ExplicitContinueTargets"/>).</summary>
-    private readonly HashSet<StmtNode> _explicitContinues = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<StmtNode> _explicitContinues = new(SyntaxNodeIdentity.Instance);
 
     /// <summary>
     /// Walks a sequence whose reading is a guess: when it fails or <paramref name="accept"/> rejects where it ended,

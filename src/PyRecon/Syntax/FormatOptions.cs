@@ -33,32 +33,46 @@ public sealed record FormatOptions
     public IReadOnlyDictionary<StmtNode, int>? KeywordLines { get; init; }
 }
 
-/// <summary>The line maps of <see cref="FormatOptions"/>, copied into reference-keyed dictionaries.</summary>
+/// <summary>The line maps of <see cref="FormatOptions"/> as reference-keyed dictionaries: the caller's own when it keys
+/// by reference already (the decompiler's, one entry per expression of the module: not copied), else a copy.</summary>
 internal sealed class LineMap
 {
-    private readonly Dictionary<SyntaxNode, int> _lines = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<StmtNode, int> _keywordLines = new(ReferenceEqualityComparer.Instance);
+    private readonly IReadOnlyDictionary<SyntaxNode, int> _lines;
+    private readonly IReadOnlyDictionary<StmtNode, int> _keywordLines;
 
     private LineMap(FormatOptions options)
     {
-        if (options.Lines is not null)
-            foreach (var (node, line) in options.Lines)
-                if (node is not null && line > 0) _lines[node] = line;
-        if (options.KeywordLines is not null)
-            foreach (var (node, line) in options.KeywordLines)
-                if (node is not null && line > 0) _keywordLines[node] = line;
+        _lines = ByReference(options.Lines);
+        _keywordLines = ByReference(options.KeywordLines);
+    }
+
+    private static IReadOnlyDictionary<TNode, int> ByReference<TNode>(IReadOnlyDictionary<TNode, int>? lines) where TNode : SyntaxNode
+    {
+        if (lines is Dictionary<TNode, int> { Comparer: SyntaxNodeIdentity or ReferenceEqualityComparer }) return lines;
+        var copy = new Dictionary<TNode, int>(SyntaxNodeIdentity.Instance);
+        if (lines is not null)
+            foreach (var (node, line) in lines)
+                if (node is not null && line > 0) copy[node] = line;
+        return copy;
     }
 
     /// <summary>Null when the options give no line at all (then the output is the canonical layout).</summary>
     public static LineMap? From(FormatOptions options)
     {
         var map = new LineMap(options);
-        return map._lines.Count + map._keywordLines.Count == 0 ? null : map;
+        return AnyKnown(map._lines) || AnyKnown(map._keywordLines) ? map : null;
+    }
+
+    private static bool AnyKnown<TNode>(IReadOnlyDictionary<TNode, int> lines)
+    {
+        foreach (var (_, line) in lines)
+            if (line > 0) return true;
+        return false;
     }
 
     /// <summary>The node's line, or 0 when unknown.</summary>
-    public int Of(SyntaxNode? node) => node is not null && _lines.TryGetValue(node, out var line) ? line : 0;
+    public int Of(SyntaxNode? node) => node is not null && _lines.TryGetValue(node, out var line) && line > 0 ? line : 0;
 
     /// <summary>The def/class keyword line of a definition, or 0 when unknown.</summary>
-    public int KeywordLine(StmtNode node) => _keywordLines.TryGetValue(node, out var line) ? line : 0;
+    public int KeywordLine(StmtNode node) => _keywordLines.TryGetValue(node, out var line) && line > 0 ? line : 0;
 }

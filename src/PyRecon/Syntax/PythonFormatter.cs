@@ -239,9 +239,15 @@ internal sealed class StatementWriter
 
     private void StartLine()
     {
-        W(string.Concat(Enumerable.Repeat(Indent, _depth)));
-        _out.ContinuationIndent = string.Concat(Enumerable.Repeat(Indent, _depth + 1));
+        W(Indentation(_depth));
+        _out.ContinuationIndent = Indentation(_depth + 1);
     }
+
+    // Every line starts with one: made once per depth (deeper than any real code nests: built each time).
+    private static readonly string[] s_indentations = [.. Enumerable.Range(0, 32).Select(d => string.Concat(Enumerable.Repeat(Indent, d)))];
+
+    private static string Indentation(int depth) =>
+        depth < s_indentations.Length ? s_indentations[depth] : string.Concat(Enumerable.Repeat(Indent, depth));
 
     /// <summary>A clause header (elif, else, except, finally, case, a later decorator, a decorated def):
     /// on its line when known and not passed, else on the next line.</summary>
