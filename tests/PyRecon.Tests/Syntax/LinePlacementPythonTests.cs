@@ -294,6 +294,8 @@ public sealed class LinePlacementPropertyTests(ITestOutputHelper output)
                 case Assign a: foreach (var t in a.Targets.OfType<PyRecon.Syntax.Tuple>()) fixedNodes.Add(t); break;
                 case For { Target: PyRecon.Syntax.Tuple t }: fixedNodes.Add(t); break;
                 case AsyncFor { Target: PyRecon.Syntax.Tuple t }: fixedNodes.Add(t); break;
+                // Placed by their name's line (the bytecode's position for them), not by their start (the AST's).
+                case PyRecon.Syntax.Attribute or Call { Func: PyRecon.Syntax.Attribute }: fixedNodes.Add(n); break;
             }
         }
         // A break point is the position of a movable node that no fixed node shares.
