@@ -256,9 +256,10 @@ internal sealed partial class Evaluator
         var ops = OpcodeTable.For(Version);
         if (value is Constant) return ops.ByName("RETURN_CONST") is not null;
         if (value is not Name || ops.ByName("LOAD_FAST_BORROW") is null) return false;
-        if (_previousOp is not { Name: "LOAD_FAST" } load || load.Index != _op.Index - 1) return false;
         var all = _ctx.Flow.Ops;
-        for (int k = load.Index - 1; k >= 0; k--)
+        int load = _op.Index - 1;
+        if (load < 0 || all[load].Name != "LOAD_FAST" || !_ctx.Consumed[load]) return false;
+        for (int k = load - 1; k >= 0; k--)
         {
             var name = all[k].Name;
             if (name.StartsWith("LOAD_FAST_BORROW", StringComparison.Ordinal)) return true;

@@ -21,7 +21,6 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 {
     private readonly CodeContext _ctx;
     private Op _op = null!;
-    private Op? _previousOp;
     private int _statementLine;
     private PyTuple? _pendingKwNames;
     private readonly HashSet<object> _duplicated = new(ReferenceEqualityComparer.Instance);
@@ -73,7 +72,6 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 
     public void Eval(Op op)
     {
-        _previousOp = _op;
         _op = op;
         if (_statementLine == 0 && op.Line > 0) _statementLine = op.Line;
         _ctx.Consume(op.Index);
