@@ -56,6 +56,7 @@ process.Refresh();
 var cpu0 = process.TotalProcessorTime;
 long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
 int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+var pause0 = GC.GetTotalPauseDuration();
 long exceptions0 = Interlocked.Read(ref exceptions);
 var clock = Stopwatch.StartNew();
 int passes = 0;
@@ -72,6 +73,6 @@ var inv = System.Globalization.CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv,
     $"files={files.Length} MB={bytes / 1e6:0.00} passes={passes} files_per_s={files.Length * passes / wall:0} " +
     $"MB_per_s={bytes * passes / 1e6 / wall:0.00} cpu_files_per_s={files.Length * passes / cpu:0} " +
-    $"alloc_MB_per_pass={allocMb:0} gen0={GC.CollectionCount(0) - gen0} gen2={GC.CollectionCount(2) - gen2} " +
+    $"alloc_MB_per_pass={allocMb:0} gc_pause_share={(GC.GetTotalPauseDuration() - pause0).TotalSeconds / wall:0.00} gen0={GC.CollectionCount(0) - gen0} gen2={GC.CollectionCount(2) - gen2} " +
     $"exceptions_per_pass={(Interlocked.Read(ref exceptions) - exceptions0) / passes} marked_failures={marked} peak_MB={process.PeakWorkingSet64 / 1e6:0}"));
 return 0;

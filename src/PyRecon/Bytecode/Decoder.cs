@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Collections.Immutable;
 using PyRecon.Model;
 
@@ -45,67 +47,86 @@ public static class Decoder
     {
         options ??= DecodeOptions.Default;
         var table = OpcodeTable.For(code.Version);
-        var drafts = Scan(table, bytecode, options.KeepExtendedArgs);
-
-        // Jump targets resolve to the instruction that starts at the target (its first prefix when kept).
-        var indexAt = new Dictionary<int, int>(drafts.Count);
-        for (int i = drafts.Count - 1; i >= 0; i--)
+        // The drafts live only during this call: their buffer is pooled.
+        var drafts = Scan(table, bytecode, options.KeepExtendedArgs, out int count);
+        try
         {
-            indexAt[drafts[i].Offset] = i;
-            indexAt[drafts[i].StartOffset] = i;
+            // Jump targets resolve to the instruction that starts at the target (its first prefix when kept).
+            var indexAt = OffsetIndex.Of(count, i => (drafts[i].Offset, drafts[i].StartOffset));
+            var lines = new LineLookup(code);
+            var result = ImmutableArray.CreateBuilder<Instruction>(count);
+            for (int i = 0; i < count; i++)
+            {
+                var d = drafts[i];
+                // Most instructions have no EXTENDED_ARG prefix: don't allocate for them.
+                var prefixes = ImmutableArray<Instruction>.Empty;
+                if (d.Prefixes.Length > 0)
+                {
+                    var made = new Instruction[d.Prefixes.Length];
+                    for (int k = 0; k < made.Length; k++)
+                        made[k] = MakeInstruction(d.Prefixes[k], -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty);
+                    prefixes = ImmutableCollectionsMarshal.AsImmutableArray(made);
+                }
+                result.Add(MakeInstruction(d, i, code, table, indexAt, lines, prefixes));
+            }
+            return result.MoveToImmutable();
         }
-        var lines = new LineLookup(code);
-        var result = ImmutableArray.CreateBuilder<Instruction>(drafts.Count);
-        for (int i = 0; i < drafts.Count; i++)
+        finally
         {
-            var d = drafts[i];
-            // Most instructions have no EXTENDED_ARG prefix: don't allocate for them.
-            var prefixes = d.Prefixes.Length == 0
-                ? ImmutableArray<Instruction>.Empty
-                : d.Prefixes.Select(p => MakeInstruction(p, -1, code, table, indexAt, lines, ImmutableArray<Instruction>.Empty)).ToImmutableArray();
-            result.Add(MakeInstruction(d, i, code, table, indexAt, lines, prefixes));
+            ArrayPool<Draft>.Shared.Return(drafts, clearArray: true);
         }
-        return result.MoveToImmutable();
     }
 
     private readonly record struct Draft(int Offset, int StartOffset, OpcodeInfo Raw, int Arg, int CacheCount, Draft[] Prefixes);
 
-    private static List<Draft> Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs)
+    private static Draft[] Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs, out int count)
     {
-        var drafts = new List<Draft>(code.Length / 2);
-        var pending = new List<Draft>();
+        // Every draft takes at least two bytes of code.
+        var drafts = ArrayPool<Draft>.Shared.Rent(code.Length / 2 + 1);
+        count = 0;
+        List<Draft>? pending = null;
         int ext = 0;
         int i = 0;
-        while (i + 1 < code.Length)
+        try
         {
-            byte op = code[i];
-            var raw = table[op] ?? throw new BytecodeFormatException($"byte {op} at offset {i} is not a CPython {table.Version} opcode", i);
-            var info = raw.Base;
-            int arg = unchecked(code[i + 1] | ext);
-            int caches = Math.Max(0, Math.Min(info.CacheEntries, (code.Length - i - 2) / 2));
-            if (info.Name == "EXTENDED_ARG")
+            while (i + 1 < code.Length)
             {
-                var prefix = new Draft(i, i, raw, arg, caches, []);
-                pending.Add(prefix);
-                if (keepExtendedArgs) drafts.Add(prefix);
-                ext = unchecked(arg << 8);
+                byte op = code[i];
+                var raw = table[op] ?? throw new BytecodeFormatException($"byte {op} at offset {i} is not a CPython {table.Version} opcode", i);
+                var info = raw.Base;
+                int arg = unchecked(code[i + 1] | ext);
+                int caches = Math.Max(0, Math.Min(info.CacheEntries, (code.Length - i - 2) / 2));
+                if (info.Name == "EXTENDED_ARG")
+                {
+                    var prefix = new Draft(i, i, raw, arg, caches, []);
+                    (pending ??= []).Add(prefix);
+                    if (keepExtendedArgs) drafts[count++] = prefix;
+                    ext = unchecked(arg << 8);
+                }
+                else
+                {
+                    bool prefixed = pending is { Count: > 0 };
+                    int start = prefixed ? pending![0].Offset : i;
+                    drafts[count++] = new Draft(i, start, raw, arg, caches, prefixed ? [.. pending!] : []);
+                    pending?.Clear();
+                    ext = 0;
+                }
+                i += 2 + 2 * caches;
             }
-            else
-            {
-                int start = pending.Count > 0 ? pending[0].Offset : i;
-                drafts.Add(new Draft(i, start, raw, arg, caches, pending.Count == 0 ? [] : [.. pending]));
-                pending.Clear();
-                ext = 0;
-            }
-            i += 2 + 2 * caches;
+        }
+        catch
+        {
+            ArrayPool<Draft>.Shared.Return(drafts, clearArray: true);
+            throw;
         }
         // Trailing EXTENDED_ARGs with nothing to prefix are kept as instructions of their own.
-        if (!keepExtendedArgs) drafts.AddRange(pending);
+        if (!keepExtendedArgs && pending is not null)
+            foreach (var p in pending) drafts[count++] = p;
         return drafts;
     }
 
     private static Instruction MakeInstruction(Draft d, int index, CodeObject code, OpcodeTable table,
-        Dictionary<int, int> indexAt, LineLookup lines, ImmutableArray<Instruction> prefixes)
+        OffsetIndex indexAt, LineLookup lines, ImmutableArray<Instruction> prefixes)
     {
         var info = d.Raw.Base;
         int end = d.Offset + 2 + 2 * d.CacheCount;
@@ -126,7 +147,7 @@ public static class Decoder
     }
 
     /// <summary>Resolves an argument of <paramref name="info"/>'s kind; <paramref name="end"/> is the offset after the caches.</summary>
-    internal static InstructionArgument Resolve(OpcodeInfo info, int arg, int end, CodeObject code, OpcodeTable table, IReadOnlyDictionary<int, int>? indexAt = null)
+    internal static InstructionArgument Resolve(OpcodeInfo info, int arg, int end, CodeObject code, OpcodeTable table, OffsetIndex? indexAt = null)
     {
         switch (info.ArgKind)
         {
@@ -223,8 +244,8 @@ public static class Decoder
         return InRange(arg, items.Length) ? new TableArgument(name, arg, items[arg]) : Invalid(arg, name, items.Length);
     }
 
-    private static JumpArgument Jump(int target, JumpDirection direction, IReadOnlyDictionary<int, int>? indexAt) =>
-        new(target, indexAt is not null && indexAt.TryGetValue(target, out int index) ? index : -1, direction);
+    private static JumpArgument Jump(int target, JumpDirection direction, OffsetIndex? indexAt) =>
+        new(target, indexAt is not null && indexAt.TryGet(target, out int index) ? index : -1, direction);
 
     /// <summary>Line of an offset from co_lines, and whether a findlinestarts entry falls in an offset range.</summary>
     private sealed class LineLookup

@@ -38,12 +38,7 @@ public static class StackDepth
         var depth = new int?[instructions.Length];
         var problems = ImmutableArray.CreateBuilder<string>();
         var work = new Stack<int>();
-        var indexAt = new Dictionary<int, int>(instructions.Length);
-        for (int i = instructions.Length - 1; i >= 0; i--)
-        {
-            indexAt[instructions[i].Offset] = i;
-            indexAt[instructions[i].StartOffset] = i;
-        }
+        var indexAt = OffsetIndex.Of(instructions.Length, i => (instructions[i].Offset, instructions[i].StartOffset));
         int max = 0;
 
         // Where an edge comes from, named only for a problem (most code has none): an instruction index, or
@@ -73,7 +68,7 @@ public static class StackDepth
         const CodeFlags generatorLike = CodeFlags.Generator | CodeFlags.Coroutine | CodeFlags.AsyncGenerator;
         if (instructions.Length > 0) Reach(0, (code.Flags & generatorLike) != 0 ? table.GeneratorEntryDepth : 0, FromEntry);
         foreach (var entry in code.ExceptionTable)
-            if (indexAt.TryGetValue(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
+            if (indexAt.TryGet(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
 
         while (work.Count > 0)
         {

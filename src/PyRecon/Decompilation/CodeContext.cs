@@ -23,6 +23,8 @@ internal sealed class CodeContext
         Scope = scope;
         Nested = nested;
         Consumed = new bool[flow.Ops.Length];
+        // About one expression per op gets a line: sized once instead of grown by doubling.
+        ExprLines = new(flow.Ops.Length, SyntaxNodeIdentity.Instance);
         Folded = FoldedConstants.For(code, flow);
     }
 
@@ -40,7 +42,7 @@ internal sealed class CodeContext
     /// <summary>First source line of each statement made (by reference).</summary>
     public Dictionary<StmtNode, int> Lines { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>Source line of expressions (the line of the op that made them), for line layout.</summary>
-    public Dictionary<SyntaxNode, int> ExprLines { get; } = new(SyntaxNodeIdentity.Instance);
+    public Dictionary<SyntaxNode, int> ExprLines { get; }
     /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>The first constant in co_consts matching <paramref name="match"/> that no op loads: a test the

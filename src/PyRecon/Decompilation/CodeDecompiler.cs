@@ -17,7 +17,7 @@ namespace PyRecon.Decompilation;
 /// a marked comment plus a raise, and the failure is reported. Comprehensions and lambdas are expressions
 /// and fail with their parent.
 /// </summary>
-internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompiler
+internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines = 0) : INestedDecompiler
 {
     // PYRECON_DEBUG=1 lets internal errors escape with their stack trace (for developers).
     private static readonly bool s_debug = Environment.GetEnvironmentVariable("PYRECON_DEBUG") == "1";
@@ -27,7 +27,7 @@ internal sealed class CodeDecompiler(DecompileOptions options) : INestedDecompil
     public List<CodeDiagnostic> Diagnostics { get; } = [];
     public Dictionary<StmtNode, IReadOnlyList<string>> Comments { get; } = new(SyntaxNodeIdentity.Instance);
     /// <summary>Source lines of statements and expressions of every code object decompiled (for the layout).</summary>
-    public Dictionary<SyntaxNode, int> Lines { get; } = new(SyntaxNodeIdentity.Instance);
+    public Dictionary<SyntaxNode, int> Lines { get; } = new(expectedLines, SyntaxNodeIdentity.Instance);
     public Dictionary<StmtNode, int> KeywordLines { get; } = new(SyntaxNodeIdentity.Instance);
     public IReadOnlyDictionary<SyntaxNode, int> NestedLines => Lines;
     /// <summary>The disassembly of each code object that failed, printed after the module's source so that the

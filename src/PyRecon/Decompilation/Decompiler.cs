@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using PyRecon.Bytecode;
 using PyRecon.Model;
 using PyRecon.Pyc;
 using PyRecon.Syntax;
@@ -68,11 +69,24 @@ public static class Decompiler
     public static DecompileResult DecompileFile(string path, DecompileOptions? options = null) =>
         Decompile(File.ReadAllBytes(path), options);
 
+    /// <summary>Instructions of <paramref name="code"/> and every code object nested in it (the decoding is kept on
+    /// each code object, so this is work the run does anyway; undecodable code counts its code units).</summary>
+    private static int Instructions(CodeObject code)
+    {
+        int count;
+        try { count = Decoder.Decode(code).Length; }
+        catch (BytecodeFormatException) { count = code.Code.Length / 2; }
+        foreach (var c in code.Consts)
+            if (c is PyCode nested) count += Instructions(nested.Code);
+        return count;
+    }
+
     /// <summary>Decompiles a module code object.</summary>
     public static DecompileResult Decompile(CodeObject module, DecompileOptions? options = null)
     {
         options ??= DecompileOptions.Default;
-        var run = new CodeDecompiler(options);
+        // The run's line map gets about one entry per op of the whole module: sized once, not grown by doubling.
+        var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
         string source;

@@ -15,15 +15,19 @@ internal static class Dominance
         var succ = new List<int>[n + 1];
         Array.Copy(successors, succ, n);
         succ[root] = [.. roots.Distinct()];
-        var preds = new List<int>[n + 1];
-        for (int i = 0; i <= n; i++) preds[i] = [];
+        // Predecessors in one flat array (offsets per node), not a list per node: this runs for every code object.
+        var predStart = new int[n + 2];
         for (int i = 0; i <= n; i++)
-            foreach (var s in succ[i]) preds[s].Add(i);
+            foreach (var s in succ[i]) predStart[s + 1]++;
+        for (int i = 0; i <= n; i++) predStart[i + 1] += predStart[i];
+        var preds = new int[predStart[n + 1]];
+        var filled = new int[n + 1];
+        for (int i = 0; i <= n; i++)
+            foreach (var s in succ[i]) preds[predStart[s] + filled[s]++] = i;
 
         // Reverse postorder from the root (iterative DFS).
         var order = new int[n + 1];
         Array.Fill(order, -1);
-        var rpo = new List<int>(n + 1);
         var visited = new bool[n + 1];
         var stack = new Stack<(int Node, int Child)>();
         stack.Push((root, 0));
@@ -44,7 +48,8 @@ internal static class Dominance
             }
             else post.Add(node);
         }
-        for (int i = post.Count - 1; i >= 0; i--) rpo.Add(post[i]);
+        post.Reverse();
+        var rpo = post;
         for (int i = 0; i < rpo.Count; i++) order[rpo[i]] = i;
 
         var idom = new int[n + 1];
@@ -58,8 +63,9 @@ internal static class Dominance
             {
                 if (b == root) continue;
                 int newIdom = -1;
-                foreach (int p in preds[b])
+                for (int k = predStart[b]; k < predStart[b + 1]; k++)
                 {
+                    int p = preds[k];
                     if (idom[p] < 0) continue;
                     newIdom = newIdom < 0 ? p : Intersect(p, newIdom, idom, order);
                 }

@@ -58,15 +58,21 @@ internal static class ExceptionHandlerBuilder
         return (handlers.ToImmutableArray(), handlerOf, problems);
     }
 
+    /// <summary>The first index whose offset is at least <paramref name="offset"/> (the length when none is).</summary>
+    private static int FirstAtOrAfter(int[] offsets, int offset)
+    {
+        int lo = 0, hi = offsets.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (offsets[mid] < offset) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
     private static void FromTable(CodeObject code, Op[] ops, List<ExceptionHandler> handlers, ExceptionHandler?[] handlerOf, List<string> problems)
     {
-        var indexAt = new Dictionary<int, int>();
-        for (int i = ops.Length - 1; i >= 0; i--)
-        {
-            indexAt[ops[i].Instruction.Offset] = i;
-            indexAt[ops[i].Instruction.StartOffset] = i;
-        }
-        var byKey = new Dictionary<(int, int, bool), ExceptionHandler>();
         ImmutableArray<ExceptionTableEntry> table;
         try { table = code.ExceptionTable; }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
@@ -74,9 +80,16 @@ internal static class ExceptionHandlerBuilder
             problems.Add("unreadable exception table: " + e.Message);
             return;
         }
+        if (table.IsEmpty) return;
+        // Ops are in offset order: entries are found by binary search, not by a per-code-object offset map.
+        var offsets = new int[ops.Length];
+        for (int i = 0; i < ops.Length; i++) offsets[i] = ops[i].Instruction.Offset;
+        var byKey = new Dictionary<(int, int, bool), ExceptionHandler>();
         foreach (var entry in table)
         {
-            if (!indexAt.TryGetValue(entry.Target, out int target))
+            int target = FirstAtOrAfter(offsets, entry.Target);
+            // A target names an op by its offset or by the start of its EXTENDED_ARG prefixes.
+            if (target == ops.Length || (offsets[target] != entry.Target && ops[target].Instruction.StartOffset != entry.Target))
             {
                 problems.Add($"exception table target {entry.Target} is not an instruction");
                 continue;
@@ -87,11 +100,8 @@ internal static class ExceptionHandlerBuilder
                 byKey[(target, entry.Depth, entry.Lasti)] = handler;
                 handlers.Add(handler);
             }
-            for (int i = 0; i < ops.Length; i++)
-            {
-                var ins = ops[i].Instruction;
-                if (ins.Offset >= entry.Start && ins.Offset < entry.End) handlerOf[i] = handler;
-            }
+            for (int i = FirstAtOrAfter(offsets, entry.Start); i < ops.Length && offsets[i] < entry.End; i++)
+                handlerOf[i] = handler;
         }
         // Parent: the handler covering the handler's clean-up. A handler's first op is covered by its clean-up
         // handler (lasti, `COPY 3; POP_EXCEPT; RERAISE 1`), whose ops are covered by the enclosing handler.

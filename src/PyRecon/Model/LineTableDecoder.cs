@@ -20,7 +20,7 @@ public static class LineTableDecoder
             // None included, starts an entry.
             bool first = true;
             int? last = null;
-            foreach (var range in CoLines(code))
+            foreach (var range in code.LineRanges)
             {
                 if (first || range.Line != last)
                 {
@@ -33,7 +33,7 @@ public static class LineTableDecoder
         else
         {
             int? last = null;
-            foreach (var range in CoLines(code))
+            foreach (var range in code.LineRanges)
             {
                 if (range.Line is int line && line != last)
                 {
@@ -136,7 +136,7 @@ public static class LineTableDecoder
         }
         else
         {
-            foreach (var range in CoLines(code))
+            foreach (var range in code.LineRanges)
                 for (int unit = range.Start / 2; unit < range.End / 2 && unit < units; unit++)
                     result[unit] = new SourcePosition(range.Line, range.Line, null, null);
         }

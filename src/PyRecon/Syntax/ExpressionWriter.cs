@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PyRecon.Model;
 
 namespace PyRecon.Syntax;
@@ -53,28 +54,58 @@ internal sealed class ExpressionWriter
         if (e is Constant c)
         {
             var (text, constantLevel) = _constants.Write(c.Value, c.Kind);
-            Wrapped(e, constantLevel < context, () => W(text));
+            bool wrapped = OpenWrapped(e, constantLevel < context);
+            W(text);
+            CloseWrapped(wrapped);
             return;
         }
-        Wrapped(e, Level(e) < context, () => Write(e), parenthesesAreItsOwn: e is Tuple);
+        bool parenthesized = OpenWrapped(e, Level(e) < context, parenthesesAreItsOwn: e is Tuple);
+        Write(e);
+        CloseWrapped(parenthesized);
     }
 
-    private void Wrapped(SyntaxNode node, bool parenthesize, Action write, bool parenthesesAreItsOwn = false)
+    // Opening and closing are two calls around the node's own writing (no delegate per expression written).
+    /// <summary>Places <paramref name="node"/> and opens its parentheses when it needs them; returns whether it did.</summary>
+    private bool OpenWrapped(SyntaxNode node, bool parenthesize, bool parenthesesAreItsOwn = false)
     {
         bool atStart = !IsPlacedByItsName(node);
         if (!parenthesize)
         {
             if (atStart) At(node);
-            write();
-            return;
+            return false;
         }
         // A parenthesized node starts after its parenthesis (as in CPython's positions; a break after "(" is
         // always allowed), except a tuple display, whose parentheses are part of it.
         if (parenthesesAreItsOwn && atStart) At(node);
         _out.Open('(');
         if (!parenthesesAreItsOwn && atStart) At(node);
-        write();
-        _out.Close(')');
+        return true;
+    }
+
+    private void CloseWrapped(bool parenthesized)
+    {
+        if (parenthesized) _out.Close(')');
+    }
+
+    /// <summary>Expressions separated by commas, each in a <see cref="Precedence.Test"/> position.</summary>
+    private void Tests(ImmutableArray<ExprNode> items) => Tests(items.AsSpan());
+
+    private void Tests(IReadOnlyList<ExprNode> items)
+    {
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (i > 0) W(", ");
+            Test(items[i]);
+        }
+    }
+
+    private void Tests(ReadOnlySpan<ExprNode> items)
+    {
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (i > 0) W(", ");
+            Test(items[i]);
+        }
     }
 
     /// <summary>
@@ -124,20 +155,30 @@ internal sealed class ExpressionWriter
             case Name n: W(n.Id); break;
             case Attribute a:
                 // 1.real would lex as the float "1."; an int literal needs parentheses.
-                if (a.Value is Constant { Value: PyInt { Value.Sign: >= 0 } }) Bracketed('(', ')', () => Expr(a.Value, Precedence.Atom));
+                if (a.Value is Constant { Value: PyInt { Value.Sign: >= 0 } })
+                {
+                    _out.Open('(');
+                    Expr(a.Value, Precedence.Atom);
+                    _out.Close(')');
+                }
                 else Expr(a.Value, Precedence.Atom);
                 At(a);
-                W("." + a.Attr);
+                W(".");
+                W(a.Attr);
                 break;
             case Call call:
                 Expr(call.Func, Precedence.Atom);
                 // f(x for x in y): the generator expression starts at the call's parenthesis.
                 if (call.Args is [GeneratorExp sole] && call.Keywords.IsEmpty) At(sole);
-                Bracketed('(', ')', () => CallArguments(call.Args, call.Keywords));
+                _out.Open('(');
+                CallArguments(call.Args, call.Keywords);
+                _out.Close(')');
                 break;
             case Subscript s:
                 Expr(s.Value, Precedence.Atom);
-                Bracketed('[', ']', () => SubscriptSlice(s.Slice));
+                _out.Open('[');
+                SubscriptSlice(s.Slice);
+                _out.Close(']');
                 break;
             case Starred st: W("*"); Expr(st.Value, Precedence.BitOr); break;
             case BinOp b:
@@ -157,7 +198,12 @@ internal sealed class ExpressionWriter
                 if (bo.Values.Length < 2) throw new SyntaxNotSupportedException("BoolOp needs at least two values");
                 var level = Operators.Level(bo.Op);
                 // a or b or c is one BoolOp; a nested BoolOp of the same kind needs parentheses to stay nested.
-                Join(bo.Values, v => Expr(v, level + 1), " " + Operators.Text(bo.Op) + " ");
+                var separator = " " + Operators.Text(bo.Op) + " ";
+                for (int i = 0; i < bo.Values.Length; i++)
+                {
+                    if (i > 0) W(separator);
+                    Expr(bo.Values[i], level + 1);
+                }
                 break;
             }
             case Compare cmp:
@@ -192,18 +238,23 @@ internal sealed class ExpressionWriter
                 if (t.Elts.IsEmpty) W("()");
                 else TupleItems(t.Elts);
                 break;
-            case List l: Bracketed('[', ']', () => Join(l.Elts, Test)); break;
+            case List l: _out.Open('['); Tests(l.Elts); _out.Close(']'); break;
             case Set s:
                 // {} is a dict; an empty set display does not exist (and Set([]) never comes from parsing).
                 if (s.Elts.IsEmpty) W("{*()}");
-                else Bracketed('{', '}', () => Join(s.Elts, Test));
+                else { _out.Open('{'); Tests(s.Elts); _out.Close('}'); }
                 break;
-            case Dict d: Bracketed('{', '}', () => DictItems(d)); break;
-            case ListComp lc: Bracketed('[', ']', () => { Test(lc.Elt); Comprehensions(lc.Generators); }); break;
-            case SetComp sc: Bracketed('{', '}', () => { Test(sc.Elt); Comprehensions(sc.Generators); }); break;
-            case GeneratorExp ge: Bracketed('(', ')', () => GeneratorBody(ge)); break;
+            case Dict d: _out.Open('{'); DictItems(d); _out.Close('}'); break;
+            case ListComp lc: _out.Open('['); Test(lc.Elt); Comprehensions(lc.Generators); _out.Close(']'); break;
+            case SetComp sc: _out.Open('{'); Test(sc.Elt); Comprehensions(sc.Generators); _out.Close('}'); break;
+            case GeneratorExp ge: _out.Open('('); GeneratorBody(ge); _out.Close(')'); break;
             case DictComp dc:
-                Bracketed('{', '}', () => { Test(dc.Key); W(": "); Test(dc.Value); Comprehensions(dc.Generators); });
+                _out.Open('{');
+                Test(dc.Key);
+                W(": ");
+                Test(dc.Value);
+                Comprehensions(dc.Generators);
+                _out.Close('}');
                 break;
             // F-strings are written whole: no line break inside one.
             case JoinedStr js: W(new FStringWriter(_target, _rules).Write("f", js.Values)); break;
@@ -227,7 +278,7 @@ internal sealed class ExpressionWriter
             Test(elts[0]);
             W(",");
         }
-        else Join(elts, Test);
+        else Tests(elts);
     }
 
     private void GeneratorBody(GeneratorExp ge)
@@ -285,7 +336,7 @@ internal sealed class ExpressionWriter
             GeneratorBody(ge);
             return;
         }
-        Join(args, Test);
+        Tests(args);
         for (int i = 0; i < keywords.Count; i++)
         {
             if (i > 0 || args.Count > 0) W(", ");
@@ -480,22 +531,21 @@ internal sealed class ExpressionWriter
             MatchOr => Precedence.BitOr,
             _ => Precedence.Atom,
         };
-        Wrapped(p, level < context, () =>
+        bool parenthesized = OpenWrapped(p, level < context);
+        switch (p)
         {
-            switch (p)
-            {
-                case MatchValue v: Expr(v.Value, Precedence.BitOr + 1); break;
-                case MatchSingleton s: W(_constants.Write(s.Value).Text); break;
-                case MatchSequence s: Bracketed('[', ']', () => Join(s.Patterns, x => Pattern(x, Precedence.Test))); break;
-                case MatchStar s: W("*" + (s.Name ?? "_")); break;
-                case MatchMapping m: Bracketed('{', '}', () => MappingItems(m)); break;
-                case MatchClass c: ClassPattern(c); break;
-                case MatchAs { Pattern: null } a: W(a.Name ?? "_"); break;
-                case MatchAs a: Pattern(a.Pattern!, Precedence.BitOr); W(" as " + a.Name); break;
-                case MatchOr o: Join(o.Patterns, x => Pattern(x, Precedence.BitOr + 1), " | "); break;
-                default: throw new SyntaxNotSupportedException($"cannot write {p.PythonName}");
-            }
-        });
+            case MatchValue v: Expr(v.Value, Precedence.BitOr + 1); break;
+            case MatchSingleton s: W(_constants.Write(s.Value).Text); break;
+            case MatchSequence s: Bracketed('[', ']', () => Join(s.Patterns, x => Pattern(x, Precedence.Test))); break;
+            case MatchStar s: W("*" + (s.Name ?? "_")); break;
+            case MatchMapping m: Bracketed('{', '}', () => MappingItems(m)); break;
+            case MatchClass c: ClassPattern(c); break;
+            case MatchAs { Pattern: null } a: W(a.Name ?? "_"); break;
+            case MatchAs a: Pattern(a.Pattern!, Precedence.BitOr); W(" as " + a.Name); break;
+            case MatchOr o: Join(o.Patterns, x => Pattern(x, Precedence.BitOr + 1), " | "); break;
+            default: throw new SyntaxNotSupportedException($"cannot write {p.PythonName}");
+        }
+        CloseWrapped(parenthesized);
     }
 
     private void MappingItems(MatchMapping m)
