@@ -114,7 +114,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 if (ops[k].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
                 if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
             }
-            if (run.Count is > 0 and <= 4 && ops[run[^1]].Kind is OpKind.Return or OpKind.Raise)
+            if (run.Count is > 0 and <= 4 && (ops[run[^1]].Kind is OpKind.Return or OpKind.Raise || IsFinallyTail(run)))
                 exitBlocks.Add((i, [.. run]));
         }
         if (exitBlocks.Count == 0) return;
@@ -124,7 +124,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         var tails = new List<int>?[5];
         foreach (var end in ops)
         {
-            if (end.Kind is not (OpKind.Return or OpKind.Raise)) continue;
+            if (end.Kind is not (OpKind.Return or OpKind.Raise or OpKind.Reraise)) continue;
             Array.Clear(tails);
             foreach (var (start, block) in longestFirst)
             {
@@ -141,7 +141,8 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 // Such a tail can also match by chance (a with statement's exit ends like the implicit return), so
                 // it is undone only on a second reading, when the first one failed.
                 bool midExpression = !StartsStatement(copy);
-                bool needed = end.Kind is OpKind.Return && (moduleOrClass || copy.Any(c => ops[c].Name == "MAKE_FUNCTION"));
+                bool needed = end.Kind is OpKind.Return && (moduleOrClass || copy.Any(c => ops[c].Name == "MAKE_FUNCTION"))
+                    || end.Kind is OpKind.Reraise;
                 if (midExpression && !needed)
                 {
                     if (!undoExpressionCopies) { KeptExpressionCopies++; break; }
@@ -157,7 +158,22 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 break;
             }
         }
+        // A copy may have been matched with a later copy of the same block: each goes to the original.
+        foreach (var op in ops)
+        {
+            if (op.AbsorbedBy != "inlined exit" || op.Kind != OpKind.Jump) continue;
+            while (ops[op.Target] is { Kind: OpKind.Jump, AbsorbedBy: "inlined exit" } next && next.Target != op.Target) op.Target = next.Target;
+        }
     }
+
+    /// <summary>
+    /// The end of a finally handler's body, statements then `RERAISE 0`: what the body's branches join, which 3.12+
+    /// copy into each (3.10's layout keeps it one block) (the handler's clean-up, `COPY 3; POP_EXCEPT; RERAISE 1`, and a with's exit, which pops the
+    /// `__exit__` result first, are not such blocks).
+    /// </summary>
+    private bool IsFinallyTail(List<int> run) =>
+        version >= PythonVersion.V3_12 && run.Count > 1 && ops[run[^1]].Kind == OpKind.Reraise && ops[run[^1]].Instruction.Arg == 0
+        && run.All(k => ops[k].Name is not ("POP_EXCEPT" or "COPY" or "PUSH_EXC_INFO")) && StartsStatement(run);
 
     /// <summary>The last <paramref name="length"/> real ops up to <paramref name="end"/> (fewer at the start of the code).</summary>
     private List<int> TailEndingAt(int end, int length)

@@ -683,7 +683,8 @@ internal sealed partial class Structurer
                 yield return new Atom("STORE_FAST", local.Name, op, false);
                 yield break;
         }
-        bool jump = ins.Argument is JumpArgument;
+        // An op the normalizer turned into a jump (an inlined exit undone) is that jump.
+        bool jump = ins.Argument is JumpArgument || _ops[op].Kind == OpKind.Jump;
         // Unconditional jumps as one: the optimizer picks forward, backward or absolute by where the target ended up.
         yield return new Atom(_ops[op].Kind == OpKind.Jump ? "JUMP" : ins.Opcode.Name, jump ? null : ins.Arg, op, jump);
     }
