@@ -629,7 +629,9 @@ internal sealed partial class Structurer
     /// <summary>A conditional jump inside an expression: a conditional expression, or a threaded and/or.</summary>
     private int ReduceConditionValue(Op op, Region region)
     {
-        var node = BuildCondition(op, region);
+        // The operands after the first compute their value on top of the values pending under the condition (a
+        // call's function and earlier arguments), not on the statement's base.
+        var node = BuildCondition(op, region.Child(baseDepth: _eval.Stack.Count - 1));
         int block = _flow.BlockIdOf(node.FirstOp);
         int ipdom = _flow.ImmediatePostDominator(block);
         if (ipdom < 0 || ipdom == _flow.VirtualNode) throw Fail("a conditional expression without a join", op.Index);
