@@ -497,6 +497,11 @@ internal sealed partial class Structurer
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
                 else if (IsLoneJumpTo(x.Target, y.Target) || IsLoneJumpTo(y.Target, x.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), IsLoneJumpTo(y.Target, x.Target) ? x.Target : y.Target);
+                else if (loopTest && CopiedLinelessJump(x.Target, y.Target) is var (original, copy))
+                {
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), original);
+                    merged.ExitCopies.Add((copy, copy));
+                }
                 else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
                 else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
@@ -545,6 +550,24 @@ internal sealed partial class Structurer
     private bool IsThreadedToJumpAt(int target, int pos)
     {
         return PeepholeThreadsThroughBodies && IsLoneJumpTo(pos, target);
+    }
+
+    /// <summary>
+    /// 3.13+: a while loop's exit that falls off the end of an enclosing loop's body (the loop is the last statement
+    /// of an if's then-branch there) is that loop's jump back: the optimizer threads each operand's exit jump to the
+    /// outer head and gives each its own jump back (see IsThreadedLoopEnd), so the operands of `while a and b:`
+    /// reach two lone jumps to the same target. The first in layout is taken for the original and the other for its
+    /// copy; null when <paramref name="a"/> and <paramref name="b"/> are not such a pair. (An if's operands keep
+    /// the nested ifs that give each its own exit.)
+    /// </summary>
+    private (int Original, int Copy)? CopiedLinelessJump(int a, int b)
+    {
+        if (!InlinesSmallLinelessBlocks) return null;
+        int pa = RealAt(a), pb = RealAt(b);
+        if (pa == pb || pa >= _ops.Length || pb >= _ops.Length) return null;
+        if (!IsLoneJumpTo(pa, _ops[pb].Target) || !IsLoneJumpTo(pb, _ops[pa].Target)) return null;
+        if (_ops[pa].Name != _ops[pb].Name) return null;
+        return pa < pb ? (pa, pb) : (pb, pa);
     }
 
     private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()
@@ -606,7 +629,9 @@ internal sealed partial class Structurer
     /// <summary>A conditional jump inside an expression: a conditional expression, or a threaded and/or.</summary>
     private int ReduceConditionValue(Op op, Region region)
     {
-        var node = BuildCondition(op, region);
+        // The operands after the first compute their value on top of the values pending under the condition (a
+        // call's function and earlier arguments), not on the statement's base.
+        var node = BuildCondition(op, region.Child(baseDepth: _eval.Stack.Count - 1));
         int block = _flow.BlockIdOf(node.FirstOp);
         int ipdom = _flow.ImmediatePostDominator(block);
         if (ipdom < 0 || ipdom == _flow.VirtualNode) throw Fail("a conditional expression without a join", op.Index);
@@ -764,6 +789,13 @@ internal sealed partial class Structurer
         var elseOut = new List<StmtNode>();
         int join;
         StmtNode? fusedReturn = null;
+        if (thenEnd < 0 && thenOut is [.., var fallOff] && _fallOffLoopEnds.Contains(fallOff) && IsJumpBack(elseStart, region))
+        {
+            // The then-branch falls off the loop body through an if/else, and the if's own else is the jump back:
+            // the if has no else, the branch ends at that jump.
+            thenOut.RemoveAt(thenOut.Count - 1);
+            thenEnd = elseStart;
+        }
         if (thenEnd < 0 && ThenEndsInCopyOfLaterExit(node, elseStart, thenOut, region, atIf, elseOut, out fusedReturn) is int original)
         {
             // The then-branch ended in the optimizer's copy of the small exit block after the if (a `return` that
@@ -823,6 +855,31 @@ internal sealed partial class Structurer
             // The dead jump went past the else of enclosing ifs too (threaded to their join), as a live one would.
             if (_ops[RealAt(join)].Kind != OpKind.Jump) EndThenBranchesAt(join, region, deadJump);
         }
+        else if (thenOut is [.., var loopEnd] && _threadedLoopEnds.Contains(loopEnd) && !IsJumpBack(elseStart, region)
+            && OnlyIfsUpToLoopBody(region))
+        {
+            // The then-branch falls off the end of the loop body (see IsThreadedLoopEnd): the rest of the body is
+            // the else branch, so the branch needs no `continue` (a written one is a jump of its own). (When the
+            // rest is the jump back itself, the if has no else: an enclosing if's branch ends there too.)
+            thenOut.RemoveAt(thenOut.Count - 1);
+            _eval.Stack = atIf.Clone();
+            int rest = WalkSequence(elseStart, region.Child(), elseOut);
+            StripTrailingContinue(elseOut);
+            _eval.Stack = atIf.Clone();
+            var full = MakeIf(node.FallCond, thenOut, elseOut);
+            output.Add(full);
+            _ctx.SetLine(full, line);
+            // The if/else falls off the loop body too: the enclosing if's then-branch ends there the same way.
+            if (rest < 0)
+            {
+                var fallsOff = S.Continue();
+                _threadedLoopEnds.Add(fallsOff);
+                _fallOffLoopEnds.Add(fallsOff);
+                output.Add(fallsOff);
+                if (_ctx.Lines.TryGetValue(loopEnd, out int endLine)) _ctx.SetLine(fallsOff, endLine);
+            }
+            return rest;
+        }
         else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
             join = -1; // both branches leave; what follows the if is dead code
         else
@@ -845,6 +902,28 @@ internal sealed partial class Structurer
         }
         if (thenEnd < 0 && elseOut.Count == 0) return elseStart;
         return join;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="region"/> sits in the innermost loop's body through if branches only: an if/else that
+    /// falls off there falls off the loop body (in a try or with body it would run their exit code first, in a case
+    /// body it reaches the match's end).
+    /// </summary>
+    private static bool OnlyIfsUpToLoopBody(Region region)
+    {
+        for (var r = region; r is not null; r = r.Parent)
+        {
+            if (r.Loop is not null) return true;
+            if (r.Exit is not null || r.Finally is not null || r.IsCaseBody || !ReferenceEquals(r.Handler, region.Handler)) return false;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the op at <paramref name="pos"/> is a jump to the head of the innermost loop.</summary>
+    private bool IsJumpBack(int pos, Region region)
+    {
+        var op = _ops[RealAt(pos)];
+        return op.Kind == OpKind.Jump && region.InnermostLoop is { } loop && loop.ContinueTargets.Contains(op.Target);
     }
 
     /// <summary>

@@ -389,6 +389,7 @@ internal sealed partial class Structurer
         if (label >= 0) stops.AddRange([label, RealAt(label)]);
         if (m.End >= 0) stops.AddRange([m.End, RealAt(m.End)]);
         var region = m.Region.Child(stops: stops, elseStart: after);
+        region.IsCaseBody = true;
         region.Limit = after >= 0 ? after : m.End > body ? RealAt(m.End) : int.MaxValue;
         var output = new List<StmtNode>();
         _eval.StatementLine = 0;
@@ -473,6 +474,7 @@ internal sealed partial class Structurer
         else if (caseLine <= 0) caseLine = _ops[RealAt(start)].Line;
         var stops = end >= 0 ? new List<int> { end, RealAt(end) } : [];
         var region = m.Region.Child(stops: stops);
+        region.IsCaseBody = true;
         if (end > start) region.Limit = RealAt(end); // (an end copied earlier in the layout is no limit)
         var output = new List<StmtNode>();
         _eval.StatementLine = 0;

@@ -54,6 +54,8 @@ internal sealed class Region
     /// a nested construct whose join was threaded past it ends the body there). Not inherited by child regions.
     /// </summary>
     public int Limit { get; set; } = int.MaxValue;
+    /// <summary>A match case's body: its end goes to the match's end.</summary>
+    public bool IsCaseBody { get; set; }
     /// <summary>The try-finally whose body this region is (its normal exits carry a copy of the finally body).</summary>
     public FinallyInfo? Finally { get; init; }
     /// <summary>Set on the body region of a with / try / except clause: recognises the code its exits run.</summary>

@@ -660,6 +660,7 @@ internal sealed partial class Structurer
             {
                 var written = S.Continue();
                 if (loop.ExplicitContinueTargets.Contains(t)) _explicitContinues.Add(written);
+                else if (IsThreadedLoopEnd(op)) _threadedLoopEnds.Add(written);
                 EmitAt(written, op, output);
                 return -1;
             }
@@ -674,6 +675,32 @@ internal sealed partial class Structurer
         if (EndThenBranchesAt(t, region, op.Index)) return t;
         if (t <= op.Index) throw Fail($"backward jump to op {t} outside a loop", op.Index);
         return t;
+    }
+
+    /// <summary>Continues that stand for the end of the loop body reached by falling off an if (see <see cref="IsThreadedLoopEnd"/>).</summary>
+    private readonly HashSet<StmtNode> _threadedLoopEnds = new(SyntaxNodeIdentity.Instance);
+
+    /// <summary>Of those, the ones standing for an if/else that falls off the loop body (no jump of their own).</summary>
+    private readonly HashSet<StmtNode> _fallOffLoopEnds = new(SyntaxNodeIdentity.Instance);
+
+    /// <summary>
+    /// 3.12+: a conditional jump to the end of a loop body (`while a and b:` as the last statement of an if's
+    /// then-branch, its exit falling to the if's end and on to the loop's jump back) is threaded to the loop head,
+    /// and the backward conditional jump becomes a forward one to a jump back of its own, on its line. Such a lone
+    /// jump, entered only by conditional jumps on its line, is the body's end, not a `continue`: a written one has
+    /// a line of its own and is one block all the jumps share.
+    /// </summary>
+    private bool IsThreadedLoopEnd(Op jump)
+    {
+        if (_ctx.Version < PythonVersion.V3_12 || jump.Target > jump.Index) return false;
+        var block = _flow.BlockOf(jump.Index);
+        if (_flow.FirstRealOp(block) != jump.Index || block.Predecessors.Count == 0) return false;
+        foreach (int p in block.Predecessors)
+        {
+            var term = _flow.Terminator(_flow.Blocks[p]);
+            if (term is null || term.Kind != OpKind.CondJump || RealAt(term.Target) != jump.Index || term.Line != jump.Line) return false;
+        }
+        return true;
     }
 
     /// <summary>
