@@ -55,11 +55,17 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
     /// </summary>
     private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx)
     {
-        if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not { } order) return null;
+        if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not var (order, first)) return null;
         var original = ctx.Code.Consts;
         var ours = order.Where(v => original.Contains(v)).ToList();
         var known = ours.ToHashSet();
         var theirs = original.Where(known.Contains).Distinct().ToList();
+        // 3.14 keeps the first constant numbered as co_consts[0] even when nothing loads it: it comes first.
+        if (original.Length > 0 && first is not null)
+        {
+            ours.Insert(0, first);
+            theirs.Insert(0, original[0]);
+        }
         int agreed = 0;
         while (agreed < ours.Count && agreed < theirs.Count && ours[agreed].Equals(theirs[agreed])) agreed++;
         return (agreed, ours.Count);
@@ -105,6 +111,15 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                     var shortened = S.If(copying.Test, copying.Body.RemoveRange(copying.Body.Length - k, k), [.. rest.Take(rest.Count - k)]);
                     KeepLine(copying, shortened);
                     return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                }
+                // Every path through the branch (a try, nested ifs) ended in a copy of the return ending the list:
+                // each fell through to it, past the rest, which was the branch's else.
+                if (result[i] is If { Orelse.IsEmpty: true, Body: [.., not Return] } sharing && rest[^1] is Return { Value: not null } tail
+                    && Leaves(sharing.Body, tail, out bool viaTail) && viaTail && Take())
+                {
+                    var merged = S.If(sharing.Test, WithoutFinalReturns(sharing.Body), [.. rest.Take(rest.Count - 1)]);
+                    KeepLine(sharing, merged);
+                    return [.. result.Take(i), merged, tail];
                 }
             }
             if (result.Count > 0)
@@ -280,29 +295,33 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
         }
 
         /// <summary>True when every path through the statements ends in a possible copy of the implicit return (or a raise), at least one in a copy.</summary>
-        private bool LeavesByImplicitReturn(ImmutableArray<StmtNode> body) => Leaves(body, out bool viaReturn) && viaReturn;
+        private bool LeavesByImplicitReturn(ImmutableArray<StmtNode> body) => Leaves(body, null, out bool viaReturn) && viaReturn;
 
-        private bool Leaves(ImmutableArray<StmtNode> body, out bool viaReturn)
+        /// <summary>
+        /// True when every path through the statements ends in a possible copy of <paramref name="tail"/> (null: the
+        /// implicit return) or a raise; <paramref name="viaReturn"/> when at least one ends in a copy.
+        /// </summary>
+        private bool Leaves(ImmutableArray<StmtNode> body, Return? tail, out bool viaReturn)
         {
             viaReturn = false;
             if (body.IsEmpty) return false;
             switch (body[^1])
             {
-                case Return { Value: null } r when IsCopyable(r):
+                case Return r when (tail is null ? r.Value is null : r.Equals(tail)) && IsCopyable(r):
                     viaReturn = true;
                     return true;
                 case Raise:
                     return true;
                 case If { Orelse.IsEmpty: false } i:
-                    bool both = Leaves(i.Body, out bool a) & Leaves(i.Orelse, out bool b);
+                    bool both = Leaves(i.Body, tail, out bool a) & Leaves(i.Orelse, tail, out bool b);
                     viaReturn = a || b;
                     return both;
                 case Try { Finalbody.IsEmpty: true } t:
                 {
-                    bool leaves = Leaves(t.Orelse.IsEmpty ? t.Body : t.Orelse, out viaReturn);
+                    bool leaves = Leaves(t.Orelse.IsEmpty ? t.Body : t.Orelse, tail, out viaReturn);
                     foreach (var h in t.Handlers)
                     {
-                        if (h is not ExceptHandler eh || !Leaves(eh.Body, out bool inHandler)) return false;
+                        if (h is not ExceptHandler eh || !Leaves(eh.Body, tail, out bool inHandler)) return false;
                         viaReturn |= inHandler;
                     }
                     return leaves;
