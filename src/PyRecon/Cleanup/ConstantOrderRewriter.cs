@@ -106,11 +106,18 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                 }
                 // The branch ended in a copy of the statements that end the list (the optimizer copied that exit
                 // into the branch): it fell through to them, past the rest, which was its else.
-                if (result[i] is If { Orelse.IsEmpty: true } copying && CopiedTailLength(copying.Body, rest) is int k && Take())
+                if (result[i] is If { Orelse.IsEmpty: true } copying && CopiedTailLength(copying.Body, rest) is int k)
                 {
-                    var shortened = S.If(copying.Test, copying.Body.RemoveRange(copying.Body.Length - k, k), [.. rest.Take(rest.Count - k)]);
-                    KeepLine(copying, shortened);
-                    return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                    var branch = copying.Body.RemoveRange(copying.Body.Length - k, k);
+                    // Paths of what remains of the branch may end in copies of that return too, falling through with it.
+                    var alsoFallingThrough = rest[^1] is Return finalReturn ? WithoutCopiesAtEnd(branch, finalReturn) : null;
+                    bool alone = Take();
+                    if (alone || alsoFallingThrough is not null && Take())
+                    {
+                        var shortened = S.If(copying.Test, alone ? branch : alsoFallingThrough!.Value, [.. rest.Take(rest.Count - k)]);
+                        KeepLine(copying, shortened);
+                        return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                    }
                 }
                 // Every path through the branch (a try, nested ifs) ended in a copy of the return ending the list:
                 // each fell through to it, past the rest, which was the branch's else.
@@ -121,6 +128,14 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                     KeepLine(sharing, merged);
                     return [.. result.Take(i), merged, tail];
                 }
+            }
+            // Paths of the statement before the return ending the list that end in a copy of it fell through to it.
+            if (result.Count >= 2 && result[^1] is Return { Value: not null } ending && result[^2] is If or Try
+                && WithoutCopiesAtEnd([result[^2]], ending) is [var fallsThrough] && Take())
+            {
+                KeepLine(result[^2], fallsThrough);
+                result[^2] = fallsThrough;
+                return result;
             }
             if (result.Count > 0)
             {
@@ -268,6 +283,35 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
             if (Applied || list.IsEmpty) return null;
             var edited = edit(list);
             return Applied ? [.. edited] : null;
+        }
+
+        /// <summary>
+        /// The statements with the copies of <paramref name="ending"/> that end their paths (through ifs and try
+        /// statements without finally) removed; null when there are none.
+        /// </summary>
+        private ImmutableArray<StmtNode>? WithoutCopiesAtEnd(ImmutableArray<StmtNode> list, Return ending)
+        {
+            if (list.IsEmpty) return null;
+            var last = list[^1];
+            if (last is Return r && r.Equals(ending) && IsCopyable(r)) return list.Length > 1 ? list.RemoveAt(list.Length - 1) : [S.Pass()];
+            StmtNode? replaced = null;
+            switch (last)
+            {
+                case If i:
+                    var (body, orelse) = (WithoutCopiesAtEnd(i.Body, ending), WithoutCopiesAtEnd(i.Orelse, ending));
+                    if (body is not null || orelse is not null) replaced = i.Update(i.Test, body ?? i.Body, orelse ?? i.Orelse);
+                    break;
+                case Try { Finalbody.IsEmpty: true } t:
+                    var tryBody = t.Orelse.IsEmpty ? WithoutCopiesAtEnd(t.Body, ending) : null;
+                    var tryElse = WithoutCopiesAtEnd(t.Orelse, ending);
+                    var handlers = t.Handlers.Select(h => h is ExceptHandler eh && WithoutCopiesAtEnd(eh.Body, ending) is { } hb ? eh.WithBody(hb) : h).ToImmutableArray();
+                    if (tryBody is not null || tryElse is not null || !handlers.SequenceEqual(t.Handlers))
+                        replaced = t.Update(tryBody ?? t.Body, handlers, tryElse ?? t.Orelse, t.Finalbody);
+                    break;
+            }
+            if (replaced is null) return null;
+            KeepLine(last, replaced);
+            return list.SetItem(list.Length - 1, replaced);
         }
 
         /// <summary>The branch of an if that now has an else: its paths run to the end instead of returning.</summary>
