@@ -43,6 +43,8 @@ internal sealed class FoldedConstants
         int? LineOf(int k) => ops[firstUse[k]].Instruction.Line;
         bool LoadedBefore(int k, int earlier) =>
             firstUse[k] < firstUse[earlier] && LineOf(k) is int line && LineOf(earlier) is int other && line <= other;
+        bool soleNoneLoad = !ops.Any(op => op.Name is "POP_JUMP_IF_NONE" or "POP_JUMP_IF_NOT_NONE")
+            && ops.Count(op => op.Instruction.Argument is ConstArgument { Value: PyNone }) == 1;
         var witnesses = new List<int>();
         bool folding = false;
         for (int k = 0; k < firstUse.Length; k++)
@@ -51,8 +53,10 @@ internal sealed class FoldedConstants
             folding |= k >= tail && witnesses.Any(j => LoadedBefore(k, j));
             if (folding && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
             // A function's co_consts[0] (its docstring, or the None code generation numbers first) says nothing,
-            // nor do None, True and False: the load they were numbered by is often gone (`is None` became a jump).
-            if (k > 0 && code.Consts[k] is not (PyNone or PyBool or PyEllipsis)) witnesses.Add(k);
+            // nor do True and False, nor None unless its one load is left and no jump tests for it: the load they
+            // were numbered by is often gone (`is None` became a jump) or another comes first (the implicit return
+            // before a cold `raise ... from None`). One load of None is then the one that numbered it.
+            if (k > 0 && code.Consts[k] is not (PyBool or PyEllipsis) && (code.Consts[k] is not PyNone || soleNoneLoad)) witnesses.Add(k);
         }
         // co_consts[0] that nothing loads is what code generation met first and the optimizer dropped the use
         // of: most often the left operand of the first folded expression, whose result then sits in the tail
