@@ -55,11 +55,17 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
     /// </summary>
     private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx)
     {
-        if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not { } order) return null;
+        if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not var (order, first)) return null;
         var original = ctx.Code.Consts;
         var ours = order.Where(v => original.Contains(v)).ToList();
         var known = ours.ToHashSet();
         var theirs = original.Where(known.Contains).Distinct().ToList();
+        // 3.14 keeps the first constant numbered as co_consts[0] even when nothing loads it: it comes first.
+        if (original.Length > 0 && first is not null)
+        {
+            ours.Insert(0, first);
+            theirs.Insert(0, original[0]);
+        }
         int agreed = 0;
         while (agreed < ours.Count && agreed < theirs.Count && ours[agreed].Equals(theirs[agreed])) agreed++;
         return (agreed, ours.Count);
@@ -100,12 +106,36 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                 }
                 // The branch ended in a copy of the statements that end the list (the optimizer copied that exit
                 // into the branch): it fell through to them, past the rest, which was its else.
-                if (result[i] is If { Orelse.IsEmpty: true } copying && CopiedTailLength(copying.Body, rest) is int k && Take())
+                if (result[i] is If { Orelse.IsEmpty: true } copying && CopiedTailLength(copying.Body, rest) is int k)
                 {
-                    var shortened = S.If(copying.Test, copying.Body.RemoveRange(copying.Body.Length - k, k), [.. rest.Take(rest.Count - k)]);
-                    KeepLine(copying, shortened);
-                    return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                    var branch = copying.Body.RemoveRange(copying.Body.Length - k, k);
+                    // Paths of what remains of the branch may end in copies of that return too, falling through with it.
+                    var alsoFallingThrough = rest[^1] is Return finalReturn ? WithoutCopiesAtEnd(branch, finalReturn) : null;
+                    bool alone = Take();
+                    if (alone || alsoFallingThrough is not null && Take())
+                    {
+                        var shortened = S.If(copying.Test, alone ? branch : alsoFallingThrough!.Value, [.. rest.Take(rest.Count - k)]);
+                        KeepLine(copying, shortened);
+                        return [.. result.Take(i), shortened, .. rest.Skip(rest.Count - k)];
+                    }
                 }
+                // Every path through the branch (a try, nested ifs) ended in a copy of the return ending the list:
+                // each fell through to it, past the rest, which was the branch's else.
+                if (result[i] is If { Orelse.IsEmpty: true, Body: [.., not Return] } sharing && rest[^1] is Return { Value: not null } tail
+                    && Leaves(sharing.Body, tail, out bool viaTail) && viaTail && Take())
+                {
+                    var merged = S.If(sharing.Test, WithoutFinalReturns(sharing.Body), [.. rest.Take(rest.Count - 1)]);
+                    KeepLine(sharing, merged);
+                    return [.. result.Take(i), merged, tail];
+                }
+            }
+            // Paths of the statement before the return ending the list that end in a copy of it fell through to it.
+            if (result.Count >= 2 && result[^1] is Return { Value: not null } ending && result[^2] is If or Try
+                && WithoutCopiesAtEnd([result[^2]], ending) is [var fallsThrough] && Take())
+            {
+                KeepLine(result[^2], fallsThrough);
+                result[^2] = fallsThrough;
+                return result;
             }
             if (result.Count > 0)
             {
@@ -255,6 +285,35 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
             return Applied ? [.. edited] : null;
         }
 
+        /// <summary>
+        /// The statements with the copies of <paramref name="ending"/> that end their paths (through ifs and try
+        /// statements without finally) removed; null when there are none.
+        /// </summary>
+        private ImmutableArray<StmtNode>? WithoutCopiesAtEnd(ImmutableArray<StmtNode> list, Return ending)
+        {
+            if (list.IsEmpty) return null;
+            var last = list[^1];
+            if (last is Return r && r.Equals(ending) && IsCopyable(r)) return list.Length > 1 ? list.RemoveAt(list.Length - 1) : [S.Pass()];
+            StmtNode? replaced = null;
+            switch (last)
+            {
+                case If i:
+                    var (body, orelse) = (WithoutCopiesAtEnd(i.Body, ending), WithoutCopiesAtEnd(i.Orelse, ending));
+                    if (body is not null || orelse is not null) replaced = i.Update(i.Test, body ?? i.Body, orelse ?? i.Orelse);
+                    break;
+                case Try { Finalbody.IsEmpty: true } t:
+                    var tryBody = t.Orelse.IsEmpty ? WithoutCopiesAtEnd(t.Body, ending) : null;
+                    var tryElse = WithoutCopiesAtEnd(t.Orelse, ending);
+                    var handlers = t.Handlers.Select(h => h is ExceptHandler eh && WithoutCopiesAtEnd(eh.Body, ending) is { } hb ? eh.WithBody(hb) : h).ToImmutableArray();
+                    if (tryBody is not null || tryElse is not null || !handlers.SequenceEqual(t.Handlers))
+                        replaced = t.Update(tryBody ?? t.Body, handlers, tryElse ?? t.Orelse, t.Finalbody);
+                    break;
+            }
+            if (replaced is null) return null;
+            KeepLine(last, replaced);
+            return list.SetItem(list.Length - 1, replaced);
+        }
+
         /// <summary>The branch of an if that now has an else: its paths run to the end instead of returning.</summary>
         private ImmutableArray<StmtNode> WithoutFinalReturns(ImmutableArray<StmtNode> body)
         {
@@ -280,29 +339,33 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
         }
 
         /// <summary>True when every path through the statements ends in a possible copy of the implicit return (or a raise), at least one in a copy.</summary>
-        private bool LeavesByImplicitReturn(ImmutableArray<StmtNode> body) => Leaves(body, out bool viaReturn) && viaReturn;
+        private bool LeavesByImplicitReturn(ImmutableArray<StmtNode> body) => Leaves(body, null, out bool viaReturn) && viaReturn;
 
-        private bool Leaves(ImmutableArray<StmtNode> body, out bool viaReturn)
+        /// <summary>
+        /// True when every path through the statements ends in a possible copy of <paramref name="tail"/> (null: the
+        /// implicit return) or a raise; <paramref name="viaReturn"/> when at least one ends in a copy.
+        /// </summary>
+        private bool Leaves(ImmutableArray<StmtNode> body, Return? tail, out bool viaReturn)
         {
             viaReturn = false;
             if (body.IsEmpty) return false;
             switch (body[^1])
             {
-                case Return { Value: null } r when IsCopyable(r):
+                case Return r when (tail is null ? r.Value is null : r.Equals(tail)) && IsCopyable(r):
                     viaReturn = true;
                     return true;
                 case Raise:
                     return true;
                 case If { Orelse.IsEmpty: false } i:
-                    bool both = Leaves(i.Body, out bool a) & Leaves(i.Orelse, out bool b);
+                    bool both = Leaves(i.Body, tail, out bool a) & Leaves(i.Orelse, tail, out bool b);
                     viaReturn = a || b;
                     return both;
                 case Try { Finalbody.IsEmpty: true } t:
                 {
-                    bool leaves = Leaves(t.Orelse.IsEmpty ? t.Body : t.Orelse, out viaReturn);
+                    bool leaves = Leaves(t.Orelse.IsEmpty ? t.Body : t.Orelse, tail, out viaReturn);
                     foreach (var h in t.Handlers)
                     {
-                        if (h is not ExceptHandler eh || !Leaves(eh.Body, out bool inHandler)) return false;
+                        if (h is not ExceptHandler eh || !Leaves(eh.Body, tail, out bool inHandler)) return false;
                         viaReturn |= inHandler;
                     }
                     return leaves;

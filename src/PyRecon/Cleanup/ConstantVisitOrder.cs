@@ -18,6 +18,10 @@ internal sealed class ConstantVisitOrder
     /// <summary>What a return, break or continue leaves on its way out, innermost last.</summary>
     private readonly List<Frame> _frames = [];
     private bool _unknown;
+    /// <summary>3.14: the first constant code generation numbers, kept as co_consts[0] even when the optimizer drops its use.</summary>
+    private PyObject? _first;
+    /// <summary>A constant the walk does not see (a code object, a kwnames tuple) may have been numbered first.</summary>
+    private bool _firstUnseen;
 
     private abstract record Frame;
     private sealed record LoopFrame : Frame;
@@ -27,8 +31,21 @@ internal sealed class ConstantVisitOrder
 
     private ConstantVisitOrder(PythonVersion version) => _version = version;
 
-    /// <summary>First visits in order, or null when the body holds a construct the walk does not model.</summary>
-    public static IReadOnlyList<PyObject>? Of(IReadOnlyList<StmtNode> body, PyStr? docstring, PythonVersion version)
+    /// <summary>
+    /// First visits in order, and (3.14, no docstring) the first constant numbered: 3.14 drops the constants whose
+    /// loads the optimizer folded away or turned into other ops (small ints, a folded expression's operands, the None
+    /// of an `is None` test), except co_consts[0], the first one numbered whatever it is; null when a constant the walk
+    /// does not see may come first. Null when the body holds a construct the walk does not model.
+    /// </summary>
+    public static (IReadOnlyList<PyObject> Order, PyObject? First)? Of(IReadOnlyList<StmtNode> body, PyStr? docstring, PythonVersion version)
+    {
+        var walk = Walk(body, docstring, version);
+        if (walk._unknown) return null;
+        bool firstKept = version >= PythonVersion.V3_14 && docstring is null && !walk._firstUnseen;
+        return (walk._order, firstKept ? walk._first : null);
+    }
+
+    private static ConstantVisitOrder Walk(IReadOnlyList<StmtNode> body, PyStr? docstring, PythonVersion version)
     {
         var walk = new ConstantVisitOrder(version);
         // co_consts[0] is the docstring, or before 3.14 None when there is none.
@@ -38,16 +55,42 @@ internal sealed class ConstantVisitOrder
         walk.Statements(body);
         // Every body ends in the compiler's own `return None`.
         walk.Add(PyNone.Instance);
-        return walk._unknown ? null : walk._order;
+        return walk;
     }
 
     private void Add(PyObject value)
     {
+        Number(value);
         if (_seen.Add(value)) _order.Add(value);
+    }
+
+    /// <summary>
+    /// Code generation numbers <paramref name="value"/>: a negative number's literal (its unary minus is folded
+    /// later), a constant tuple's or set's items (the display is folded later).
+    /// </summary>
+    private void Number(PyObject value)
+    {
+        if (_first is not null || _firstUnseen) return;
+        switch (value)
+        {
+            case PyTuple or PyFrozenSet:
+                foreach (var item in ((PySequence)value).Items) Number(item);
+                return;
+            case PyInt { Value.Sign: < 0 } i: _first = new PyInt(-i.Value); return;
+            case PyFloat { Value: < 0 } f: _first = new PyFloat(-f.Value); return;
+            default: _first = value; return;
+        }
+    }
+
+    /// <summary>Code generation numbers a constant the walk does not model here (a code object, a kwnames tuple).</summary>
+    private void NumberUnseen()
+    {
+        if (_first is null) _firstUnseen = true;
     }
 
     private void AddLiteral(PyObject value)
     {
+        Number(value);
         // 3.14 folds numbers and tuples in the CFG optimizer, which appends the results at the end: where a literal
         // number or tuple stands says nothing about its place.
         if (_version >= PythonVersion.V3_14 && value is PyInt or PyFloat or PyComplex or PyTuple or PyFrozenSet) return;
@@ -119,6 +162,7 @@ internal sealed class ConstantVisitOrder
             case ClassDef c:
                 if (c.TypeParams.Length > 0) { _unknown = true; return; }
                 foreach (var d in c.DecoratorList) Expression(d);
+                NumberUnseen(); // the body's code object
                 Add(new PyStr(c.Name));
                 foreach (var b in c.Bases) Expression(b);
                 foreach (var k in c.Keywords) Expression(k.Value);
@@ -205,6 +249,7 @@ internal sealed class ConstantVisitOrder
         if (typeParams > 0 || returns is not null || HasAnnotations(args)) { _unknown = true; return; }
         foreach (var d in decorators) Expression(d);
         Defaults(args);
+        NumberUnseen(); // the code object
     }
 
     private void Defaults(Arguments args)
@@ -224,8 +269,12 @@ internal sealed class ConstantVisitOrder
         switch (e)
         {
             case Constant c: AddLiteral(c.Value); return;
-            case Lambda l: Defaults(l.Args); return;
-            case GeneratorExp g: Expression(g.Generators[0].Iter); return;
+            case Lambda l: Defaults(l.Args); NumberUnseen(); return;
+            case GeneratorExp g: NumberUnseen(); Expression(g.Generators[0].Iter); return;
+            case Call { Keywords.IsEmpty: false } call:
+                foreach (var child in Children(call)) Expression(child);
+                NumberUnseen(); // the kwnames tuple
+                return;
             case ListComp c: Comprehension(c.Generators, c.Elt); return;
             case SetComp c: Comprehension(c.Generators, c.Elt); return;
             case DictComp c: Comprehension(c.Generators, c.Key, c.Value); return;
@@ -277,6 +326,7 @@ internal sealed class ConstantVisitOrder
     /// <summary>3.12+ inlines list, set and dict comprehensions (their constants are this body's); before, only the outermost iterable is.</summary>
     private void Comprehension(IReadOnlyList<Comprehension> generators, params ExprNode[] elements)
     {
+        if (_version < PythonVersion.V3_12) NumberUnseen(); // the comprehension's code object
         Expression(generators[0].Iter);
         if (_version < PythonVersion.V3_12) return;
         for (int k = 0; k < generators.Count; k++)

@@ -29,7 +29,9 @@ internal sealed class ClassBodyRewriter : IBodyRewriter
         return result;
     }
 
-    private static bool IsPlumbing(StmtNode s) => s is Assign { Targets: [Name n] } && s_plumbing.Contains(n.Id);
+    /// <summary>A compiler store; the compiler sets __module__ from __name__ only: another value is the class's own (`__module__ = 're'`).</summary>
+    private static bool IsPlumbing(StmtNode s) => s is Assign { Targets: [Name n] } a && s_plumbing.Contains(n.Id)
+        && (n.Id != "__module__" || a.Value is Name { Id: "__name__" });
 }
 
 /// <summary>

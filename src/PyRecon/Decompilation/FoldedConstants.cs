@@ -22,9 +22,11 @@ internal sealed class FoldedConstants
     private readonly HashSet<int> _late = [];
     private readonly PyObject? _leftover;
     private int _leftoverUser = -1;
+    private readonly HashSet<PyObject> _consts;
 
     private FoldedConstants(CodeObject code, Op[] ops)
     {
+        _consts = [.. code.Consts];
         var firstUse = new int[code.Consts.Length];
         Array.Fill(firstUse, -1);
         for (int i = 0; i < ops.Length; i++)
@@ -41,6 +43,8 @@ internal sealed class FoldedConstants
         int? LineOf(int k) => ops[firstUse[k]].Instruction.Line;
         bool LoadedBefore(int k, int earlier) =>
             firstUse[k] < firstUse[earlier] && LineOf(k) is int line && LineOf(earlier) is int other && line <= other;
+        bool soleNoneLoad = !ops.Any(op => op.Name is "POP_JUMP_IF_NONE" or "POP_JUMP_IF_NOT_NONE")
+            && ops.Count(op => op.Instruction.Argument is ConstArgument { Value: PyNone }) == 1;
         var witnesses = new List<int>();
         bool folding = false;
         for (int k = 0; k < firstUse.Length; k++)
@@ -49,8 +53,10 @@ internal sealed class FoldedConstants
             folding |= k >= tail && witnesses.Any(j => LoadedBefore(k, j));
             if (folding && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
             // A function's co_consts[0] (its docstring, or the None code generation numbers first) says nothing,
-            // nor do None, True and False: the load they were numbered by is often gone (`is None` became a jump).
-            if (k > 0 && code.Consts[k] is not (PyNone or PyBool or PyEllipsis)) witnesses.Add(k);
+            // nor do True and False, nor None unless its one load is left and no jump tests for it: the load they
+            // were numbered by is often gone (`is None` became a jump) or another comes first (the implicit return
+            // before a cold `raise ... from None`). One load of None is then the one that numbered it.
+            if (k > 0 && code.Consts[k] is not (PyBool or PyEllipsis) && (code.Consts[k] is not PyNone || soleNoneLoad)) witnesses.Add(k);
         }
         // co_consts[0] that nothing loads is what code generation met first and the optimizer dropped the use
         // of: most often the left operand of the first folded expression, whose result then sits in the tail
@@ -62,7 +68,10 @@ internal sealed class FoldedConstants
         for (int k = Math.Max(numericTail, 1); k < firstUse.Length; k++)
             if (firstUse[k] >= 0 && firstUse[k] < earliest && IsSpelledAsFold(code.Consts[k]) && WithLeftOperand(left, code.Consts[k]) is not null)
                 (earliest, _leftoverUser) = (firstUse[k], k);
-        if (_leftoverUser >= 0) _late.Add(_leftoverUser);
+        if (_leftoverUser < 0) return;
+        // The folder appends after everything code generation numbered: what follows its result was folded too.
+        for (int k = _leftoverUser; k < firstUse.Length; k++)
+            if (firstUse[k] >= 0 && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
     }
 
     /// <summary>
@@ -101,7 +110,7 @@ internal sealed class FoldedConstants
         switch (value)
         {
             case PyFloat { Value: var f }: return FloatSpelling(f);
-            case PyStr or PyBytes: return RepetitionOf(value);
+            case PyStr or PyBytes: return RepetitionOf(value) ?? ConcatenationOf(value);
         }
         if (value is not PyInt { Value: var n }) return null;
         return PowerOf(2, n) is int k ? Op(2, Operator.Pow, k)
@@ -141,6 +150,29 @@ internal sealed class FoldedConstants
         PyBytes { Value: var bytes } => Repetition(bytes.Length, (a, b) => bytes[a] == bytes[b], d => new PyBytes(bytes[..d])),
         _ => null,
     };
+
+    /// <summary>
+    /// A string (bytes) as the sum of two parts that nothing else loads (the folder drops them again, where a part
+    /// of co_consts would be numbered here), split as near the middle as allows; null when none does.
+    /// </summary>
+    private ExprNode? ConcatenationOf(PyObject value)
+    {
+        int length = value switch { PyStr s => s.Value.Length, PyBytes b => b.Value.Length, _ => 0 };
+        for (int offset = 0; offset < length; offset++)
+            foreach (int at in new[] { length / 2 - offset, length / 2 + offset + 1 })
+            {
+                if (at < 1 || at >= length) continue;
+                (PyObject, PyObject)? parts = value switch
+                {
+                    PyStr { Value: var str } when !char.IsLowSurrogate(str[at]) => (new PyStr(str[..at]), new PyStr(str[at..])),
+                    PyBytes { Value: var bytes } => (new PyBytes(bytes[..at]), new PyBytes(bytes[at..])),
+                    _ => null,
+                };
+                if (parts is var (left, right) && !_consts.Contains(left) && !_consts.Contains(right))
+                    return S.BinOp(S.Constant(left), Operator.Add, S.Constant(right));
+            }
+        return null;
+    }
 
     private static ExprNode? Repetition(int length, Func<int, int, bool> same, Func<int, PyObject> period)
     {

@@ -128,11 +128,11 @@ internal sealed partial class Evaluator
         return true;
     }
 
-    private static IEnumerable<ExprNode> ExtendItems(ImmutableArray<ExprNode> existing, ExprNode iterable)
+    private IEnumerable<ExprNode> ExtendItems(ImmutableArray<ExprNode> existing, ExprNode iterable)
     {
         // The compiler folds three or more constant items of a display into one tuple/frozenset constant.
         if (existing.IsEmpty && iterable is Constant { Value: PyTuple or PyFrozenSet } c && ((PySequence)c.Value).Items.Length >= 3)
-            return ((PySequence)c.Value).Items.Select(x => (ExprNode)S.Constant(x));
+            return (c.Value is PyFrozenSet set ? InCodeGenerationOrder(set.Items) : ((PySequence)c.Value).Items).Select(x => (ExprNode)S.Constant(x));
         return [S.Starred(iterable)];
     }
 

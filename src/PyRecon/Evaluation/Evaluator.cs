@@ -704,10 +704,23 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     /// A frozenset constant where the optimizer folds a set display (the right of `in`, what a for loop iterates):
     /// written back as that display, which compiles to it again (`frozenset({...})` would be a call).
     /// </summary>
-    internal static ExprNode SetDisplayOfFolded(ExprNode e) =>
+    private ExprNode SetDisplayOfFolded(ExprNode e) =>
         e is Constant { Value: PyFrozenSet { Items.IsEmpty: false } set }
-            ? S.Set([.. set.Items.Select(item => (ExprNode)ConstantItem(item))])
+            ? S.Set([.. InCodeGenerationOrder(set.Items).Select(item => (ExprNode)ConstantItem(item))])
             : e;
+
+    /// <summary>
+    /// The items of a folded set in the order the display listed them, as far as co_consts tells: 3.14 folds sets in
+    /// the CFG optimizer, after code generation numbered each item where the display loads it, and keeps the items
+    /// something else loads (a frozenset's own order is its hash order). Earlier versions fold in the AST, numbering
+    /// none of them.
+    /// </summary>
+    private IEnumerable<PyObject> InCodeGenerationOrder(ImmutableArray<PyObject> items)
+    {
+        if (Version < PythonVersion.V3_14) return items;
+        var consts = _ctx.Code.Consts;
+        return items.OrderBy(item => consts.IndexOf(item) is int k and >= 0 ? k : int.MaxValue);
+    }
 
     public bool IsOp(Instruction i)
     {

@@ -1444,23 +1444,26 @@ internal sealed partial class Structurer
     }
 
     /// <summary>Code the optimizer copied from a construct's follow into a handler path: consumed as an alias when it
-    /// returns (loads only), or when it is a small exit block (at most 4 ops, 3.10+'s copy limit) whose same ops on
-    /// the same lines stand elsewhere (`return self.close()`).</summary>
+    /// is the implicit `return None`, or a small exit block (at most 4 ops, 3.10+'s copy limit) whose same ops on
+    /// the same lines stand elsewhere (`return self.close()`). Any other return is the follow itself, reached only
+    /// that way (`with suppress(E): return f()` then `return False`).</summary>
     private void MarkDuplicateTail(int p)
     {
         int start = p, guard = 0;
-        bool loadsOnly = true;
+        bool loadsOnly = true, onlyNone = true;
         while (p < _ops.Length && guard++ < 8)
         {
             var op = _ops[p];
             if (op.Kind == OpKind.Plain)
             {
                 loadsOnly &= op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_FAST_CHECK" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF";
+                onlyNone &= op.Name == "LOAD_CONST" && ReturnsNone(p);
                 if (!loadsOnly && guard >= 4) return;
                 p = NextReal(p);
                 continue;
             }
-            if (op.Kind == OpKind.Return && (loadsOnly || CopiedElsewhere(start, p))) ConsumeRange(start, p + 1);
+            bool implicitReturn = loadsOnly && onlyNone && (op.Name != "RETURN_CONST" || ReturnsNone(p));
+            if (op.Kind == OpKind.Return && (implicitReturn || CopiedElsewhere(start, p))) ConsumeRange(start, p + 1);
             return;
         }
     }
