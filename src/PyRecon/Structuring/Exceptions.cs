@@ -1060,7 +1060,8 @@ internal sealed partial class Structurer
             resume = join;
             bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
             if (!Same(start, join) && (continues && borrowed == false
-                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse, end => end < 0 || Same(end, join)) is null))
+                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse,
+                    end => end < 0 || Same(end, join) || region.InnermostLoop is { } loop && EndsInBreakFallingOut(end, loop, orelse)) is null))
             {
                 // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
                 // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
