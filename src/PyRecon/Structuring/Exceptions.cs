@@ -202,28 +202,32 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
-    /// Versions with LOAD_FAST_BORROW borrow-optimize the code a try body runs into directly (an else), but often
-    /// not the code reached through a try-except statement's end (seen on 3.14; not always: a follow that only
-    /// returns is borrowed too, and the rule is not fully known). For the straight code at <paramref name="pos"/>:
-    /// false when a local it loads is consumed right away (LOAD_ATTR, TO_BOOL, an operator, a return) yet was left a
-    /// plain LOAD_FAST (not an else); true when it has a borrowed load (more often an else than not, measured over
-    /// the 3.14 standard library); null when it says nothing (or the version has no borrowed loads). Either reading
-    /// gives the same instructions but for these loads, so a wrong guess is a mismatch of load kinds only.
+    /// Whether the borrow pass (<see cref="BorrowPass"/>) reached the straight code at <paramref name="pos"/> (up to
+    /// <paramref name="until"/>): true when its first load that says is borrowed, false when it is a plain load the
+    /// pass would have borrowed, null when none says (or the version has no borrowed loads). The first decides: the
+    /// pass reaches what a try body runs into directly (an else) but not code reached only through the emptied dead
+    /// exits of clauses that all leave (a try statement's follow), which may come next in the same straight code.
+    /// Either reading gives the same instructions but for these loads, so a wrong guess is a mismatch of load kinds only.
     /// </summary>
     private bool? BorrowEvidence(int pos, int until = int.MaxValue)
     {
         if (pos < 0 || OpcodeTable.For(_ctx.Version).ByName("LOAD_FAST_BORROW") is null) return null;
-        bool plain = false, borrowedLoad = false;
         for (int i = RealAt(pos); i < _ops.Length && i < until; i = NextReal(i))
         {
             switch (BorrowPass.Read(_flow, i))
             {
-                case LoadBorrowing.Borrowed: borrowedLoad = true; break;
-                case LoadBorrowing.LeftPlain: plain = true; break;
+                case LoadBorrowing.Borrowed: return true;
+                case LoadBorrowing.LeftPlain: return false;
             }
             if (_ops[i].Kind is not OpKind.Plain) break;
         }
-        return plain ? false : borrowedLoad ? true : null;
+        return null;
+    }
+
+    private static void MoveToFollow(List<StmtNode> orelse, int first, List<StmtNode> afterTry)
+    {
+        afterTry.AddRange(orelse.Skip(first));
+        orelse.RemoveRange(first, orelse.Count - first);
     }
 
     /// <summary>
@@ -1006,8 +1010,9 @@ internal sealed partial class Structurer
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out, or runs into that return where an enclosing
-            // if ends) is its else.
+            // if ends) is its else, up to where the borrow pass stopped (the rest follows the try).
             resume = elseRunsTo;
+            if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed) MoveToFollow(orelse, unborrowed, afterTry);
         }
         else if (bodyEnd >= 0 && join < 0 && KeepsDeadExitAfterJump && IsCodeEnd(region)
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
@@ -1037,14 +1042,10 @@ internal sealed partial class Structurer
             resume = elseEndsAt;
             int? split = numbering is { FirstLateOp: >= 0 } ? LaterStatements(orelse, numbering.FirstLateOp) : null;
             if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
-            if (split is int first)
-            {
-                // The else ends where the code compiled after the handler starts, or where the borrow pass stopped:
-                // the rest follows the try (3.12+ lay the follow of a try whose clauses all leave right after the
-                // else, before the cold handlers).
-                afterTry.AddRange(orelse.Skip(first));
-                orelse.RemoveRange(first, orelse.Count - first);
-            }
+            // The else ends where the code compiled after the handler starts, or where the borrow pass stopped: the
+            // rest follows the try (3.12+ lay the follow of a try whose clauses all leave right after the else,
+            // before the cold handlers).
+            if (split is int first) MoveToFollow(orelse, first, afterTry);
         }
         else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
         {
