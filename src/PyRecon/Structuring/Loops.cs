@@ -400,6 +400,18 @@ internal sealed partial class Structurer
                 pastTry = true;
                 return after;
             }
+        // A break ending a try body: its NOP ends the straight code the body runs through.
+        foreach (var block in _flow.Blocks)
+        {
+            if (loopBlocks.Contains(block.Id) || block.Unreachable || !InBody(block.Id) || block.Handler is null) continue;
+            int last = block.End - 1;
+            if (_ops[last] is { Name: "NOP", Line: > 0 } nop && nop.Depth == _ops[head].Depth && block.End < _ops.Length
+                && _flow.HandlerOf(block.End) is null && BorrowEvidence(block.End) == false)
+            {
+                pastTry = true;
+                return block.End;
+            }
+        }
         return -1;
     }
 
