@@ -248,22 +248,24 @@ internal sealed partial class Evaluator
     /// Evidence that the RETURN_VALUE being evaluated is the optimizer's copy of a return shared by both arms of a
     /// conditional expression, split from the load of its value: where the compiler has RETURN_CONST (3.12-3.13), a
     /// constant returned by RETURN_VALUE; where it has LOAD_FAST_BORROW (3.14), a local loaded right before by a plain
-    /// LOAD_FAST, which the borrow pass leaves alone when the reference outlives its block. The pass also skips
-    /// whole regions it never reaches, so the nearest earlier local load must be borrowed to show it ran here.
+    /// LOAD_FAST the return consumes, which the borrow pass leaves alone when a block boundary the layout does not show lies
+    /// between them. The pass also skips whole regions it never reaches (<see cref="BorrowPass"/>), so the nearest earlier
+    /// local load that says must be borrowed to show it ran here.
     /// </summary>
     private bool IsSplitFromItsLoad(object value)
     {
         var ops = OpcodeTable.For(Version);
         if (value is Constant) return ops.ByName("RETURN_CONST") is not null;
         if (value is not Name || ops.ByName("LOAD_FAST_BORROW") is null) return false;
-        var all = _ctx.Flow.Ops;
         int load = _op.Index - 1;
-        if (load < 0 || all[load].Name != "LOAD_FAST" || !_ctx.Consumed[load]) return false;
+        if (load < 0 || !_ctx.Consumed[load] || BorrowPass.Read(_ctx.Flow, load) != LoadBorrowing.LeftPlain) return false;
         for (int k = load - 1; k >= 0; k--)
         {
-            var name = all[k].Name;
-            if (name.StartsWith("LOAD_FAST_BORROW", StringComparison.Ordinal)) return true;
-            if (name.StartsWith("LOAD_FAST", StringComparison.Ordinal)) return false;
+            switch (BorrowPass.Read(_ctx.Flow, k))
+            {
+                case LoadBorrowing.Borrowed: return true;
+                case LoadBorrowing.LeftPlain: return false;
+            }
         }
         return false;
     }

@@ -202,49 +202,66 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
-    /// Versions with LOAD_FAST_BORROW borrow-optimize the code a try body runs into directly (an else), but often
-    /// not the code reached through a try-except statement's end (seen on 3.14; not always: a follow that only
-    /// returns is borrowed too, and the rule is not fully known). For the straight code at <paramref name="pos"/>:
-    /// false when a local it loads is consumed right away (LOAD_ATTR, TO_BOOL, an operator, a return) yet was left a
-    /// plain LOAD_FAST (not an else); true when it has a borrowed load (more often an else than not, measured over
-    /// the 3.14 standard library); null when it says nothing (or the version has no borrowed loads). Either reading
-    /// gives the same instructions but for these loads, so a wrong guess is a mismatch of load kinds only.
+    /// Whether the borrow pass (<see cref="BorrowPass"/>) reached the straight code at <paramref name="pos"/> (up to
+    /// <paramref name="until"/>): true when its first load that says is borrowed, false when it is a plain load the
+    /// pass would have borrowed, null when none says (or the version has no borrowed loads). The first decides: the
+    /// pass reaches what a try body runs into directly (an else) but not code reached only through the emptied dead
+    /// exits of clauses that all leave (a try statement's follow), which may come next in the same straight code.
+    /// Either reading gives the same instructions but for these loads, so a wrong guess is a mismatch of load kinds only.
     /// </summary>
-    private bool? BorrowEvidence(int pos)
+    private bool? BorrowEvidence(int pos, int until = int.MaxValue)
     {
         if (pos < 0 || OpcodeTable.For(_ctx.Version).ByName("LOAD_FAST_BORROW") is null) return null;
-        bool plain = false, borrowedLoad = false;
-        for (int i = RealAt(pos); i < _ops.Length; i = NextReal(i))
+        for (int i = RealAt(pos); i < _ops.Length && i < until; i = NextReal(i))
         {
-            var name = _ops[i].Name;
-            if (name.StartsWith("LOAD_FAST_BORROW", StringComparison.Ordinal)) borrowedLoad = true;
-            if (name == "LOAD_FAST" && ConsumedInBlockUnstored(i)) plain = true;
+            switch (BorrowPass.Read(_flow, i))
+            {
+                case LoadBorrowing.Borrowed: return true;
+                case LoadBorrowing.LeftPlain: return false;
+            }
             if (_ops[i].Kind is not OpKind.Plain) break;
         }
-        return plain ? false : borrowedLoad ? true : null;
+        return null;
+    }
+
+    private static void MoveToFollow(List<StmtNode> orelse, int first, List<StmtNode> afterTry)
+    {
+        afterTry.AddRange(orelse.Skip(first));
+        orelse.RemoveRange(first, orelse.Count - first);
     }
 
     /// <summary>
-    /// True when the reference a LOAD_FAST at <paramref name="load"/> pushes is popped further on in its straight
-    /// code, by an op that does not store it, with no store or delete of that local (or stack shuffle) between: the
-    /// optimizer would have borrowed it had it visited the block.
+    /// The index of the first of a walked else's statements (after its first) whose straight code the borrow pass
+    /// did not visit (<see cref="BorrowEvidence"/> false), when an earlier one was visited: the pass follows
+    /// fallthrough only out of non-empty blocks, and when every clause leaves, their dead exits (POP_EXCEPT; JUMP
+    /// to the try's end, emptied in place as unreachable) lie between the else and the try's follow, so code
+    /// reached only through them keeps plain loads; an else's own statements run on from visited code. Null when
+    /// the loads do not say so.
     /// </summary>
-    private bool ConsumedInBlockUnstored(int load)
+    private int? FirstUnborrowedStatement(List<StmtNode> orelse, bool[] walkedBefore)
     {
-        if (_ops[load].Instruction.Argument is not LocalArgument local) return false;
-        int depth = _ops[load].Depth;
-        for (int j = NextReal(load); j < _ops.Length; j = NextReal(j))
+        // Each statement's first op: the first the walk took on its line.
+        var starts = new int[orelse.Count];
+        for (int k = 0; k < orelse.Count; k++)
         {
-            var op = _ops[j];
-            if (op.Name is "COPY" or "SWAP") return false;
-            if (op.Handler is OpcodeHandler.StoreFast or OpcodeHandler.StoreFastPair or OpcodeHandler.StoreFastLoadFast
-                || op.Name.StartsWith("DELETE_FAST", StringComparison.Ordinal))
-                return false;
-            int after = op.Kind == OpKind.CondJump ? op.Depth - 1 : NextReal(j) < _ops.Length ? _ops[NextReal(j)].Depth : int.MaxValue;
-            if (after <= depth) return !op.Name.StartsWith("STORE", StringComparison.Ordinal);
-            if (op.Kind is not OpKind.Plain) return false;
+            starts[k] = -1;
+            if (!_ctx.Lines.TryGetValue(orelse[k], out int line)) continue;
+            for (int i = 0; i < _ops.Length && starts[k] < 0; i++)
+                if (_ctx.Consumed[i] && !walkedBefore[i] && _ops[i].Kind != OpKind.Skip && _ops[i].Instruction.Line == line) starts[k] = i;
         }
-        return false;
+        bool visited = false;
+        for (int k = 0; k < orelse.Count; k++)
+        {
+            if (starts[k] < 0) continue;
+            int until = starts.Skip(k + 1).Where(s => s > starts[k]).DefaultIfEmpty(int.MaxValue).Min();
+            switch (BorrowEvidence(starts[k], until))
+            {
+                case true: visited = true; break;
+                case false when visited: return k;
+                case false: return null;
+            }
+        }
+        return null;
     }
 
     /// <summary>True when the first op after <paramref name="from"/> that no statement took is the dead implicit
@@ -994,8 +1011,9 @@ internal sealed partial class Structurer
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out, or runs into that return where an enclosing
-            // if ends) is its else.
+            // if ends) is its else, up to where the borrow pass stopped (the rest follows the try).
             resume = elseRunsTo;
+            if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed) MoveToFollow(orelse, unborrowed, afterTry);
         }
         else if (bodyEnd >= 0 && join < 0 && KeepsDeadExitAfterJump && IsCodeEnd(region)
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
@@ -1023,13 +1041,12 @@ internal sealed partial class Structurer
             // numbered first), or was borrow-optimized where the try's end would not be (see BorrowEvidence): it is
             // the try's else, up to where the code leaves or the enclosing construct's body ends.
             resume = elseEndsAt;
-            if (numbering is { FirstLateOp: >= 0 } && LaterStatements(orelse, numbering.FirstLateOp) is int split)
-            {
-                // The else ends where the code compiled after the handler starts: the rest follows the try (3.12+
-                // lay the follow of a try whose clauses all leave right after the else, before the cold handlers).
-                afterTry.AddRange(orelse.Skip(split));
-                orelse.RemoveRange(split, orelse.Count - split);
-            }
+            int? split = numbering is { FirstLateOp: >= 0 } ? LaterStatements(orelse, numbering.FirstLateOp) : null;
+            if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
+            // The else ends where the code compiled after the handler starts, or where the borrow pass stopped: the
+            // rest follows the try (3.12+ lay the follow of a try whose clauses all leave right after the else,
+            // before the cold handlers).
+            if (split is int first) MoveToFollow(orelse, first, afterTry);
         }
         else if (bodyEnd >= 0 && join >= 0 && HandlersInLine && CopiedExitEnd(bodyEnd, join) is int bodyCopyEnd)
         {
@@ -1045,7 +1062,8 @@ internal sealed partial class Structurer
             resume = join;
             bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
             if (!Same(start, join) && (continues && borrowed == false
-                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse, end => end < 0 || Same(end, join)) is null))
+                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse,
+                    end => end < 0 || Same(end, join) || region.InnermostLoop is { } loop && EndsInBreakFallingOut(end, loop, orelse)) is null))
             {
                 // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
                 // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else

@@ -383,28 +383,66 @@ internal sealed partial class Structurer
     /// out after the loop, whose break falls into the follow: the follow starts after the break's NOP, the first
     /// line-carrying NOP on the straight way from where the body leaves the loop.
     /// </summary>
-    private int BreakFallingOutOf(HashSet<int> loopBlocks, int head)
+    private int BreakFallingOutOf(HashSet<int> loopBlocks, int head, out bool pastTry)
     {
-        int leaves = int.MaxValue;
-        foreach (int b in loopBlocks)
+        pastTry = false;
+        if (WaysOut(loopBlocks, head, loopBlocks.Contains).FirstOrDefault() is int leaves and > 0
+            && BreakNopOnTheWay(loopBlocks, head, leaves, loopBlocks.Contains) is int follow)
+            return follow;
+        // 3.14: the body's other ways out, past a try statement (whose body and else the natural loop through its
+        // handler does not hold): one is a break's when the borrow pass did not reach what its NOP falls into, as
+        // the dead code after a break (a try statement's jump to its end, emptied in place) lies between them.
+        int headBlock = _flow.BlockIdOf(head);
+        bool InBody(int b) => _flow.Dominates(headBlock, b);
+        foreach (int way in WaysOut(loopBlocks, head, InBody))
+            if (BreakNopOnTheWay(loopBlocks, head, way, InBody) is int after && BorrowEvidence(after) == false)
+            {
+                pastTry = true;
+                return after;
+            }
+        // A break ending a try body: its NOP ends the straight code the body runs through.
+        foreach (var block in _flow.Blocks)
         {
-            if (_flow.Terminator(_flow.Blocks[b]) is not { Kind: OpKind.CondJump }) continue;
-            foreach (int s in _flow.Blocks[b].Successors)
-                if (!loopBlocks.Contains(s) && !_flow.Blocks[s].Unreachable && _flow.Blocks[s].Start > head) leaves = Math.Min(leaves, _flow.Blocks[s].Start);
+            if (loopBlocks.Contains(block.Id) || block.Unreachable || !InBody(block.Id) || block.Handler is null) continue;
+            int last = block.End - 1;
+            if (_ops[last] is { Name: "NOP", Line: > 0 } nop && nop.Depth == _ops[head].Depth && block.End < _ops.Length
+                && _flow.HandlerOf(block.End) is null && BorrowEvidence(block.End) == false)
+            {
+                pastTry = true;
+                return block.End;
+            }
         }
-        if (leaves == int.MaxValue) return -1;
+        return -1;
+    }
+
+    /// <summary>In layout order, the starts of the blocks outside the loop that a conditional jump of an <paramref name="inBody"/> block goes to.</summary>
+    private SortedSet<int> WaysOut(HashSet<int> loopBlocks, int head, Func<int, bool> inBody)
+    {
+        var leaving = new SortedSet<int>();
+        foreach (var block in _flow.Blocks)
+        {
+            if (!inBody(block.Id) || block.Unreachable || _flow.Terminator(block) is not { Kind: OpKind.CondJump }) continue;
+            foreach (int s in block.Successors)
+                if (!loopBlocks.Contains(s) && !_flow.Blocks[s].Unreachable && _flow.Blocks[s].Start > head) leaving.Add(_flow.Blocks[s].Start);
+        }
+        return leaving;
+    }
+
+    /// <summary>The op after the break NOP that the straight code from <paramref name="leaves"/> falls through, or null.</summary>
+    private int? BreakNopOnTheWay(HashSet<int> loopBlocks, int head, int leaves, Func<int, bool> inBody)
+    {
         // The way there is straight code that only the loop reaches (the then-branch, not a join after it).
-        var passed = new HashSet<int>(loopBlocks);
+        var passed = new HashSet<int>();
         for (int k = leaves; k + 1 < _ops.Length; k++)
         {
             var block = _flow.BlockOf(k);
-            if (k == block.Start && !block.Predecessors.All(passed.Contains)) return -1;
+            if (k == block.Start && !block.Predecessors.All(p => inBody(p) || passed.Contains(p))) return null;
             passed.Add(block.Id);
             // At the loop's own depth: a break inside a with falls into the with's exit, not the follow.
-            if (_ops[k].Name == "NOP" && _ops[k].Line > 0) return _ops[k].Depth == _ops[head].Depth ? k + 1 : -1;
-            if (_ops[k].Kind is not (OpKind.Plain or OpKind.Skip)) return -1;
+            if (_ops[k].Name == "NOP" && _ops[k].Line > 0) return _ops[k].Depth == _ops[head].Depth ? k + 1 : null;
+            if (_ops[k].Kind is not (OpKind.Plain or OpKind.Skip)) return null;
         }
-        return -1;
+        return null;
     }
 
     /// <summary>The line of a NOP that falls into <paramref name="exit"/> (a break statement with its jump removed), or null.</summary>
@@ -512,7 +550,8 @@ internal sealed partial class Structurer
     {
         int line = WhileTrueLine(pos);
         int breakTarget = FindBreakTarget(pos, loopBlocks, pos, -1, region, whileTrue: true);
-        if (breakTarget < 0) breakTarget = BreakFallingOutOf(loopBlocks, pos);
+        bool breakPastTry = false;
+        if (breakTarget < 0) breakTarget = BreakFallingOutOf(loopBlocks, pos, out breakPastTry);
         var loop = new LoopInfo
         {
             Head = pos,
@@ -525,7 +564,7 @@ internal sealed partial class Structurer
         _eval.Stack = atLoop.Clone();
         var body = new List<StmtNode>();
         // Code laid out after the loop that falls into the follow leaves the loop there (a break without its jump).
-        bool afterLoop = breakTarget > loopBlocks.Max(b => _flow.Blocks[b].End - 1);
+        bool afterLoop = breakTarget > loopBlocks.Max(b => _flow.Blocks[b].End - 1) || breakPastTry;
         var bodyRegion = afterLoop ? region.Child(stops: [RealAt(breakTarget)], loop: loop) : region.Child(loop: loop);
         // The head block is this loop's own: walking it must not start the loop again.
         int end = WalkSequence(pos, bodyRegion, body);
