@@ -120,6 +120,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         if (exitBlocks.Count == 0) return;
         // Longest first (a stable sort: equal lengths keep layout order), sorted once for every exit.
         var longestFirst = exitBlocks.OrderByDescending(b => b.Ops.Count).ToList();
+        var finallyTailCopies = new List<Op>();
         // The run of each length that ends at an exit, built once per exit (the ops change only after a match).
         var tails = new List<int>?[5];
         foreach (var end in ops)
@@ -150,6 +151,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 }
                 if (!needed) break; // the longest copy decides: a shorter tail of it is no copy of its own
                 var first = ops[copy[0]];
+                if (end.Kind == OpKind.Reraise) finallyTailCopies.Add(first);
                 first.Kind = OpKind.Jump;
                 first.Target = start;
                 first.AbsorbedBy = "inlined exit";
@@ -158,12 +160,10 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
                 break;
             }
         }
-        // A copy may have been matched with a later copy of the same block: each goes to the original.
-        foreach (var op in ops)
-        {
-            if (op.AbsorbedBy != "inlined exit" || op.Kind != OpKind.Jump) continue;
+        // A finally tail's copy may have been matched with a later copy of it: each goes to the original, the join of
+        // the finally body's branches. (Return copies keep their first match: the structure reads those chains.)
+        foreach (var op in finallyTailCopies)
             while (ops[op.Target] is { Kind: OpKind.Jump, AbsorbedBy: "inlined exit" } next && next.Target != op.Target) op.Target = next.Target;
-        }
     }
 
     /// <summary>
