@@ -272,7 +272,7 @@ internal sealed class ConstantVisitOrder
             case Lambda l: Defaults(l.Args); NumberUnseen(); return;
             case GeneratorExp g: NumberUnseen(); Expression(g.Generators[0].Iter); return;
             case Call { Keywords.IsEmpty: false } call:
-                foreach (var child in Children(call)) Expression(child);
+                ChildExpressions(call);
                 NumberUnseen(); // the kwnames tuple
                 return;
             case ListComp c: Comprehension(c.Generators, c.Elt); return;
@@ -293,7 +293,7 @@ internal sealed class ConstantVisitOrder
             case YieldFrom y: Expression(y.Value); Add(PyNone.Instance); return;
             case Await a: Expression(a.Value); Add(PyNone.Instance); return;
             default:
-                foreach (var child in Children(e)) Expression(child);
+                ChildExpressions(e);
                 return;
         }
     }
@@ -338,27 +338,29 @@ internal sealed class ConstantVisitOrder
         foreach (var element in elements) Expression(element);
     }
 
-    private static IEnumerable<ExprNode> Children(SyntaxNode node)
+    /// <summary>Visits the expressions under <paramref name="node"/> in field order (a keyword as its value; other
+    /// nodes, such as arguments, through their own fields). Called directly, not as an iterator: this runs per node.</summary>
+    private void ChildExpressions(SyntaxNode node)
     {
         foreach (var field in node.Fields)
         {
             switch (field.Kind)
             {
                 case SyntaxFieldKind.Node:
-                    if (field.Value is ExprNode e) yield return e;
-                    else if (field.Value is Keyword kw) yield return kw.Value;
-                    else if (field.Value is SyntaxNode other) foreach (var c in Children(other)) yield return c;
+                    Child(field.Value);
                     break;
                 case SyntaxFieldKind.NodeList:
                     if (field.Value is not System.Collections.IEnumerable items) break;
-                    foreach (var item in items)
-                    {
-                        if (item is ExprNode ie) yield return ie;
-                        else if (item is Keyword k) yield return k.Value;
-                        else if (item is SyntaxNode sn) foreach (var c in Children(sn)) yield return c;
-                    }
+                    foreach (var item in items) Child(item);
                     break;
             }
         }
+    }
+
+    private void Child(object? item)
+    {
+        if (item is ExprNode e) Expression(e);
+        else if (item is Keyword k) Expression(k.Value);
+        else if (item is SyntaxNode other) ChildExpressions(other);
     }
 }
