@@ -167,6 +167,7 @@ internal static class DecompileCommand
         catch (Exception e)
         {
             outcome.Fail("internal", CommandLine.InternalErrorMessage(e), isInternal: true);
+            if (Environment.GetEnvironmentVariable("PYRECON_DEBUG") is "1") Console.Error.WriteLine(e);
         }
         outcome.Seconds = clock.Elapsed.TotalSeconds;
         return outcome;

@@ -536,6 +536,8 @@ internal sealed partial class Structurer
             if (a.Kind != b.Kind || !Equals(a.Arg, b.Arg)) return -1;
             if (!a.IsJump) continue;
             int wantTarget = _ops[a.Op].Target, gotTarget = _ops[b.Op].Target;
+            // A jump past the last op (the end of the code) is no copy's.
+            if (wantTarget < 0 || gotTarget < 0 || RealAt(wantTarget) >= _ops.Length) return -1;
             // A jump to a jump dropped from the canonical ops (over nested handler code, or to the RERAISE) goes where it goes.
             if (canonicalEnd >= 0 && !wantAt.ContainsKey(RealAt(wantTarget)) && _ops[RealAt(wantTarget)].Kind == OpKind.Jump
                 && wantAt.ContainsKey(RealAt(_ops[RealAt(wantTarget)].Target))) wantTarget = RealAt(_ops[RealAt(wantTarget)].Target);
