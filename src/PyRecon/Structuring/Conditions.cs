@@ -659,9 +659,15 @@ internal sealed partial class Structurer
             _eval.Push(CombineValue(threaded.Sense == JumpSense.IfFalse ? Boolop.And : Boolop.Or, combined, right));
             return threaded.Target;
         }
+        // Each arm leaves exactly one value over what the condition found. An arm that leaves more ran into a copy of
+        // the rest of the expression that starts inside a fused load (`LOAD_FAST_LOAD_FAST a, b` in one arm, `None;
+        // LOAD_FAST b` in the other): the join is not where the arms meet, and one value per arm would drop code.
+        int armDepth = baseStack.Count + 1;
+        if (_eval.Stack.Count != armDepth) throw Fail("a conditional expression arm that leaves more than its value", node.FirstOp);
         var thenValue = _eval.PopExpr();
         _eval.Stack = baseStack;
         EvalValue(node.Target, join, null);
+        if (_eval.Stack.Count != armDepth) throw Fail("a conditional expression arm that leaves more than its value", node.Target);
         var elseValue = _eval.PopExpr();
         _eval.Push(S.IfExp(JumpTest(node.FallCond), thenValue, elseValue));
         return join;
