@@ -2,24 +2,26 @@ namespace PyRecon.Bytecode;
 
 /// <summary>
 /// The instruction index at each code offset (an instruction's own offset or the start of its EXTENDED_ARG
-/// prefixes; the lowest index wins). One int per code unit instead of a hash map: decoding and stack-depth
-/// analysis look jump and handler targets up for every code object.
+/// prefixes; the lowest index wins). One int per code unit instead of a hash map: decoding, stack depths and the
+/// exception handlers look jump and handler targets up for every code object.
 /// </summary>
 internal sealed class OffsetIndex
 {
     private readonly int[] _indexAtUnit;
+    private readonly int _count;
 
-    private OffsetIndex(int codeLength)
+    private OffsetIndex(int codeLength, int count)
     {
         _indexAtUnit = new int[codeLength / 2 + 1];
         Array.Fill(_indexAtUnit, -1);
+        _count = count;
     }
 
     public static OffsetIndex Of(int count, Func<int, (int Offset, int StartOffset)> at)
     {
         int end = 0;
         for (int i = 0; i < count; i++) end = Math.Max(end, at(i).Offset + 2);
-        var map = new OffsetIndex(end);
+        var map = new OffsetIndex(end, count);
         for (int i = count - 1; i >= 0; i--)
         {
             var (offset, start) = at(i);
@@ -38,5 +40,14 @@ internal sealed class OffsetIndex
     {
         index = offset >= 0 && (offset & 1) == 0 && offset / 2 < _indexAtUnit.Length ? _indexAtUnit[offset / 2] : -1;
         return index >= 0;
+    }
+
+    /// <summary>The first instruction at or after <paramref name="offset"/> (the count when none is): where a range of
+    /// the exception table starts covering instructions.</summary>
+    public int FirstAtOrAfter(int offset)
+    {
+        for (int unit = Math.Max(0, (offset + 1) / 2); unit < _indexAtUnit.Length; unit++)
+            if (_indexAtUnit[unit] >= 0) return _indexAtUnit[unit];
+        return _count;
     }
 }

@@ -38,7 +38,6 @@ public static class StackDepth
         var depth = new int?[instructions.Length];
         var problems = ImmutableArray.CreateBuilder<string>();
         var work = new Stack<int>();
-        var indexAt = OffsetIndex.Of(instructions.Length, i => (instructions[i].Offset, instructions[i].StartOffset));
         int max = 0;
 
         // Where an edge comes from, named only for a problem (most code has none): an instruction index, or
@@ -67,8 +66,11 @@ public static class StackDepth
 
         const CodeFlags generatorLike = CodeFlags.Generator | CodeFlags.Coroutine | CodeFlags.AsyncGenerator;
         if (instructions.Length > 0) Reach(0, (code.Flags & generatorLike) != 0 ? table.GeneratorEntryDepth : 0, FromEntry);
-        foreach (var entry in code.ExceptionTable)
-            if (indexAt.TryGet(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
+        // Handler targets by offset, only for code that has an exception table.
+        var entries = code.ExceptionTable;
+        var indexAt = entries.IsEmpty ? null : OffsetIndex.Of(instructions.Length, i => (instructions[i].Offset, instructions[i].StartOffset));
+        foreach (var entry in entries)
+            if (indexAt!.TryGet(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
 
         while (work.Count > 0)
         {

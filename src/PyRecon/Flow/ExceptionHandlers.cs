@@ -58,19 +58,6 @@ internal static class ExceptionHandlerBuilder
         return (handlers.ToImmutableArray(), handlerOf, problems);
     }
 
-    /// <summary>The first index whose offset is at least <paramref name="offset"/> (the length when none is).</summary>
-    private static int FirstAtOrAfter(int[] offsets, int offset)
-    {
-        int lo = 0, hi = offsets.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (offsets[mid] < offset) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    }
-
     private static void FromTable(CodeObject code, Op[] ops, List<ExceptionHandler> handlers, ExceptionHandler?[] handlerOf, List<string> problems)
     {
         ImmutableArray<ExceptionTableEntry> table;
@@ -81,15 +68,11 @@ internal static class ExceptionHandlerBuilder
             return;
         }
         if (table.IsEmpty) return;
-        // Ops are in offset order: entries are found by binary search, not by a per-code-object offset map.
-        var offsets = new int[ops.Length];
-        for (int i = 0; i < ops.Length; i++) offsets[i] = ops[i].Instruction.Offset;
+        var indexAt = OffsetIndex.Of(ops.Length, i => (ops[i].Instruction.Offset, ops[i].Instruction.StartOffset));
         var byKey = new Dictionary<(int, int, bool), ExceptionHandler>();
         foreach (var entry in table)
         {
-            int target = FirstAtOrAfter(offsets, entry.Target);
-            // A target names an op by its offset or by the start of its EXTENDED_ARG prefixes.
-            if (target == ops.Length || (offsets[target] != entry.Target && ops[target].Instruction.StartOffset != entry.Target))
+            if (!indexAt.TryGet(entry.Target, out int target))
             {
                 problems.Add($"exception table target {entry.Target} is not an instruction");
                 continue;
@@ -100,7 +83,8 @@ internal static class ExceptionHandlerBuilder
                 byKey[(target, entry.Depth, entry.Lasti)] = handler;
                 handlers.Add(handler);
             }
-            for (int i = FirstAtOrAfter(offsets, entry.Start); i < ops.Length && offsets[i] < entry.End; i++)
+            // Ops are in offset order: the range's ops follow its first one.
+            for (int i = indexAt.FirstAtOrAfter(entry.Start); i < ops.Length && ops[i].Instruction.Offset < entry.End; i++)
                 handlerOf[i] = handler;
         }
         // Parent: the handler covering the handler's clean-up. A handler's first op is covered by its clean-up
