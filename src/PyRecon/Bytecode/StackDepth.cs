@@ -19,11 +19,9 @@ public sealed record StackDepthResult(ImmutableArray<int?> DepthBefore, int MaxD
 /// </summary>
 public static class StackDepth
 {
-    private static readonly HashSet<OpcodeHandler> s_noFallThrough =
-        [OpcodeHandler.Jump, OpcodeHandler.ReturnValue, OpcodeHandler.ReturnConst, OpcodeHandler.Raise, OpcodeHandler.Reraise];
-
     /// <summary>Whether control can continue to the next instruction (false for unconditional jumps, returns, raises).</summary>
-    public static bool FallsThrough(Instruction instruction) => !s_noFallThrough.Contains(instruction.Opcode.Handler);
+    public static bool FallsThrough(Instruction instruction) => instruction.Opcode.Handler is not
+        (OpcodeHandler.Jump or OpcodeHandler.ReturnValue or OpcodeHandler.ReturnConst or OpcodeHandler.Raise or OpcodeHandler.Reraise);
 
     /// <summary>
     /// Whether an instruction with a jump argument can transfer control there. 3.14's END_ASYNC_FOR carries a

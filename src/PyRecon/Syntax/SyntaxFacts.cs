@@ -44,7 +44,9 @@ public static class SyntaxFacts
 
     private static bool IsStart(int cp)
     {
-        if (cp == '_' || ExtraStart.Contains(cp)) return true;
+        // ASCII first: nearly every name is ASCII, and the Unicode tables cost far more.
+        if (cp < 0x80) return cp == '_' || char.IsAsciiLetter((char)cp);
+        if (ExtraStart.Contains(cp)) return true;
         if (NotStart.Contains(cp) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
         return CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
             or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
@@ -53,6 +55,7 @@ public static class SyntaxFacts
 
     private static bool IsContinue(int cp)
     {
+        if (cp < 0x80) return cp == '_' || char.IsAsciiLetterOrDigit((char)cp);
         if (ExtraContinue.Contains(cp)) return true;
         if (NotContinue.Contains(cp) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
         if (IsStart(cp) || cp is 0xE33 or 0xEB3 or 0xFF9E or 0xFF9F) return true;
