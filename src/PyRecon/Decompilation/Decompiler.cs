@@ -69,15 +69,14 @@ public static class Decompiler
     public static DecompileResult DecompileFile(string path, DecompileOptions? options = null) =>
         Decompile(File.ReadAllBytes(path), options);
 
-    /// <summary>Instructions of <paramref name="code"/> and every code object nested in it (the decoding is kept on
-    /// each code object, so this is work the run does anyway; undecodable code counts its code units).</summary>
-    private static int Instructions(CodeObject code)
+    /// <summary>Code units of <paramref name="code"/> and every code object nested in it: an estimate of its op
+    /// count (3.11+ inline caches make it an overestimate) that costs no decoding. Decoding all code up front kept
+    /// every instruction of the file alive through the whole run, and the GC copied them again and again.</summary>
+    private static int CodeUnits(CodeObject code)
     {
-        int count;
-        try { count = Decoder.Decode(code).Length; }
-        catch (BytecodeFormatException) { count = code.Code.Length / 2; }
+        int count = code.Code.Length / 2;
         foreach (var c in code.Consts)
-            if (c is PyCode nested) count += Instructions(nested.Code);
+            if (c is PyCode nested) count += CodeUnits(nested.Code);
         return count;
     }
 
@@ -86,7 +85,7 @@ public static class Decompiler
     {
         options ??= DecompileOptions.Default;
         // The run's line map gets about one entry per op of the whole module: sized once, not grown by doubling.
-        var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
+        var run = new CodeDecompiler(options, expectedLines: CodeUnits(module));
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
         string source;
