@@ -123,10 +123,26 @@ namespace PyRecon.Generators.Syntax
         /// <summary>The fields in Python's _fields order, for generic consumers such as AstDump.</summary>
         public abstract global::System.Collections.Immutable.ImmutableArray<SyntaxField> Fields { get; }
         public abstract TResult Accept<TResult>(SyntaxVisitor<TResult> visitor);
+        /// <summary>The node's class as a number: SyntaxVisitor dispatches on it (a generic virtual call such as
+        /// Accept costs a lookup per call ahead of time compiled).</summary>
+        public abstract SyntaxKind SyntaxKind { get; }
+        /// <summary>Hands each child node to <paramref name=""visitor""/> in field order (absent ones skipped), without
+        /// allocating: for generic walks that Fields would make allocate per node.</summary>
+        public abstract void VisitChildren(SyntaxChildVisitor visitor);
         /// <summary>Structural equality: same class and equal fields, recursively.</summary>
         public abstract bool Equals(SyntaxNode? other);
         public sealed override bool Equals(object? obj) => obj is SyntaxNode other && Equals(other);
         public abstract override int GetHashCode();
+    }
+
+");
+            sb.Append("    /// <summary>Every node class, as <see cref=\"SyntaxNode.SyntaxKind\"/> names it.</summary>\n    public enum SyntaxKind\n    {\n");
+            foreach (var (_, _, cls) in NodeClasses) sb.Append($"        {cls},\n");
+            sb.Append("    }\n\n");
+            sb.Append(@"    /// <summary>Receives the child nodes <see cref=""SyntaxNode.VisitChildren""/> hands over.</summary>
+    public abstract class SyntaxChildVisitor
+    {
+        public abstract void Child(SyntaxNode node);
     }
 
 ");
@@ -167,6 +183,20 @@ namespace PyRecon.Generators.Syntax
                 sb.Append($"        /// <summary><c>{f.Type}{Suffix(f.Arity)} {f.Name}</c></summary>\n        public {FieldType(f)} {Property(cls, f)} {{ get; }}\n");
             sb.Append($"\n        public override string PythonName => \"{pyName}\";\n");
             sb.Append($"        public override TResult Accept<TResult>(SyntaxVisitor<TResult> visitor) => visitor.Visit{cls}(this);\n");
+            sb.Append($"        public override SyntaxKind SyntaxKind => SyntaxKind.{cls};\n");
+            sb.Append("        public override void VisitChildren(SyntaxChildVisitor visitor)\n        {\n");
+            foreach (var f in fields.Where(f => IsNode(f.Type)))
+            {
+                var p = Property(cls, f);
+                switch (f.Arity)
+                {
+                    case AsdlArity.One: sb.Append($"            visitor.Child({p});\n"); break;
+                    case AsdlArity.Optional: sb.Append($"            if ({p} is not null) visitor.Child({p});\n"); break;
+                    case AsdlArity.List: sb.Append($"            foreach (var item in {p}) visitor.Child(item);\n"); break;
+                    default: sb.Append($"            foreach (var item in {p}) if (item is not null) visitor.Child(item);\n"); break;
+                }
+            }
+            sb.Append("        }\n");
 
             // Fields
             sb.Append($"        public override global::System.Collections.Immutable.ImmutableArray<SyntaxField> Fields => {Imm}.Create<SyntaxField>(");
@@ -305,7 +335,10 @@ namespace PyRecon.Generators.Syntax
             var sb = new StringBuilder(Header("SyntaxVisitor<TResult>: one Visit method per node class."));
             sb.Append("    /// <summary>Double dispatch over node classes; unvisited kinds fall back to DefaultVisit.</summary>\n");
             sb.Append("    public abstract partial class SyntaxVisitor<TResult>\n    {\n");
-            sb.Append("        public virtual TResult Visit(SyntaxNode node) => node.Accept(this);\n");
+            sb.Append("        public virtual TResult Visit(SyntaxNode node) => node.SyntaxKind switch\n        {\n");
+            foreach (var (_, _, cls) in NodeClasses)
+                sb.Append($"            SyntaxKind.{cls} => Visit{cls}(({cls})node),\n");
+            sb.Append("            _ => DefaultVisit(node),\n        };\n");
             sb.Append("        protected virtual TResult DefaultVisit(SyntaxNode node) => default!;\n");
             foreach (var (_, _, cls) in NodeClasses)
                 sb.Append($"        public virtual TResult Visit{cls}({cls} node) => DefaultVisit(node);\n");

@@ -8,7 +8,7 @@ namespace PyRecon.Syntax;
 /// Parentheses come from one place, <see cref="Expr"/>: a child is wrapped exactly when its level is below
 /// what its position requires. With a <see cref="LineMap"/>, a node whose line is below the cursor is moved
 /// down to it (<see cref="At"/>) where a break is allowed: inside brackets, or, when the statement writer can
-/// still parenthesize the enclosing expression, by asking it to (<see cref="NeedsParentheses"/>).
+/// still parenthesize the enclosing expression, by asking it to (<see cref="SourceBuilder.ParenthesesWanted"/>).
 /// </summary>
 internal sealed class ExpressionWriter
 {
@@ -45,7 +45,7 @@ internal sealed class ExpressionWriter
         int line = _lines.Of(node);
         if (line <= _out.Line) return;
         if (_out.Depth > 0) _out.BreakTo(line);
-        else if (_out.CanParenthesize) throw new NeedsParentheses();
+        else if (_out.CanParenthesize) _out.ParenthesesWanted = true;
     }
 
     /// <summary>Writes <paramref name="e"/> in a position that requires at least <paramref name="context"/>.</summary>

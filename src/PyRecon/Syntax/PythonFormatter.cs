@@ -67,7 +67,7 @@ internal sealed class StatementWriter
         {
             case Module m: Block(m.Body, allowEmpty: true); break;
             case Interactive i: Block(i.Body, allowEmpty: true); break;
-            case Expression e: Slot(() => E(e.Body)); break;
+            case Expression e: Slot(e.Body); break;
             case FunctionType ft:
                 _out.Open('(');
                 for (int i = 0; i < ft.Argtypes.Length; i++)
@@ -77,7 +77,7 @@ internal sealed class StatementWriter
                 }
                 _out.Close(')');
                 W(" -> ");
-                Slot(() => E(ft.Returns));
+                Slot(ft.Returns);
                 break;
             default: throw new SyntaxNotSupportedException($"cannot write {mod.PythonName}");
         }
@@ -90,7 +90,7 @@ internal sealed class StatementWriter
     private void E(ExprNode e, Precedence p = Precedence.Test) => _expr.Expr(e, p);
 
     /// <summary>An if/elif/while condition: a named_expression, so `while x := f():` needs no parentheses (a tuple still does).</summary>
-    private void Condition(ExprNode e) => _expr.Expr(e, e is NamedExpr ? Precedence.NamedExpr : Precedence.Test);
+    private static Precedence ConditionPrecedence(ExprNode e) => e is NamedExpr ? Precedence.NamedExpr : Precedence.Test;
 
     /// <summary>
     /// Writes an expression that sits outside brackets. When one of its nodes must go to a later line, the
@@ -98,33 +98,40 @@ internal sealed class StatementWriter
     /// break is allowed; where parentheses would change the tree or the grammar (<paramref name="parenthesizable"/>
     /// false) such nodes stay on the current line.
     /// </summary>
-    private void Slot(Action write, bool parenthesizable = true)
+    private void Slot(Action write, bool parenthesizable = true) => Slot(write, static write => write(), parenthesizable);
+
+    /// <summary>An expression in a slot: the common case, written without a closure per statement.</summary>
+    private void Slot(ExprNode expr, Precedence precedence = Precedence.Test, bool parenthesizable = true) =>
+        Slot((_expr, expr, precedence), static s => s.Item1.Expr(s.expr, s.precedence), parenthesizable);
+
+    private void Slot<TState>(TState state, Action<TState> write, bool parenthesizable)
     {
         bool saved = _out.CanParenthesize;
         if (_lines is null || !parenthesizable || _out.Depth > 0)
         {
             _out.CanParenthesize = false;
-            try { write(); }
+            try { write(state); }
             finally { _out.CanParenthesize = saved; }
             return;
         }
         var mark = _out.Save();
-        _out.CanParenthesize = true;
+        bool wantedOutside = _out.ParenthesesWanted;
+        (_out.CanParenthesize, _out.ParenthesesWanted) = (true, false);
         try
         {
-            write();
-        }
-        catch (NeedsParentheses)
-        {
-            _out.Restore(mark);
-            _out.CanParenthesize = false;
-            _out.Open('(');
-            write();
-            _out.Close(')');
+            write(state);
+            if (_out.ParenthesesWanted)
+            {
+                _out.Restore(mark);
+                _out.CanParenthesize = false;
+                _out.Open('(');
+                write(state);
+                _out.Close(')');
+            }
         }
         finally
         {
-            _out.CanParenthesize = saved;
+            (_out.CanParenthesize, _out.ParenthesesWanted) = (saved, wantedOutside);
         }
     }
 
@@ -291,20 +298,20 @@ internal sealed class StatementWriter
     {
         switch (s)
         {
-            case Expr e: Slot(() => E(e.Value, Precedence.Yield)); break;
+            case Expr e: Slot(e.Value, Precedence.Yield); break;
             case Assign a:
                 if (a.Targets.IsEmpty) throw new SyntaxNotSupportedException("Assign needs a target");
                 foreach (var t in a.Targets)
                 {
-                    Slot(() => E(t, Precedence.Tuple));
+                    Slot(t, Precedence.Tuple);
                     W(" = ");
                 }
-                Slot(() => E(a.Value, Precedence.Yield));
+                Slot(a.Value, Precedence.Yield);
                 break;
             case AugAssign a:
-                Slot(() => E(a.Target, Precedence.Atom), parenthesizable: false);
+                Slot(a.Target, Precedence.Atom, parenthesizable: false);
                 W(" " + Operators.Text(a.Op) + "= ");
-                Slot(() => E(a.Value, Precedence.Yield));
+                Slot(a.Value, Precedence.Yield);
                 break;
             case AnnAssign a:
                 if (a.Simple != 0 && a.Target is not Name) throw new SyntaxNotSupportedException("AnnAssign.simple=1 needs a Name target");
@@ -315,13 +322,13 @@ internal sealed class StatementWriter
                     E(a.Target);
                     _out.Close(')');
                 }
-                else Slot(() => E(a.Target, Precedence.Atom), parenthesizable: false);
+                else Slot(a.Target, Precedence.Atom, parenthesizable: false);
                 W(": ");
-                Slot(() => E(a.Annotation));
+                Slot(a.Annotation);
                 if (a.Value is not null)
                 {
                     W(" = ");
-                    Slot(() => E(a.Value, Precedence.Yield));
+                    Slot(a.Value, Precedence.Yield);
                 }
                 break;
             case Return r:
@@ -329,7 +336,7 @@ internal sealed class StatementWriter
                 if (r.Value is not null)
                 {
                     W(" ");
-                    Slot(() => E(r.Value));
+                    Slot(r.Value);
                 }
                 break;
             case Delete d:
@@ -339,7 +346,7 @@ internal sealed class StatementWriter
                 {
                     if (i > 0) W(", ");
                     var t = d.Targets[i];
-                    Slot(() => E(t));
+                    Slot(t);
                 }
                 break;
             case Pass: W("pass"); break;
@@ -349,11 +356,11 @@ internal sealed class StatementWriter
             case Nonlocal n: W("nonlocal " + NonEmpty(n.Names, "nonlocal")); break;
             case Assert a:
                 W("assert ");
-                Slot(() => E(a.Test));
+                Slot(a.Test);
                 if (a.Msg is not null)
                 {
                     W(", ");
-                    Slot(() => E(a.Msg));
+                    Slot(a.Msg);
                 }
                 break;
             case Raise r:
@@ -362,12 +369,12 @@ internal sealed class StatementWriter
                 if (r.Exc is not null)
                 {
                     W(" ");
-                    Slot(() => E(r.Exc));
+                    Slot(r.Exc);
                 }
                 if (r.Cause is not null)
                 {
                     W(" from ");
-                    Slot(() => E(r.Cause));
+                    Slot(r.Cause);
                 }
                 break;
             case Import i: W("import " + Aliases(i.Names)); break;
@@ -381,7 +388,7 @@ internal sealed class StatementWriter
             case If i: IfChain(i); break;
             case While w:
                 W("while ");
-                Slot(() => Condition(w.Test));
+                Slot(w.Test, ConditionPrecedence(w.Test));
                 // `while True:` compiles to no code of its own: its line is its body's, never shared.
                 Body(w.Body, headerHasCode: w.Test is not Constant);
                 Else(w.Orelse);
@@ -413,7 +420,7 @@ internal sealed class StatementWriter
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_10, "match");
                 if (m.Cases.IsEmpty) throw new SyntaxNotSupportedException("match needs at least one case");
                 W("match ");
-                Slot(() => E(m.Subject));
+                Slot(m.Subject);
                 W(":");
                 _depth++;
                 foreach (var c in m.Cases)
@@ -424,7 +431,7 @@ internal sealed class StatementWriter
                     if (c.Guard is not null)
                     {
                         W(" if ");
-                        Slot(() => E(c.Guard));
+                        Slot(c.Guard);
                     }
                     Body(c.Body);
                 }
@@ -433,10 +440,10 @@ internal sealed class StatementWriter
             case TypeAlias ta:
                 SyntaxNotSupportedException.RequireVersion(target, PythonVersion.V3_12, "the type statement");
                 W("type ");
-                Slot(() => E(ta.Name, Precedence.Atom), parenthesizable: false);
+                Slot(ta.Name, Precedence.Atom, parenthesizable: false);
                 _expr.TypeParams(ta.TypeParams);
                 W(" = ");
-                Slot(() => E(ta.Value));
+                Slot(ta.Value);
                 break;
             default: throw new SyntaxNotSupportedException($"cannot write {s.PythonName}");
         }
@@ -479,11 +486,11 @@ internal sealed class StatementWriter
         {
             if (i > 0) W(", ");
             var item = items[i];
-            Slot(() => E(item.ContextExpr));
+            Slot(item.ContextExpr);
             if (item.OptionalVars is not null)
             {
                 W(" as ");
-                Slot(() => E(item.OptionalVars));
+                Slot(item.OptionalVars);
             }
         }
     }
@@ -491,9 +498,9 @@ internal sealed class StatementWriter
     private void ForLoop(string keyword, ExprNode target, ExprNode iter, IReadOnlyList<StmtNode> body, IReadOnlyList<StmtNode> orelse)
     {
         W(keyword);
-        Slot(() => E(target, Precedence.Tuple));
+        Slot(target, Precedence.Tuple);
         W(" in ");
-        Slot(() => E(iter));
+        Slot(iter);
         Body(body);
         Else(orelse);
     }
@@ -547,7 +554,7 @@ internal sealed class StatementWriter
     private void IfChain(If node)
     {
         W("if ");
-        Slot(() => Condition(node.Test));
+        Slot(node.Test, ConditionPrecedence(node.Test));
         Body(node.Body);
         // else: if ... with nothing else is written as elif (it parses back to the same tree).
         while (node.Orelse is [If inner])
@@ -555,7 +562,7 @@ internal sealed class StatementWriter
             node = inner;
             Clause(StatementLine(node));
             W("elif ");
-            Slot(() => Condition(node.Test));
+            Slot(node.Test, ConditionPrecedence(node.Test));
             Body(node.Body);
         }
         Else(node.Orelse);
@@ -576,7 +583,7 @@ internal sealed class StatementWriter
             if (h.Type is not null)
             {
                 W(" ");
-                Slot(() => E(h.Type));
+                Slot(h.Type);
             }
             if (h.Name is not null) W(" as " + h.Name);
             Body(h.Body);
@@ -605,7 +612,7 @@ internal sealed class StatementWriter
             if (i > 0) Clause(_lines?.Of(d) ?? 0);
             W("@");
             // Before 3.9 a decorator is a dotted name or a call of one: no parentheses around it.
-            Slot(() => E(d), parenthesizable: target >= PythonVersion.V3_9);
+            Slot(d, parenthesizable: target >= PythonVersion.V3_9);
         }
         if (decorators.Count > 0) Clause(_lines?.KeywordLine(definition) ?? 0);
     }
@@ -625,7 +632,7 @@ internal sealed class StatementWriter
         if (returns is not null)
         {
             W(" -> ");
-            Slot(() => E(returns));
+            Slot(returns);
         }
         Body(body, definition: true);
     }

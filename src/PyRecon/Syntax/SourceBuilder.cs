@@ -26,8 +26,12 @@ internal sealed class SourceBuilder
     public string ContinuationIndent { get; set; } = "    ";
 
     /// <summary>Set while writing an expression that can still be wrapped in parentheses: a break needed
-    /// outside brackets then throws <see cref="NeedsParentheses"/> instead of being skipped.</summary>
+    /// outside brackets then sets <see cref="ParenthesesWanted"/> instead of being skipped.</summary>
     public bool CanParenthesize { get; set; }
+
+    /// <summary>Set when a node of the expression being written wanted a later line outside brackets: the
+    /// statement writer writes it again inside parentheses (a flag, not an exception: this happens often).</summary>
+    public bool ParenthesesWanted { get; set; }
 
     public void Append(string text)
     {
@@ -100,6 +104,3 @@ internal sealed class SourceBuilder
     public override string ToString() => _text.ToString();
 }
 
-/// <summary>Thrown (and caught by the statement writer) when an expression must move to a later line at a
-/// place outside brackets: the expression is written again inside parentheses.</summary>
-internal sealed class NeedsParentheses : Exception;
