@@ -10,23 +10,24 @@ using PyRecon.Decompilation;
 // work is the real work).
 string? dir = null;
 double seconds = 10;
-int warmup = 2;
+int top = 0, warmup = 2;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--seconds": seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--warmup": warmup = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--top": top = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: dir = args[i]; break;
     }
 }
 if (dir is null || !Directory.Exists(dir))
 {
-    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N]");
+    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N]");
     return 2;
 }
-var files = Directory.EnumerateFiles(dir, "*.pyc", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                     .Select(File.ReadAllBytes).ToArray();
+var paths = Directory.EnumerateFiles(dir, "*.pyc", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+var files = paths.Select(File.ReadAllBytes).ToArray();
 long bytes = files.Sum(f => (long)f.Length);
 
 int Pass()
@@ -45,6 +46,8 @@ int Pass()
     }
     return incomplete;
 }
+
+if (top > 0) return Top(top);
 
 // Exceptions thrown inside the library (caught there or not): each costs tens of microseconds.
 long exceptions = 0;
@@ -76,3 +79,23 @@ Console.WriteLine(string.Create(inv,
     $"alloc_MB_per_pass={allocMb:0} gc_pause_share={(GC.GetTotalPauseDuration() - pause0).TotalSeconds / wall:0.00} gen0={GC.CollectionCount(0) - gen0} gen2={GC.CollectionCount(2) - gen2} " +
     $"exceptions_per_pass={(Interlocked.Read(ref exceptions) - exceptions0) / passes} marked_failures={marked} peak_MB={process.PeakWorkingSet64 / 1e6:0}"));
 return 0;
+
+// --top N: after one warm-up pass, the N files that cost most (time and allocation per file, one more pass each):
+// where superlinear work hides.
+int Top(int n)
+{
+    Pass();
+    var rows = new List<(string Path, double Ms, double AllocMb, int Kb)>();
+    for (int f = 0; f < files.Length; f++)
+    {
+        long a0 = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        try { Decompiler.Decompile(files[f]); } catch (Exception) { }
+        rows.Add((Path.GetRelativePath(dir!, paths[f]), watch.Elapsed.TotalMilliseconds, (GC.GetAllocatedBytesForCurrentThread() - a0) / 1e6, files[f].Length / 1000));
+    }
+    double totalMs = rows.Sum(r => r.Ms), totalMb = rows.Sum(r => r.AllocMb);
+    Console.WriteLine($"total {totalMs:0} ms, {totalMb:0} MB allocated");
+    foreach (var r in rows.OrderByDescending(r => Environment.GetEnvironmentVariable("TOP_BY_RATE") == "1" ? r.Ms / Math.Max(1, r.Kb) : r.Ms).Take(n))
+        Console.WriteLine($"{r.Ms,8:0.0} ms {100 * r.Ms / totalMs,5:0.0}% {r.AllocMb,7:0.0} MB {r.Kb,5} KB pyc  {r.Ms / Math.Max(1, r.Kb),5:0.00} ms/KB  {r.Path}");
+    return 0;
+}

@@ -79,6 +79,22 @@ public static class Decoder
 
     private readonly record struct Draft(int Offset, int StartOffset, OpcodeInfo Raw, int Arg, int CacheCount, Draft[] Prefixes);
 
+    /// <summary>How many instructions <see cref="Decode(CodeObject, DecodeOptions?)"/> would make, counted without
+    /// decoding (inline caches and EXTENDED_ARG prefixes skipped; an unknown byte counts as one): for sizing.</summary>
+    public static int CountInstructions(CodeObject code)
+    {
+        var table = OpcodeTable.For(code.Version);
+        var bytes = code.Code;
+        int count = 0;
+        for (int i = 0; i + 1 < bytes.Length; count++)
+        {
+            var info = table[bytes[i]]?.Base;
+            if (info is { Name: "EXTENDED_ARG" }) count--;
+            i += 2 + 2 * Math.Max(0, info?.CacheEntries ?? 0);
+        }
+        return count;
+    }
+
     private static Draft[] Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs, out int count)
     {
         // Every draft takes at least two bytes of code.
@@ -251,7 +267,8 @@ public static class Decoder
     private sealed class LineLookup
     {
         private readonly ImmutableArray<CodeRange> _ranges;
-        private readonly HashSet<int> _starts;
+        /// <summary>Line starts in offset order (as the line table gives them): searched, not hashed.</summary>
+        private readonly ImmutableArray<LineStart> _starts;
 
         public LineLookup(CodeObject code)
         {
@@ -268,7 +285,7 @@ public static class Decoder
                 starts = ImmutableArray<LineStart>.Empty;
             }
             _ranges = ranges;
-            _starts = [.. starts.Select(s => s.Offset)];
+            _starts = starts;
         }
 
         public int? LineAt(int offset)
@@ -287,8 +304,14 @@ public static class Decoder
 
         public bool StartsIn(int start, int end)
         {
-            for (int o = start; o <= end; o += 2)
-                if (_starts.Contains(o)) return true;
+            // The first line start at or after start (offsets never decrease), if any, must not pass end.
+            int lo = 0, hi = _starts.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (_starts[mid].Offset < start) lo = mid + 1; else hi = mid;
+            }
+            if (lo < _starts.Length && _starts[lo].Offset <= end) return true;
             return false;
         }
     }

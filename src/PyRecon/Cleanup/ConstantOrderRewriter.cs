@@ -57,9 +57,14 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
     {
         if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not var (order, first)) return null;
         var original = ctx.Code.Consts;
-        var ours = order.Where(v => original.Contains(v)).ToList();
+        // Membership by hash: the walk visits hundreds of constants in large functions.
+        var inOriginal = new HashSet<PyObject>(original);
+        var ours = new List<PyObject>(order.Count);
+        foreach (var v in order) if (inOriginal.Contains(v)) ours.Add(v);
         var known = ours.ToHashSet();
-        var theirs = original.Where(known.Contains).Distinct().ToList();
+        var theirs = new List<PyObject>(ours.Count);
+        var listed = new HashSet<PyObject>();
+        foreach (var v in original) if (known.Contains(v) && listed.Add(v)) theirs.Add(v);
         // 3.14 keeps the first constant numbered as co_consts[0] even when nothing loads it: it comes first.
         if (original.Length > 0 && first is not null)
         {

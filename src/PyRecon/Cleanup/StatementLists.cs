@@ -27,7 +27,7 @@ internal static class StatementLists
     {
         if (list.IsEmpty) return list;
         var rewritten = Rewrite([.. list], ctx, rewrite);
-        if (rewritten.Count == list.Length && rewritten.Zip(list).All(p => ReferenceEquals(p.First, p.Second))) return list;
+        if (SameItems(rewritten, list)) return list;
         return rewritten.Count == 0 ? [SyntaxFactory.Pass()] : [.. rewritten];
     }
 
@@ -41,7 +41,7 @@ internal static class StatementLists
         AsyncWith w => w.Update(w.Items, List(w.Body, ctx, rewrite), w.TypeComment),
         Try t => t.Update(List(t.Body, ctx, rewrite), Handlers(t.Handlers, ctx, rewrite), OrElse(t.Orelse, ctx, rewrite), OrElse(t.Finalbody, ctx, rewrite)),
         TryStar t => t.Update(List(t.Body, ctx, rewrite), Handlers(t.Handlers, ctx, rewrite), OrElse(t.Orelse, ctx, rewrite), OrElse(t.Finalbody, ctx, rewrite)),
-        Match m => m.Update(m.Subject, [.. m.Cases.Select(c => c.WithBody(List(c.Body, ctx, rewrite)))]),
+        Match m => m.Update(m.Subject, Cases(m.Cases, ctx, rewrite)),
         _ => s,
     };
 
@@ -50,10 +50,30 @@ internal static class StatementLists
     {
         if (list.IsEmpty) return list;
         var rewritten = Rewrite([.. list], ctx, rewrite);
-        if (rewritten.Count == list.Length && rewritten.Zip(list).All(p => ReferenceEquals(p.First, p.Second))) return list;
+        if (SameItems(rewritten, list)) return list;
         return [.. rewritten];
     }
 
-    private static ImmutableArray<ExcepthandlerNode> Handlers(ImmutableArray<ExcepthandlerNode> handlers, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite) =>
-        [.. handlers.Select(h => h is ExceptHandler e ? e.WithBody(List(e.Body, ctx, rewrite)) : h)];
+    private static bool SameItems(List<StmtNode> rewritten, ImmutableArray<StmtNode> list)
+    {
+        if (rewritten.Count != list.Length) return false;
+        for (int i = 0; i < list.Length; i++)
+            if (!ReferenceEquals(rewritten[i], list[i])) return false;
+        return true;
+    }
+
+    // Loops, not lambdas: a lambda capturing the parameters would cost a closure on every statement visited.
+    private static ImmutableArray<ExcepthandlerNode> Handlers(ImmutableArray<ExcepthandlerNode> handlers, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
+    {
+        var result = ImmutableArray.CreateBuilder<ExcepthandlerNode>(handlers.Length);
+        foreach (var h in handlers) result.Add(h is ExceptHandler e ? e.WithBody(List(e.Body, ctx, rewrite)) : h);
+        return result.MoveToImmutable();
+    }
+
+    private static ImmutableArray<MatchCase> Cases(ImmutableArray<MatchCase> cases, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
+    {
+        var result = ImmutableArray.CreateBuilder<MatchCase>(cases.Length);
+        foreach (var c in cases) result.Add(c.WithBody(List(c.Body, ctx, rewrite)));
+        return result.MoveToImmutable();
+    }
 }

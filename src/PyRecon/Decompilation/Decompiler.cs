@@ -69,14 +69,13 @@ public static class Decompiler
     public static DecompileResult DecompileFile(string path, DecompileOptions? options = null) =>
         Decompile(File.ReadAllBytes(path), options);
 
-    /// <summary>Code units of <paramref name="code"/> and every code object nested in it: an estimate of its op
-    /// count (3.11+ inline caches make it an overestimate) that costs no decoding. Decoding all code up front kept
-    /// every instruction of the file alive through the whole run, and the GC copied them again and again.</summary>
-    private static int CodeUnits(CodeObject code)
+    /// <summary>Instructions of <paramref name="code"/> and every code object nested in it, counted without decoding
+    /// (decoding all code up front kept every instruction of the file alive through the whole run).</summary>
+    private static int Instructions(CodeObject code)
     {
-        int count = code.Code.Length / 2;
+        int count = Decoder.CountInstructions(code);
         foreach (var c in code.Consts)
-            if (c is PyCode nested) count += CodeUnits(nested.Code);
+            if (c is PyCode nested) count += Instructions(nested.Code);
         return count;
     }
 
@@ -84,8 +83,9 @@ public static class Decompiler
     public static DecompileResult Decompile(CodeObject module, DecompileOptions? options = null)
     {
         options ??= DecompileOptions.Default;
-        // The run's line map gets about one entry per op of the whole module: sized once, not grown by doubling.
-        var run = new CodeDecompiler(options, expectedLines: CodeUnits(module));
+        // The run's line map gets about one entry per op of the whole module (0.94-1.09 per op over the 3.8-3.14 stdlibs):
+        // sized once, not grown by doubling.
+        var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
         string source;

@@ -253,6 +253,15 @@ internal sealed partial class Structurer
         }
     }
 
+    /// <summary>Whether every op the walk started at is the loop head, passed only on its way to <paramref name="pos"/>.
+    /// (A loop, not a lambda: a lambda would move <c>pos</c> into a closure for the whole of Walk.)</summary>
+    private bool OnlyPassedSkippedOps(HashSet<int> started, int head, int pos)
+    {
+        foreach (int s in started)
+            if (!(s == head && s < pos && RealAt(s) == RealAt(pos))) return false;
+        return true;
+    }
+
     private int Walk(int pos, Region region, List<StmtNode> output)
     {
         var started = new HashSet<int>();
@@ -263,7 +272,7 @@ internal sealed partial class Structurer
             if (region.IsStop(pos) || pos >= region.Limit) return pos;
             // (Not when the walk started at the loop head and only passed its skipped ops to get here.)
             if (started.Count > 0 && region.InnermostLoop is { } current
-                && !started.All(s => s == current.Head && s < pos && RealAt(s) == RealAt(pos))
+                && !OnlyPassedSkippedOps(started, current.Head, pos)
                 && (current.ContinueTargets.Contains(pos) || current.ContinueTargets.Contains(RealAt(pos))))
             {
                 // A construct whose follow is the loop head (a threaded break of an inner loop): the body ends here.
