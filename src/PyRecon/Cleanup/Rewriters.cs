@@ -305,22 +305,12 @@ internal sealed class PseudoStatementCheck : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Scope == ScopeKind.Comprehension) return body; // its elements are the comprehension builder's to resolve
-        var finder = new PseudoFinder(ctx.Pseudo);
-        foreach (var s in body) finder.Visit(s);
-        if (finder.Found is not null)
-            throw new DecompileFailure("cleanup", $"an internal {finder.Found.GetType().Name} statement was not resolved");
+        // The registry is this code object's: nested functions and classes hold none of its statements.
+        PseudoStatement? found = null;
+        new StatementWalker(s => found ??= ctx.Pseudo.Get(s)).Walk(body);
+        if (found is not null)
+            throw new DecompileFailure("cleanup", $"an internal {found.GetType().Name} statement was not resolved");
         return body;
-    }
-
-    private sealed class PseudoFinder(PseudoRegistry registry) : SyntaxRewriter
-    {
-        public PseudoStatement? Found { get; private set; }
-
-        public override SyntaxNode Visit(SyntaxNode node)
-        {
-            if (node is StmtNode s) Found ??= registry.Get(s);
-            return base.Visit(node);
-        }
     }
 }
 
@@ -334,23 +324,35 @@ internal sealed class ReturnOutsideFunctionCheck : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (ctx.Scope is not (ScopeKind.Module or ScopeKind.Class)) return body;
-        var finder = new ReturnFinder();
-        foreach (var s in body) finder.Visit(s);
-        if (finder.Found) throw new DecompileFailure("cleanup", "a return is left in a module or class body (a branch placed wrongly)");
+        // A nested function's returns are its own; a nested class is checked as its own code object.
+        bool found = false;
+        new StatementWalker(s => found |= s is Return).Walk(body);
+        if (found) throw new DecompileFailure("cleanup", "a return is left in a module or class body (a branch placed wrongly)");
         return body;
     }
+}
 
-    private sealed class ReturnFinder : SyntaxRewriter
+/// <summary>
+/// Hands every statement of a body to a callback, those of nested statement lists (if, loops, try, with, match)
+/// included, but not the bodies of nested functions and classes (their own code objects) and not expressions
+/// (which hold no statements): the checks that look for a kind of statement need no more, and no rewriter.
+/// </summary>
+internal sealed class StatementWalker(Action<StmtNode> visit) : SyntaxChildVisitor
+{
+    public void Walk(IEnumerable<StmtNode> body)
     {
-        public bool Found { get; private set; }
+        foreach (var s in body) Child(s);
+    }
 
-        public override SyntaxNode Visit(SyntaxNode node)
+    public override void Child(SyntaxNode node)
+    {
+        if (node is ExprNode) return;
+        if (node is StmtNode s)
         {
-            if (node is Return) Found = true;
-            // A nested function's returns are its own; a nested class is checked as its own code object.
-            if (Found || node is FunctionDef or AsyncFunctionDef or ClassDef) return node;
-            return base.Visit(node);
+            visit(s);
+            if (s is FunctionDef or AsyncFunctionDef or ClassDef) return;
         }
+        node.VisitChildren(this);
     }
 }
 

@@ -159,24 +159,23 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     private int LowestLine(StmtNode stmt) => (_lowestLine ??= new LowestLineFinder(_ctx.ExprLines)).Find(stmt);
 
     /// <summary>The lowest line recorded for an expression of a statement (0: none), nested statements left out.
-    /// A rewriter that changes nothing: it walks without allocating.</summary>
-    private sealed class LowestLineFinder(Dictionary<SyntaxNode, int> lines) : SyntaxRewriter
+    /// A walk over child nodes: no rewriting, no allocation.</summary>
+    private sealed class LowestLineFinder(Dictionary<SyntaxNode, int> lines) : SyntaxChildVisitor
     {
         private int _lowest;
-        private StmtNode? _root;
 
         public int Find(StmtNode stmt)
         {
-            (_lowest, _root) = (0, stmt);
-            Visit(stmt);
+            _lowest = 0;
+            stmt.VisitChildren(this);
             return _lowest;
         }
 
-        public override SyntaxNode Visit(SyntaxNode node)
+        public override void Child(SyntaxNode node)
         {
-            if (node is StmtNode && !ReferenceEquals(node, _root)) return node;
+            if (node is StmtNode) return;
             if (node is ExprNode && lines.TryGetValue(node, out int line) && line > 0 && (_lowest == 0 || line < _lowest)) _lowest = line;
-            return base.Visit(node);
+            node.VisitChildren(this);
         }
     }
 

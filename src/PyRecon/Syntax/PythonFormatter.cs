@@ -287,9 +287,9 @@ internal sealed class StatementWriter
         text = "";
         if (s is not Expr { Value: Constant { Value: PyStr str, Kind: var kind } } || !str.Value.Contains('\n')) return false;
         var v = str.Value;
-        bool clean = v.All(c => c == '\n' || (c != '\\' && c != '\r' && PythonLiterals.IsPrintable(c) && !char.IsSurrogate(c)))
-            && !v.Contains("\"\"\"") && !v.EndsWith('"');
-        if (!clean) return false;
+        if (v.Contains("\"\"\"") || v.EndsWith('"')) return false;
+        foreach (char c in v)
+            if (c != '\n' && (c == '\\' || c == '\r' || !PythonLiterals.IsPrintable(c) || char.IsSurrogate(c))) return false;
         text = (kind == "u" ? "u" : "") + "\"\"\"" + v + "\"\"\"";
         return true;
     }

@@ -61,7 +61,8 @@ public static class PythonLiterals
     /// <summary>str.isprintable() for one code point (by Unicode category, as CPython decides it).</summary>
     public static bool IsPrintable(int cp)
     {
-        if (cp == ' ') return true;
+        // ASCII first (the Unicode tables cost far more): space to tilde.
+        if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
         if (cp >= 0xd800 && cp <= 0xdfff) return false;
         var cat = CharUnicodeInfo.GetUnicodeCategory(cp);
         return cat is not (UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
