@@ -57,7 +57,11 @@ internal static class DecompileCommand
         bool overrideNoted = false;
         bool headers = output is null && items.Count > 1;
         var view = ProgressView.Create(settings.Quiet ? ProgressMode.None : settings.Progress, stderr, items.Count, stdoutShared: output is null);
-        view.Run(counts, "decompiling", () => OrderedBatch.Run(items.Count, settings.Jobs, i => Decompile(items[i], settings), (i, outcome) =>
+        // Each worker writes its own output file (the names are assigned up front, so no two collide): the ordered
+        // hand-over below is then light, and a second core is not left waiting on the writes of the first.
+        string? FileTarget(InputItem item) =>
+            output is null ? null : !toFolder ? output : item.OutputRelative is { } relative ? Path.Combine(output, relative) : null;
+        view.Run(counts, "decompiling", () => OrderedBatch.Run(items.Count, settings.Jobs, i => WriteText(Decompile(items[i], settings), FileTarget(items[i])), (i, outcome) =>
         {
             var item = outcome.Item;
             if (outcome.OverrideNote is not null && !overrideNoted)
@@ -67,43 +71,24 @@ internal static class DecompileCommand
                 view.Line($"pyrecon: {item.Display}: note: {outcome.OverrideNote}");
             }
             foreach (var d in outcome.Failures) view.Line($"pyrecon: {item.Display}: {d}");
-            if (outcome.Status != FileOutcome.Failed && outcome.Text is null && output is not null && item.Role != PyRecon.Archives.PyInstaller.ItemRole.Listed)
+            void NoteCollision()
             {
-                if (item.Collision is not null)
-                {
-                    collisions++;
-                    view.Line($"pyrecon: {item.Display}: {item.Collision}");
-                }
+                if (item.Collision is null) return;
+                collisions++;
+                view.Line($"pyrecon: {item.Display}: {item.Collision}");
+            }
+            // Written (or found not writable) by the worker.
+            if (outcome.Output is not null || outcome.ErrorKind == "write-error") NoteCollision();
+            else if (outcome.Status != FileOutcome.Failed && outcome.Text is null && output is not null && item.Role != PyRecon.Archives.PyInstaller.ItemRole.Listed)
+            {
+                NoteCollision();
                 PackedOutput.Write(outcome, toFolder ? Path.Combine(output, item.OutputRelative!) : output, toFolder ? output : null);
             }
             else if (outcome.Text is not null)
             {
-                if (output is null)
-                {
-                    if (headers) stdout.WriteLine($"# ---- {item.Display}");
-                    stdout.Write(outcome.Text);
-                }
-                else
-                {
-                    string target = toFolder ? Path.Combine(output, item.OutputRelative!) : output;
-                    if (item.Collision is not null)
-                    {
-                        collisions++;
-                        view.Line($"pyrecon: {item.Display}: {item.Collision}");
-                    }
-                    try
-                    {
-                        var dir = Path.GetDirectoryName(Path.GetFullPath(target));
-                        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-                        File.WriteAllText(target, outcome.Text, new UTF8Encoding(false));
-                        outcome.Output = target;
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        outcome.Fail("write-error", $"cannot write {target}: {e.Message}");
-                    }
-                }
-                outcome.Text = null; // the report keeps the rest; the text is written
+                if (headers) stdout.WriteLine($"# ---- {item.Display}");
+                stdout.Write(outcome.Text);
+                outcome.Text = null;
             }
             if (outcome.Error is not null) view.Line($"pyrecon: {item.Display}: {outcome.Error}");
             counts.Done++;
@@ -138,6 +123,26 @@ internal static class DecompileCommand
             stderr.WriteLine($"pyrecon: {counts.Total} files: {counts.Files}; {counts.CodeObjects} code objects, {counts.CodeObjectsFailed} failed"
                              + (collisions > 0 ? $"; {collisions} renamed on name collisions" : "") + $"; {seconds:0.0} s");
         return exit;
+    }
+
+    /// <summary>Writes a decompiled text to its file (in the worker); what cannot be written fails the file. Without
+    /// a target (stdout) the text stays for the ordered hand-over.</summary>
+    private static FileOutcome WriteText(FileOutcome outcome, string? target)
+    {
+        if (target is null || outcome.Text is null) return outcome;
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(target));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            File.WriteAllText(target, outcome.Text, new UTF8Encoding(false));
+            outcome.Output = target;
+            outcome.Text = null; // the report keeps the rest; the text is written
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            outcome.Fail("write-error", $"cannot write {target}: {e.Message}");
+        }
+        return outcome;
     }
 
     private static FileOutcome Decompile(InputItem item, DecompileSettings settings)
