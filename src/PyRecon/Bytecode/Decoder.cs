@@ -288,8 +288,13 @@ public static class Decoder
             _starts = starts;
         }
 
+        private int _last;
+
         public int? LineAt(int offset)
         {
+            // Decoding asks in offset order: the range found last, or the one after it, usually holds the offset.
+            for (int k = _last; k < _ranges.Length && k <= _last + 1; k++)
+                if (offset >= _ranges[k].Start && offset < _ranges[k].End) return _ranges[_last = k].Line;
             int lo = 0, hi = _ranges.Length - 1;
             while (lo <= hi)
             {
@@ -297,7 +302,7 @@ public static class Decoder
                 var r = _ranges[mid];
                 if (offset < r.Start) hi = mid - 1;
                 else if (offset >= r.End) lo = mid + 1;
-                else return r.Line;
+                else return _ranges[_last = mid].Line;
             }
             return null;
         }

@@ -124,8 +124,16 @@ internal sealed partial class Evaluator
                 return;
             }
         }
-        var values = args.Select(Materialize).ToList();
-        Push(S.Call(funcExpr, [.. values.Take(values.Count - kwCount)], Keywords(kwNames, values.Skip(values.Count - kwCount).ToList())));
+        // Materialized in order (left to right, as the source evaluates them), then split: positional, keyword values.
+        int positionalCount = Math.Max(0, args.Count - kwCount);
+        var positional = ImmutableArray.CreateBuilder<ExprNode>(positionalCount);
+        var keywordValues = new List<ExprNode>(args.Count - positionalCount);
+        for (int k = 0; k < args.Count; k++)
+        {
+            var value = Materialize(args[k]);
+            if (k < positionalCount) positional.Add(value); else keywordValues.Add(value);
+        }
+        Push(S.Call(funcExpr, positional.MoveToImmutable(), Keywords(kwNames, keywordValues)));
     }
 
     private static ImmutableArray<StmtNode> NonEmpty(List<StmtNode> body) => body.Count == 0 ? [S.Pass()] : [.. body];

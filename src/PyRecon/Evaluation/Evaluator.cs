@@ -105,12 +105,20 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
 
     public List<object> PopN(int n)
     {
-        var items = new object[n];
+        // Filled from the end: the top of the stack is the last item. One list, no staging array.
+        var items = new List<object>(n);
+        for (int i = 0; i < n; i++) items.Add(null!);
         for (int i = n - 1; i >= 0; i--) items[i] = Stack.Pop();
-        return [.. items];
+        return items;
     }
 
-    public List<ExprNode> PopExprs(int n) => PopN(n).Select(Materialize).ToList();
+    public List<ExprNode> PopExprs(int n)
+    {
+        var items = PopN(n);
+        var exprs = new List<ExprNode>(items.Count);
+        foreach (var item in items) exprs.Add(Materialize(item));
+        return exprs;
+    }
 
     /// <summary>Turns a stack item into the expression it stands for, or fails when it is plumbing.</summary>
     public ExprNode Materialize(object item)

@@ -30,7 +30,9 @@ public static class SyntaxFacts
     /// which the parser applies to names, is not checked.</summary>
     public static bool IsIdentifier(string? text)
     {
-        if (string.IsNullOrEmpty(text) || Keywords.Contains(text)) return false;
+        if (string.IsNullOrEmpty(text)) return false;
+        if (IsAsciiIdentifierShape(text)) return !Keywords.Contains(text);
+        if (Keywords.Contains(text)) return false;
         for (int i = 0; i < text.Length; i++)
         {
             bool pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
@@ -39,6 +41,16 @@ public static class SyntaxFacts
             if (pair) i++;
             if (!(first ? IsStart(cp) : IsContinue(cp))) return false;
         }
+        return true;
+    }
+
+    /// <summary>A name of ASCII letters, digits and underscores not starting with a digit: nearly every name, checked
+    /// without the Unicode tables.</summary>
+    private static bool IsAsciiIdentifierShape(string text)
+    {
+        if (char.IsAsciiDigit(text[0])) return false;
+        foreach (char c in text)
+            if (!(c == '_' || char.IsAsciiLetterOrDigit(c))) return false;
         return true;
     }
 
