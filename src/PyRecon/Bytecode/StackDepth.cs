@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using PyRecon.Model;
 
 namespace PyRecon.Bytecode;
@@ -100,6 +101,7 @@ public static class StackDepth
                 }
             }
         }
-        return new StackDepthResult([.. depth], max, problems.ToImmutable());
+        // The array is not touched again: handed over, not copied.
+        return new StackDepthResult(ImmutableCollectionsMarshal.AsImmutableArray(depth), max, problems.ToImmutable());
     }
 }

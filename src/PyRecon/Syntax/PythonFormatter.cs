@@ -271,7 +271,7 @@ internal sealed class StatementWriter
     {
         int first = body.Count > 0 ? StatementLine(body[0]) : 0;
         if (first <= 0) return 0;
-        return Math.Max(0, first - 1 - CommentsOf(body[0], IsDocstring(body[0], out _)).Count);
+        return Math.Max(0, first - 1 - CommentsOf(body[0], IsDocstring(body[0])).Count);
     }
 
     private void Indented(IReadOnlyList<StmtNode> body)
@@ -285,12 +285,20 @@ internal sealed class StatementWriter
     private static bool IsDocstring(StmtNode s, out string text)
     {
         text = "";
-        if (s is not Expr { Value: Constant { Value: PyStr str, Kind: var kind } } || !str.Value.Contains('\n')) return false;
+        if (!IsDocstring(s)) return false;
+        var str = (Constant)((Expr)s).Value;
+        text = (str.Kind == "u" ? "u" : "") + "\"\"\"" + ((PyStr)str.Value).Value + "\"\"\"";
+        return true;
+    }
+
+    /// <summary>A multi-line string statement that can be written as a triple-quoted literal, verbatim.</summary>
+    private static bool IsDocstring(StmtNode s)
+    {
+        if (s is not Expr { Value: Constant { Value: PyStr str } } || !str.Value.Contains('\n')) return false;
         var v = str.Value;
         if (v.Contains("\"\"\"") || v.EndsWith('"')) return false;
         foreach (char c in v)
             if (c != '\n' && (c == '\\' || c == '\r' || !PythonLiterals.IsPrintable(c) || char.IsSurrogate(c))) return false;
-        text = (kind == "u" ? "u" : "") + "\"\"\"" + v + "\"\"\"";
         return true;
     }
 
@@ -535,7 +543,7 @@ internal sealed class StatementWriter
         if (!definition && _headerLine != headerLine) return false;
         foreach (var s in body)
         {
-            if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s, out _)) return false;
+            if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s)) return false;
             int line = StatementLine(s);
             if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Count == 1 && nextLine == headerLine + 1)
                 && !(line == 0 && s is Break or Continue && body.Count == 1 && !definition)) return false;
