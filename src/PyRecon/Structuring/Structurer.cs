@@ -262,9 +262,25 @@ internal sealed partial class Structurer
         return true;
     }
 
+    // The ops each walk started at, one set per walk in progress (walks nest): reused, not made per construct.
+    private readonly Stack<HashSet<int>> _startedSets = new();
+
     private int Walk(int pos, Region region, List<StmtNode> output)
     {
-        var started = new HashSet<int>();
+        var started = _startedSets.Count > 0 ? _startedSets.Pop() : [];
+        try
+        {
+            return Walk(pos, region, output, started);
+        }
+        finally
+        {
+            started.Clear();
+            _startedSets.Push(started);
+        }
+    }
+
+    private int Walk(int pos, Region region, List<StmtNode> output, HashSet<int> started)
+    {
         while (true)
         {
             if (pos < 0) return -1;
