@@ -27,9 +27,9 @@ internal sealed record DecompileSettings(IReadOnlyList<string> Inputs)
 
 /// <summary>
 /// <c>pyrecon decompile</c>: source for every input (.pyc files, folders recursively, zip/wheel/egg archives,
-/// headerless marshal data with a stated version). Files are decompiled in parallel and written in input order.
-/// stderr gets one line per code object that failed and per unreadable input, progress and a summary for a
-/// batch; <c>--report</c> writes the same as JSON.
+/// headerless marshal data with a stated version). Files are decompiled in parallel, each output file written by its
+/// worker; standard output, stderr and the report come in input order. stderr gets one line per code object that
+/// failed and per unreadable input, progress and a summary for a batch; <c>--report</c> writes the same as JSON.
 /// </summary>
 internal static class DecompileCommand
 {

@@ -81,7 +81,7 @@ public static class Decoder
 
     /// <summary>How many instructions <see cref="Decode(CodeObject, DecodeOptions?)"/> would make, counted without
     /// decoding (inline caches and EXTENDED_ARG prefixes skipped; an unknown byte counts as one): for sizing.</summary>
-    public static int CountInstructions(CodeObject code)
+    internal static int CountInstructions(CodeObject code)
     {
         var table = OpcodeTable.For(code.Version);
         var bytes = code.Code;
@@ -269,6 +269,8 @@ public static class Decoder
         private readonly ImmutableArray<CodeRange> _ranges;
         /// <summary>Line starts in offset order (as the line table gives them): searched, not hashed.</summary>
         private readonly ImmutableArray<LineStart> _starts;
+        /// <summary>The range <see cref="LineAt"/> found last.</summary>
+        private int _last;
 
         public LineLookup(CodeObject code)
         {
@@ -287,8 +289,6 @@ public static class Decoder
             _ranges = ranges;
             _starts = starts;
         }
-
-        private int _last;
 
         public int? LineAt(int offset)
         {
@@ -316,8 +316,7 @@ public static class Decoder
                 int mid = (lo + hi) >> 1;
                 if (_starts[mid].Offset < start) lo = mid + 1; else hi = mid;
             }
-            if (lo < _starts.Length && _starts[lo].Offset <= end) return true;
-            return false;
+            return lo < _starts.Length && _starts[lo].Offset <= end;
         }
     }
 }

@@ -107,7 +107,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     {
         // Filled from the end: the top of the stack is the last item. One list, no staging array.
         var items = new List<object>(n);
-        for (int i = 0; i < n; i++) items.Add(null!);
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(items, n);
         for (int i = n - 1; i >= 0; i--) items[i] = Stack.Pop();
         return items;
     }

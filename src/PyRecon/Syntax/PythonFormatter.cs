@@ -102,7 +102,7 @@ internal sealed class StatementWriter
 
     /// <summary>An expression in a slot: the common case, written without a closure per statement.</summary>
     private void Slot(ExprNode expr, Precedence precedence = Precedence.Test, bool parenthesizable = true) =>
-        Slot((_expr, expr, precedence), static s => s.Item1.Expr(s.expr, s.precedence), parenthesizable);
+        Slot((Writer: _expr, Expr: expr, Precedence: precedence), static s => s.Writer.Expr(s.Expr, s.Precedence), parenthesizable);
 
     private void Slot<TState>(TState state, Action<TState> write, bool parenthesizable)
     {

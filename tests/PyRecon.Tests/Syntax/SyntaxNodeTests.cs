@@ -118,4 +118,61 @@ public sealed class SyntaxNodeTests
         Assert.Equal("arg", Arg("x").PythonName);
         Assert.Equal("x", Arg("x").ArgName);
     }
+
+    /// <summary>VisitChildren hands over exactly the nodes Fields lists (field order, absent ones skipped), and the
+    /// visitor's SyntaxKind dispatch reaches the VisitX of the node's own class, on random trees of every version.</summary>
+    [Fact]
+    public void ChildrenAndKindDispatchAgreeWithFields()
+    {
+        var kinds = new KindNamer();
+        foreach (var version in PythonVersion.Supported)
+            for (int seed = 0; seed < 40; seed++)
+            {
+                var tree = new RandomSyntax(seed, version, SyntaxTestSettings.SizeFor(seed)).Module();
+                var pending = new Stack<SyntaxNode>([tree]);
+                while (pending.Count > 0)
+                {
+                    var node = pending.Pop();
+                    Assert.Equal(node.PythonName, kinds.Visit(node));
+                    var fromFields = new List<SyntaxNode>();
+                    foreach (var field in node.Fields)
+                    {
+                        if (field.Kind == SyntaxFieldKind.Node && field.Value is SyntaxNode child) fromFields.Add(child);
+                        if (field.Kind == SyntaxFieldKind.NodeList && field.Value is IEnumerable<object?> items)
+                            fromFields.AddRange(items.OfType<SyntaxNode>());
+                    }
+                    var handed = new ChildCollector();
+                    node.VisitChildren(handed);
+                    Assert.Equal(fromFields.Count, handed.Children.Count);
+                    for (int i = 0; i < fromFields.Count; i++) Assert.Same(fromFields[i], handed.Children[i]);
+                    foreach (var child in handed.Children) pending.Push(child);
+                }
+            }
+    }
+
+    private sealed class ChildCollector : SyntaxChildVisitor
+    {
+        public List<SyntaxNode> Children { get; } = [];
+        public override void Child(SyntaxNode node) => Children.Add(node);
+    }
+
+    /// <summary>Names the class each VisitX was reached for (the generated visitor dispatches on SyntaxKind).</summary>
+    private sealed class KindNamer : SyntaxVisitor<string>
+    {
+        protected override string DefaultVisit(SyntaxNode node) => "?";
+        public override string VisitModule(Module node) => "Module";
+        public override string VisitFunctionDef(FunctionDef node) => "FunctionDef";
+        public override string VisitName(Name node) => "Name";
+        public override string VisitCall(Call node) => "Call";
+        public override string VisitArguments(Arguments node) => "arguments";
+        public override string VisitIf(If node) => "If";
+        public override string VisitConstant(PyRecon.Syntax.Constant node) => "Constant";
+
+        public override string Visit(SyntaxNode node)
+        {
+            var named = base.Visit(node);
+            // Classes this namer does not override fall back to DefaultVisit; the ones it does must be reached.
+            return named == "?" ? node.PythonName : named;
+        }
+    }
 }
