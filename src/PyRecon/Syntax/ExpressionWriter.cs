@@ -271,9 +271,9 @@ internal sealed class ExpressionWriter
         }
     }
 
-    private void TupleItems(IReadOnlyList<ExprNode> elts)
+    private void TupleItems(ImmutableArray<ExprNode> elts)
     {
-        if (elts.Count == 1)
+        if (elts.Length == 1)
         {
             Test(elts[0]);
             W(",");
@@ -307,9 +307,9 @@ internal sealed class ExpressionWriter
         }
     }
 
-    private void Comprehensions(IReadOnlyList<Comprehension> generators)
+    private void Comprehensions(ImmutableArray<Comprehension> generators)
     {
-        if (generators.Count == 0) throw new SyntaxNotSupportedException("a comprehension needs at least one 'for'");
+        if (generators.Length == 0) throw new SyntaxNotSupportedException("a comprehension needs at least one 'for'");
         foreach (var g in generators)
         {
             W(" ");
@@ -327,19 +327,19 @@ internal sealed class ExpressionWriter
     }
 
     /// <summary>The arguments between a call's parentheses (or a class's bases and keywords).</summary>
-    public void CallArguments(IReadOnlyList<ExprNode> args, IReadOnlyList<Keyword> keywords, bool soleGeneratorBare = true)
+    public void CallArguments(ImmutableArray<ExprNode> args, ImmutableArray<Keyword> keywords, bool soleGeneratorBare = true)
     {
         // A call's sole generator expression argument needs no parentheses of its own: f(x for x in y)
         // (class bases do not have that form).
-        if (soleGeneratorBare && args.Count == 1 && keywords.Count == 0 && args[0] is GeneratorExp ge)
+        if (soleGeneratorBare && args.Length == 1 && keywords.Length == 0 && args[0] is GeneratorExp ge)
         {
             GeneratorBody(ge);
             return;
         }
         Tests(args);
-        for (int i = 0; i < keywords.Count; i++)
+        for (int i = 0; i < keywords.Length; i++)
         {
-            if (i > 0 || args.Count > 0) W(", ");
+            if (i > 0 || args.Length > 0) W(", ");
             var k = keywords[i];
             // A keyword has no op of its own: it goes where its value starts, so `name=` and value stay together.
             At(_lines is not null && _lines.Of(k) == 0 && !IsPlacedByItsName(k.Value) ? k.Value : k);

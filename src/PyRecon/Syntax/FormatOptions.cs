@@ -37,8 +37,9 @@ public sealed record FormatOptions
 /// by reference already (the decompiler's, one entry per expression of the module: not copied), else a copy.</summary>
 internal sealed class LineMap
 {
-    private readonly IReadOnlyDictionary<SyntaxNode, int> _lines;
-    private readonly IReadOnlyDictionary<StmtNode, int> _keywordLines;
+    // Concrete dictionaries: looked up for every node written, where an interface call would cost a dispatch each.
+    private readonly Dictionary<SyntaxNode, int> _lines;
+    private readonly Dictionary<StmtNode, int> _keywordLines;
 
     private LineMap(FormatOptions options)
     {
@@ -46,9 +47,9 @@ internal sealed class LineMap
         _keywordLines = ByReference(options.KeywordLines);
     }
 
-    private static IReadOnlyDictionary<TNode, int> ByReference<TNode>(IReadOnlyDictionary<TNode, int>? lines) where TNode : SyntaxNode
+    private static Dictionary<TNode, int> ByReference<TNode>(IReadOnlyDictionary<TNode, int>? lines) where TNode : SyntaxNode
     {
-        if (lines is Dictionary<TNode, int> { Comparer: SyntaxNodeIdentity or ReferenceEqualityComparer }) return lines;
+        if (lines is Dictionary<TNode, int> { Comparer: SyntaxNodeIdentity or ReferenceEqualityComparer } byReference) return byReference;
         var copy = new Dictionary<TNode, int>(SyntaxNodeIdentity.Instance);
         if (lines is not null)
             foreach (var (node, line) in lines)
@@ -63,7 +64,7 @@ internal sealed class LineMap
         return AnyKnown(map._lines) || AnyKnown(map._keywordLines) ? map : null;
     }
 
-    private static bool AnyKnown<TNode>(IReadOnlyDictionary<TNode, int> lines)
+    private static bool AnyKnown<TNode>(Dictionary<TNode, int> lines) where TNode : notnull
     {
         foreach (var (_, line) in lines)
             if (line > 0) return true;

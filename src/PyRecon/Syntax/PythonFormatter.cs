@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PyRecon.Model;
 
 namespace PyRecon.Syntax;
@@ -159,15 +160,15 @@ internal sealed class StatementWriter
         return IsDefinition(s) ? _lines.KeywordLine(s) : 0;
     }
 
-    private void Block(IReadOnlyList<StmtNode> body, bool allowEmpty = false)
+    private void Block(ImmutableArray<StmtNode> body, bool allowEmpty = false)
     {
-        if (body.Count == 0)
+        if (body.Length == 0)
         {
             if (allowEmpty) return;
             throw new SyntaxNotSupportedException("a block needs at least one statement");
         }
         int blank = _depth == 0 ? 2 : 1;
-        for (int i = 0; i < body.Count; i++)
+        for (int i = 0; i < body.Length; i++)
         {
             var s = body[i];
             int line = StatementLine(s);
@@ -183,7 +184,7 @@ internal sealed class StatementWriter
             {
                 Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
             }
-            _nextStatementLine = i + 1 < body.Count ? StatementLine(body[i + 1]) : 0;
+            _nextStatementLine = i + 1 < body.Length ? StatementLine(body[i + 1]) : 0;
             _headerLine = line;
             if (docstring) W(doc);
             else Statement(s);
@@ -267,14 +268,14 @@ internal sealed class StatementWriter
 
     /// <summary>The line of an <c>else:</c> or <c>finally:</c> (which no node records): the line before its
     /// first statement and that statement's comments, when that is known.</summary>
-    private int LineBefore(IReadOnlyList<StmtNode> body)
+    private int LineBefore(ImmutableArray<StmtNode> body)
     {
-        int first = body.Count > 0 ? StatementLine(body[0]) : 0;
+        int first = body.Length > 0 ? StatementLine(body[0]) : 0;
         if (first <= 0) return 0;
         return Math.Max(0, first - 1 - CommentsOf(body[0], IsDocstring(body[0])).Count);
     }
 
-    private void Indented(IReadOnlyList<StmtNode> body)
+    private void Indented(ImmutableArray<StmtNode> body)
     {
         _depth++;
         Block(body);
@@ -503,7 +504,7 @@ internal sealed class StatementWriter
         }
     }
 
-    private void ForLoop(string keyword, ExprNode target, ExprNode iter, IReadOnlyList<StmtNode> body, IReadOnlyList<StmtNode> orelse)
+    private void ForLoop(string keyword, ExprNode target, ExprNode iter, ImmutableArray<StmtNode> body, ImmutableArray<StmtNode> orelse)
     {
         W(keyword);
         Slot(target, Precedence.Tuple);
@@ -514,13 +515,13 @@ internal sealed class StatementWriter
     }
 
     /// <summary>The colon of a header and the indented body on the following lines.</summary>
-    private void Body(IReadOnlyList<StmtNode> body, bool definition = false, bool classBody = false, bool headerHasCode = true)
+    private void Body(ImmutableArray<StmtNode> body, bool definition = false, bool classBody = false, bool headerHasCode = true)
     {
         W(":");
         if (headerHasCode && FitsOnHeaderLine(body, definition, classBody))
         {
             // `class Error(Exception): pass`: the body shares the header's line, so what follows keeps its own.
-            for (int i = 0; i < body.Count; i++)
+            for (int i = 0; i < body.Length; i++)
             {
                 W(i == 0 ? " " : "; ");
                 Statement(body[i]);
@@ -535,9 +536,9 @@ internal sealed class StatementWriter
     /// class body that is a lone `pass` no bytecode places when the next statement is on the very next line
     /// (a function's lone `pass` stands for its return, which has a line), or a lone break/continue that no op
     /// places (its jump became the header's own: on its own line the compiler would keep a NOP for it).</summary>
-    private bool FitsOnHeaderLine(IReadOnlyList<StmtNode> body, bool definition, bool classBody)
+    private bool FitsOnHeaderLine(ImmutableArray<StmtNode> body, bool definition, bool classBody)
     {
-        if (_lines is null || !_out.LineOpen || body.Count == 0) return false;
+        if (_lines is null || !_out.LineOpen || body.Length == 0) return false;
         int headerLine = _out.Line, nextLine = _nextStatementLine;
         // A header pushed below its own line, or written over several, does not share a line with its body.
         if (!definition && _headerLine != headerLine) return false;
@@ -545,15 +546,15 @@ internal sealed class StatementWriter
         {
             if (IsCompound(s) || CommentsOf(s, docstring: false).Count > 0 || IsDocstring(s)) return false;
             int line = StatementLine(s);
-            if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Count == 1 && nextLine == headerLine + 1)
-                && !(line == 0 && s is Break or Continue && body.Count == 1 && !definition)) return false;
+            if (line != headerLine && !(classBody && line == 0 && s is Pass && body.Length == 1 && nextLine == headerLine + 1)
+                && !(line == 0 && s is Break or Continue && body.Length == 1 && !definition)) return false;
         }
         return true;
     }
 
-    private void Else(IReadOnlyList<StmtNode> orelse)
+    private void Else(ImmutableArray<StmtNode> orelse)
     {
-        if (orelse.Count == 0) return;
+        if (orelse.Length == 0) return;
         Clause(LineBefore(orelse));
         W("else");
         Body(orelse);
@@ -576,10 +577,10 @@ internal sealed class StatementWriter
         Else(node.Orelse);
     }
 
-    private void TryStatement(IReadOnlyList<StmtNode> body, IReadOnlyList<ExcepthandlerNode> handlers, IReadOnlyList<StmtNode> orelse, IReadOnlyList<StmtNode> finalbody, bool star)
+    private void TryStatement(ImmutableArray<StmtNode> body, IReadOnlyList<ExcepthandlerNode> handlers, ImmutableArray<StmtNode> orelse, ImmutableArray<StmtNode> finalbody, bool star)
     {
-        if (handlers.Count == 0 && finalbody.Count == 0) throw new SyntaxNotSupportedException("try needs a handler or finally");
-        if (handlers.Count == 0 && orelse.Count > 0) throw new SyntaxNotSupportedException("try/else needs a handler");
+        if (handlers.Count == 0 && finalbody.Length == 0) throw new SyntaxNotSupportedException("try needs a handler or finally");
+        if (handlers.Count == 0 && orelse.Length > 0) throw new SyntaxNotSupportedException("try/else needs a handler");
         W("try");
         Body(body, headerHasCode: false);
         foreach (var h in handlers.Cast<ExceptHandler>())
@@ -597,7 +598,7 @@ internal sealed class StatementWriter
             Body(h.Body);
         }
         Else(orelse);
-        if (finalbody.Count > 0)
+        if (finalbody.Length > 0)
         {
             Clause(LineBefore(finalbody));
             W("finally");
@@ -629,7 +630,7 @@ internal sealed class StatementWriter
 
     private static bool IsDottedCall(ExprNode e) => IsDottedName(e) || (e is Call c && IsDottedName(c.Func));
 
-    private void Function(StmtNode node, string keyword, string name, Arguments args, IReadOnlyList<StmtNode> body, IReadOnlyList<ExprNode> decorators, ExprNode? returns, IReadOnlyList<TypeParamNode> typeParams)
+    private void Function(StmtNode node, string keyword, string name, Arguments args, ImmutableArray<StmtNode> body, IReadOnlyList<ExprNode> decorators, ExprNode? returns, IReadOnlyList<TypeParamNode> typeParams)
     {
         Decorators(node, decorators);
         W(keyword + name);
