@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PyRecon.Model;
 using PyRecon.Syntax;
 
@@ -98,6 +99,12 @@ internal sealed class ConstantVisitOrder
     }
 
     private void Statements(IEnumerable<StmtNode> body)
+    {
+        foreach (var s in body) Statement(s);
+    }
+
+    // A node's own statement lists: walked without boxing the array and its enumerator.
+    private void Statements(ImmutableArray<StmtNode> body)
     {
         foreach (var s in body) Statement(s);
     }
