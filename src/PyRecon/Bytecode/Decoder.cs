@@ -271,6 +271,8 @@ public static class Decoder
         private readonly ImmutableArray<LineStart> _starts;
         /// <summary>The range <see cref="LineAt"/> found last.</summary>
         private int _last;
+        /// <summary>Where <see cref="StartsIn"/> found the first line start at or after the offset it was asked for.</summary>
+        private int _firstStart;
 
         public LineLookup(CodeObject code)
         {
@@ -309,14 +311,11 @@ public static class Decoder
 
         public bool StartsIn(int start, int end)
         {
-            // The first line start at or after start (offsets never decrease), if any, must not pass end.
-            int lo = 0, hi = _starts.Length;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >> 1;
-                if (_starts[mid].Offset < start) lo = mid + 1; else hi = mid;
-            }
-            return lo < _starts.Length && _starts[lo].Offset <= end;
+            // The first line start at or after start (offsets never decrease), if any, must not pass end. Decoding
+            // asks in offset order, so the search goes on from where the last one stopped.
+            if (_firstStart > 0 && _starts[_firstStart - 1].Offset >= start) _firstStart = 0;
+            while (_firstStart < _starts.Length && _starts[_firstStart].Offset < start) _firstStart++;
+            return _firstStart < _starts.Length && _starts[_firstStart].Offset <= end;
         }
     }
 }

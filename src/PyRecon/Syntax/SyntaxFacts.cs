@@ -8,7 +8,10 @@ namespace PyRecon.Syntax;
 public static class SyntaxFacts
 {
     /// <summary>Python's hard keywords (3.8-3.14); never valid as a name.</summary>
-    public static readonly IReadOnlySet<string> Keywords = new HashSet<string>(StringComparer.Ordinal)
+    public static IReadOnlySet<string> Keywords => s_keywords;
+
+    // The concrete set, for the identifier test run on every name made (no interface call).
+    private static readonly HashSet<string> s_keywords = new(StringComparer.Ordinal)
     {
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
         "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
@@ -31,8 +34,8 @@ public static class SyntaxFacts
     public static bool IsIdentifier(string? text)
     {
         if (string.IsNullOrEmpty(text)) return false;
-        if (IsAsciiIdentifierShape(text)) return !Keywords.Contains(text);
-        if (Keywords.Contains(text)) return false;
+        if (IsAsciiIdentifierShape(text)) return !s_keywords.Contains(text);
+        if (s_keywords.Contains(text)) return false;
         for (int i = 0; i < text.Length; i++)
         {
             bool pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
