@@ -130,6 +130,9 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
             foreach (var (start, block) in longestFirst)
             {
                 if (block[^1] <= end.Index) continue; // the original comes later in the layout
+                // A copy ends in this very exit: an original ending in another argument is none (checked before the
+                // tail is built; every exit meets every candidate, so this keeps large functions cheap).
+                if (ops[block[^1]].Instruction.Arg != end.Instruction.Arg) continue;
                 int k = block.Count;
                 var copy = tails[k] ??= TailEndingAt(end.Index, k);
                 if (copy.Count != k || copy[0] == start) continue;
