@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics;
 using PyRecon.Bytecode;
 using PyRecon.Flow;
@@ -22,11 +23,14 @@ internal sealed class FoldedConstants
     private readonly HashSet<int> _late = [];
     private readonly PyObject? _leftover;
     private int _leftoverUser = -1;
-    private readonly HashSet<PyObject> _consts;
+    private readonly ImmutableArray<PyObject> _constList;
+    // Made on first use (a concatenation to split, rare): hashing every constant of every code object cost more.
+    private HashSet<PyObject>? _consts;
+    private HashSet<PyObject> Consts => _consts ??= [.. _constList];
 
     private FoldedConstants(CodeObject code, Op[] ops)
     {
-        _consts = [.. code.Consts];
+        _constList = code.Consts;
         var firstUse = new int[code.Consts.Length];
         Array.Fill(firstUse, -1);
         for (int i = 0; i < ops.Length; i++)
@@ -50,7 +54,7 @@ internal sealed class FoldedConstants
         for (int k = 0; k < firstUse.Length; k++)
         {
             if (firstUse[k] < 0) continue;
-            folding |= k >= tail && witnesses.Any(j => LoadedBefore(k, j));
+            if (!folding && k >= tail && witnesses.Any(j => LoadedBefore(k, j))) folding = true; // once on, it stays on
             if (folding && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
             // A function's co_consts[0] (its docstring, or the None code generation numbers first) says nothing,
             // nor do True and False, nor None unless its one load is left and no jump tests for it: the load they
@@ -168,7 +172,7 @@ internal sealed class FoldedConstants
                     PyBytes { Value: var bytes } => (new PyBytes(bytes[..at]), new PyBytes(bytes[at..])),
                     _ => null,
                 };
-                if (parts is var (left, right) && !_consts.Contains(left) && !_consts.Contains(right))
+                if (parts is var (left, right) && !Consts.Contains(left) && !Consts.Contains(right))
                     return S.BinOp(S.Constant(left), Operator.Add, S.Constant(right));
             }
         return null;
