@@ -52,7 +52,7 @@ public static class Decoder
         try
         {
             // Jump targets resolve to the instruction that starts at the target (its first prefix when kept).
-            var indexAt = OffsetIndex.Of(count, i => (drafts[i].Offset, drafts[i].StartOffset));
+            using var indexAt = OffsetIndex.Of(count, i => (drafts[i].Offset, drafts[i].StartOffset));
             var lines = new LineLookup(code);
             var result = ImmutableArray.CreateBuilder<Instruction>(count);
             for (int i = 0; i < count; i++)

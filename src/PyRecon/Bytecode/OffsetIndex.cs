@@ -1,20 +1,32 @@
+using System.Buffers;
+
 namespace PyRecon.Bytecode;
 
 /// <summary>
 /// The instruction index at each code offset (an instruction's own offset or the start of its EXTENDED_ARG
 /// prefixes; the lowest index wins). One int per code unit instead of a hash map: decoding, stack depths and the
-/// exception handlers look jump and handler targets up for every code object.
+/// exception handlers look jump and handler targets up for every code object. The array is pooled: an index lives
+/// only while one code object is decoded or analysed (dispose it).
 /// </summary>
-internal sealed class OffsetIndex
+internal sealed class OffsetIndex : IDisposable
 {
-    private readonly int[] _indexAtUnit;
+    private int[] _indexAtUnit;
+    private int _units;
     private readonly int _count;
 
     private OffsetIndex(int codeLength, int count)
     {
-        _indexAtUnit = new int[codeLength / 2 + 1];
-        Array.Fill(_indexAtUnit, -1);
+        _units = codeLength / 2 + 1;
+        _indexAtUnit = ArrayPool<int>.Shared.Rent(_units);
+        Array.Fill(_indexAtUnit, -1, 0, _units);
         _count = count;
+    }
+
+    public void Dispose()
+    {
+        if (_units == 0) return;
+        ArrayPool<int>.Shared.Return(_indexAtUnit);
+        (_indexAtUnit, _units) = ([], 0);
     }
 
     public static OffsetIndex Of(int count, Func<int, (int Offset, int StartOffset)> at)
@@ -33,12 +45,12 @@ internal sealed class OffsetIndex
 
     private void Set(int offset, int index)
     {
-        if (offset >= 0 && (offset & 1) == 0 && offset / 2 < _indexAtUnit.Length) _indexAtUnit[offset / 2] = index;
+        if (offset >= 0 && (offset & 1) == 0 && offset / 2 < _units) _indexAtUnit[offset / 2] = index;
     }
 
     public bool TryGet(int offset, out int index)
     {
-        index = offset >= 0 && (offset & 1) == 0 && offset / 2 < _indexAtUnit.Length ? _indexAtUnit[offset / 2] : -1;
+        index = offset >= 0 && (offset & 1) == 0 && offset / 2 < _units ? _indexAtUnit[offset / 2] : -1;
         return index >= 0;
     }
 
@@ -46,7 +58,7 @@ internal sealed class OffsetIndex
     /// the exception table starts covering instructions.</summary>
     public int FirstAtOrAfter(int offset)
     {
-        for (int unit = Math.Max(0, (offset + 1) / 2); unit < _indexAtUnit.Length; unit++)
+        for (int unit = Math.Max(0, (offset + 1) / 2); unit < _units; unit++)
             if (_indexAtUnit[unit] >= 0) return _indexAtUnit[unit];
         return _count;
     }

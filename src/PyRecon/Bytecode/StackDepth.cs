@@ -67,7 +67,7 @@ public static class StackDepth
         if (instructions.Length > 0) Reach(0, (code.Flags & generatorLike) != 0 ? table.GeneratorEntryDepth : 0, FromEntry);
         // Handler targets by offset, only for code that has an exception table.
         var entries = code.ExceptionTable;
-        var indexAt = entries.IsEmpty ? null : OffsetIndex.Of(instructions.Length, i => (instructions[i].Offset, instructions[i].StartOffset));
+        using var indexAt = entries.IsEmpty ? null : OffsetIndex.Of(instructions.Length, i => (instructions[i].Offset, instructions[i].StartOffset));
         foreach (var entry in entries)
             if (indexAt!.TryGet(entry.Target, out int handler)) Reach(handler, entry.Depth + 1 + (entry.Lasti ? 1 : 0), FromExceptionTable);
 

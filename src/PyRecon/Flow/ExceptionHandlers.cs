@@ -68,7 +68,7 @@ internal static class ExceptionHandlerBuilder
             return;
         }
         if (table.IsEmpty) return;
-        var indexAt = OffsetIndex.Of(ops.Length, i => (ops[i].Instruction.Offset, ops[i].Instruction.StartOffset));
+        using var indexAt = OffsetIndex.Of(ops.Length, i => (ops[i].Instruction.Offset, ops[i].Instruction.StartOffset));
         var byKey = new Dictionary<(int, int, bool), ExceptionHandler>();
         foreach (var entry in table)
         {

@@ -47,9 +47,13 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         op.AbsorbedBy = why;
     }
 
+    // One buffer for the passes that count targets (they run one after another, none inside another).
+    private int[]? _targetCounts;
+
     private int[] CountTargets()
     {
-        var count = new int[ops.Length + 1];
+        var count = _targetCounts ??= new int[ops.Length + 1];
+        Array.Clear(count);
         foreach (var op in ops)
             if (op.Target >= 0 && op.Kind != OpKind.Skip) count[op.Target]++;
         return count;
