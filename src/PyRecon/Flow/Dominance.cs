@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace PyRecon.Flow;
 
 /// <summary>
@@ -16,42 +18,62 @@ internal static class Dominance
         Array.Copy(successors, succ, n);
         succ[root] = [.. roots.Distinct()];
         // Predecessors in one flat array (offsets per node), not a list per node: this runs for every code object.
-        var predStart = new int[n + 2];
-        for (int i = 0; i <= n; i++)
-            foreach (var s in succ[i]) predStart[s + 1]++;
-        for (int i = 0; i <= n; i++) predStart[i + 1] += predStart[i];
-        var preds = new int[predStart[n + 1]];
-        var filled = new int[n + 1];
-        for (int i = 0; i <= n; i++)
-            foreach (var s in succ[i]) preds[predStart[s] + filled[s]++] = i;
-
-        // Reverse postorder from the root (iterative DFS).
-        var order = new int[n + 1];
-        Array.Fill(order, -1);
-        var visited = new bool[n + 1];
-        var stack = new Stack<(int Node, int Child)>();
-        stack.Push((root, 0));
-        visited[root] = true;
-        var post = new List<int>(n + 1);
-        while (stack.Count > 0)
+        // The work arrays are pooled (rented arrays may be longer and hold old values: only [0, n] is used, cleared).
+        var pool = ArrayPool<int>.Shared;
+        var predStart = pool.Rent(n + 2);
+        var filled = pool.Rent(n + 1);
+        var order = pool.Rent(n + 1);
+        int[] preds = [];
+        try
         {
-            var (node, child) = stack.Pop();
-            if (child < succ[node].Count)
-            {
-                stack.Push((node, child + 1));
-                int s = succ[node][child];
-                if (!visited[s])
-                {
-                    visited[s] = true;
-                    stack.Push((s, 0));
-                }
-            }
-            else post.Add(node);
-        }
-        post.Reverse();
-        var rpo = post;
-        for (int i = 0; i < rpo.Count; i++) order[rpo[i]] = i;
+            Array.Clear(predStart, 0, n + 2);
+            Array.Clear(filled, 0, n + 1);
+            for (int i = 0; i <= n; i++)
+                foreach (var s in succ[i]) predStart[s + 1]++;
+            for (int i = 0; i <= n; i++) predStart[i + 1] += predStart[i];
+            preds = pool.Rent(Math.Max(1, predStart[n + 1]));
+            for (int i = 0; i <= n; i++)
+                foreach (var s in succ[i]) preds[predStart[s] + filled[s]++] = i;
 
+            // Reverse postorder from the root (iterative DFS); filled is reused as the visited mark.
+            Array.Fill(order, -1, 0, n + 1);
+            var visited = filled;
+            Array.Clear(visited, 0, n + 1);
+            var stack = new Stack<(int Node, int Child)>();
+            stack.Push((root, 0));
+            visited[root] = 1;
+            var post = new List<int>(n + 1);
+            while (stack.Count > 0)
+            {
+                var (node, child) = stack.Pop();
+                if (child < succ[node].Count)
+                {
+                    stack.Push((node, child + 1));
+                    int s = succ[node][child];
+                    if (visited[s] == 0)
+                    {
+                        visited[s] = 1;
+                        stack.Push((s, 0));
+                    }
+                }
+                else post.Add(node);
+            }
+            post.Reverse();
+            var rpo = post;
+            for (int i = 0; i < rpo.Count; i++) order[rpo[i]] = i;
+            return Iterate(n, root, rpo, predStart, preds, order);
+        }
+        finally
+        {
+            pool.Return(predStart);
+            pool.Return(filled);
+            pool.Return(order);
+            if (preds.Length > 0) pool.Return(preds);
+        }
+    }
+
+    private static int[] Iterate(int n, int root, List<int> rpo, int[] predStart, int[] preds, int[] order)
+    {
         var idom = new int[n + 1];
         Array.Fill(idom, -1);
         idom[root] = root;
