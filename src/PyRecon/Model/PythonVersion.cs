@@ -16,11 +16,13 @@ public readonly record struct PythonVersion(int Major, int Minor) : IComparable<
 
     public bool IsSupported => Major == 3 && Minor >= 8 && Minor <= 14;
 
-    public int CompareTo(PythonVersion other) => Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);
-    public static bool operator <(PythonVersion a, PythonVersion b) => a.CompareTo(b) < 0;
-    public static bool operator >(PythonVersion a, PythonVersion b) => a.CompareTo(b) > 0;
-    public static bool operator <=(PythonVersion a, PythonVersion b) => a.CompareTo(b) <= 0;
-    public static bool operator >=(PythonVersion a, PythonVersion b) => a.CompareTo(b) >= 0;
+    public int CompareTo(PythonVersion other) => Order.CompareTo(other.Order);
+    // One number in (major, minor) order: the comparisons below run on every version test of every pass.
+    private long Order => ((long)Major << 32) + Minor;
+    public static bool operator <(PythonVersion a, PythonVersion b) => a.Order < b.Order;
+    public static bool operator >(PythonVersion a, PythonVersion b) => a.Order > b.Order;
+    public static bool operator <=(PythonVersion a, PythonVersion b) => a.Order <= b.Order;
+    public static bool operator >=(PythonVersion a, PythonVersion b) => a.Order >= b.Order;
 
     public override string ToString() => $"{Major}.{Minor}";
 
