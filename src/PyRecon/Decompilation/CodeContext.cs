@@ -23,8 +23,10 @@ internal sealed class CodeContext
         Scope = scope;
         Nested = nested;
         Consumed = new bool[flow.Ops.Length];
-        // About one expression per op gets a line: sized once instead of grown by doubling.
+        // Sized once instead of grown by doubling: over the 3.8 and 3.12 stdlibs 0.78-0.86 expressions and 0.23-0.24
+        // statements per op get a line.
         ExprLines = new(flow.Ops.Length, SyntaxNodeIdentity.Instance);
+        Lines = new(flow.Ops.Length / 4 + 1, SyntaxNodeIdentity.Instance);
         Folded = FoldedConstants.For(code, flow);
     }
 
@@ -40,7 +42,7 @@ internal sealed class CodeContext
     public SequenceCounter Sequence { get; } = new();
     public PseudoRegistry Pseudo { get; } = new();
     /// <summary>First source line of each statement made (by reference).</summary>
-    public Dictionary<StmtNode, int> Lines { get; } = new(SyntaxNodeIdentity.Instance);
+    public Dictionary<StmtNode, int> Lines { get; }
     /// <summary>Source line of expressions (the line of the op that made them), for line layout.</summary>
     public Dictionary<SyntaxNode, int> ExprLines { get; }
     /// <summary>Line of the `def` / `class` keyword of decorated definitions.</summary>
