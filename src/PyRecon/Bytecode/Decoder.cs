@@ -90,10 +90,13 @@ public static class Decoder
         {
             var info = table[bytes[i]]?.Base;
             if (info is { Name: "EXTENDED_ARG" }) count--;
-            i += 2 + 2 * Math.Max(0, info?.CacheEntries ?? 0);
+            i += 2 + 2 * (info is null ? 0 : CachesAt(info, bytes.Length, i));
         }
         return count;
     }
+
+    /// <summary>The inline cache units after the instruction at <paramref name="offset"/> (fewer where the code ends first).</summary>
+    private static int CachesAt(OpcodeInfo info, int codeLength, int offset) => Math.Max(0, Math.Min(info.CacheEntries, (codeLength - offset - 2) / 2));
 
     private static Draft[] Scan(OpcodeTable table, ImmutableArray<byte> code, bool keepExtendedArgs, out int count)
     {
@@ -111,7 +114,7 @@ public static class Decoder
                 var raw = table[op] ?? throw new BytecodeFormatException($"byte {op} at offset {i} is not a CPython {table.Version} opcode", i);
                 var info = raw.Base;
                 int arg = unchecked(code[i + 1] | ext);
-                int caches = Math.Max(0, Math.Min(info.CacheEntries, (code.Length - i - 2) / 2));
+                int caches = CachesAt(info, code.Length, i);
                 if (info.Name == "EXTENDED_ARG")
                 {
                     var prefix = new Draft(i, i, raw, arg, caches, []);

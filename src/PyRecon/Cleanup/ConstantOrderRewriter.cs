@@ -26,7 +26,10 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
         if (ctx.Version < PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
         // Edits and comparisons see the body as it will be printed: without the copies at its end.
         var current = s_tailReturns.Run([.. body], ctx);
-        var score = Agreement(current, ctx);
+        // Membership in co_consts by hash, made once for every trial edit: the walk visits hundreds of constants in
+        // large functions.
+        var inOriginal = new HashSet<PyObject>(ctx.Code.Consts);
+        var score = Agreement(current, ctx, inOriginal);
         while (score is { Agreed: var agreed, Of: var of } && agreed < of)
         {
             // One edit at a time: the variant whose constant order agrees with the original's longest.
@@ -38,7 +41,7 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                 var variant = editor.WhileTrueSpellings(editor.LoopTryElses(editor.TailList(current)));
                 if (!editor.Applied) break;
                 variant = s_tailReturns.Run(variant, ctx);
-                if (Agreement(variant, ctx) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
+                if (Agreement(variant, ctx, inOriginal) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
                 (best, bestScore) = (variant, s);
             }
             if (best is null) return body;
@@ -53,12 +56,10 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
     /// How far the body's first visits of the constants it is known to add (those the walk sees and co_consts holds)
     /// follow the original's order: the length of the agreeing prefix, of how many; null when the walk is unknown.
     /// </summary>
-    private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx)
+    private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx, HashSet<PyObject> inOriginal)
     {
         if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not var (order, first)) return null;
         var original = ctx.Code.Consts;
-        // Membership by hash: the walk visits hundreds of constants in large functions.
-        var inOriginal = new HashSet<PyObject>(original);
         var ours = new List<PyObject>(order.Count);
         foreach (var v in order) if (inOriginal.Contains(v)) ours.Add(v);
         var known = ours.ToHashSet();
