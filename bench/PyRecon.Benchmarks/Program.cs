@@ -2,7 +2,7 @@ using System.Diagnostics;
 using PyRecon.Decompilation;
 
 // Steady-state decompilation throughput on one core, in process:
-//   PyRecon.Benchmarks DIR [--seconds S] [--warmup N]
+//   PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N]
 // Reads every .pyc under DIR into memory (disk I/O is not timed), decompiles the whole set N times to warm up
 // (JIT tiers, caches), then decompiles it again and again, on this one thread, for at least S seconds. Prints one
 // line of key=value figures: files/s and MB/s by wall clock and by this process's CPU time (the CPU figure is the
@@ -10,7 +10,7 @@ using PyRecon.Decompilation;
 // work is the real work).
 string? dir = null;
 double seconds = 10;
-int top = 0, warmup = 2;
+int top = 0, warmup = 2, allocTypes = 0;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -18,12 +18,13 @@ for (int i = 0; i < args.Length; i++)
         case "--seconds": seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--warmup": warmup = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--top": top = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--alloc": allocTypes = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: dir = args[i]; break;
     }
 }
 if (dir is null || !Directory.Exists(dir))
 {
-    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N]");
+    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N]");
     return 2;
 }
 var paths = Directory.EnumerateFiles(dir, "*.pyc", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
@@ -48,6 +49,7 @@ int Pass()
 }
 
 if (top > 0) return Top(top);
+if (allocTypes > 0) return AllocationsByType(allocTypes);
 
 // Exceptions thrown inside the library (caught there or not): each costs tens of microseconds.
 long exceptions = 0;
@@ -98,4 +100,49 @@ int Top(int n)
     foreach (var r in rows.OrderByDescending(r => Environment.GetEnvironmentVariable("TOP_BY_RATE") == "1" ? r.Ms / Math.Max(1, r.Kb) : r.Ms).Take(n))
         Console.WriteLine($"{r.Ms,8:0.0} ms {100 * r.Ms / totalMs,5:0.0}% {r.AllocMb,7:0.0} MB {r.Kb,5} KB pyc  {r.Ms / Math.Max(1, r.Kb),5:0.00} ms/KB  {r.Path}");
     return 0;
+}
+
+// --alloc N: after one warm-up pass, the N types that take most of one more pass's allocation, from the runtime's
+// allocation samples (one event per ~100 KB allocated, naming the type of the object that crossed the mark).
+int AllocationsByType(int n)
+{
+    Pass();
+    using var sampler = new AllocationSampler();
+    Pass();
+    var byType = sampler.Stop();
+    long total = byType.Values.Sum();
+    Console.WriteLine($"sampled {total / 1e6:0} MB in one pass");
+    foreach (var (type, amount) in byType.OrderByDescending(e => e.Value).Take(n))
+        Console.WriteLine($"{amount / 1e6,8:0.0} MB {100.0 * amount / total,5:0.0}%  {type}");
+    return 0;
+}
+
+/// <summary>Listens to the runtime's GCAllocationTick events and sums their amounts by type name.</summary>
+sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, long> _byType = [];
+    private bool _stopped;
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        // Keyword 0x1 is GC; allocation ticks are raised at Verbose level.
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (_stopped || !e.EventName!.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null) return;
+        int amountAt = e.PayloadNames!.IndexOf("AllocationAmount64"), typeAt = e.PayloadNames.IndexOf("TypeName");
+        if (amountAt < 0 || typeAt < 0) return;
+        string type = e.Payload[typeAt] as string ?? "?";
+        long amount = Convert.ToInt64(e.Payload[amountAt], System.Globalization.CultureInfo.InvariantCulture);
+        lock (_byType) _byType[type] = _byType.GetValueOrDefault(type) + amount;
+    }
+
+    public Dictionary<string, long> Stop()
+    {
+        _stopped = true;
+        lock (_byType) return new(_byType);
+    }
 }
