@@ -3,20 +3,22 @@ using System.Buffers;
 namespace PyRecon.Flow;
 
 /// <summary>
-/// Immediate dominators by the Cooper-Harvey-Kennedy iteration over a graph given by successor lists;
+/// Immediate dominators by the Cooper-Harvey-Kennedy iteration over a graph given by flat successor arrays;
 /// node <c>n</c> (the count) is a virtual root joined to every root. Used both ways: over the CFG for
 /// dominators, over the reversed CFG (virtual exit) for post-dominators.
 /// </summary>
 internal static class Dominance
 {
-    /// <param name="successors">Per node its successors (read, not changed: the lists are used as they are).</param>
+    /// <summary>The graph is given flat: node <c>i</c>'s successors are <c>edges[start[i]..start[i + 1]]</c> (n + 1 offsets).</summary>
     /// <returns>idom per node; -1 for unreachable nodes; the virtual root's index (n) for nodes whose only dominator is the root.</returns>
-    public static int[] ImmediateDominators(int n, List<int>[] successors, IEnumerable<int> roots)
+    public static int[] ImmediateDominators(int n, int[] start, int[] edges, List<int> roots)
     {
         int root = n;
-        var succ = new List<int>[n + 1];
-        Array.Copy(successors, succ, n);
-        succ[root] = [.. roots.Distinct()];
+        // The virtual root's successors: the distinct roots, after the real nodes' edges.
+        var rootEdges = new List<int>(roots.Count);
+        foreach (int r in roots) if (!rootEdges.Contains(r)) rootEdges.Add(r);
+        int Count(int node) => node == root ? rootEdges.Count : start[node + 1] - start[node];
+        int Successor(int node, int k) => node == root ? rootEdges[k] : edges[start[node] + k];
         // Predecessors in one flat array (offsets per node), not a list per node: this runs for every code object.
         // The work arrays are pooled (rented arrays may be longer and hold old values: only [0, n] is used, cleared).
         var pool = ArrayPool<int>.Shared;
@@ -29,11 +31,15 @@ internal static class Dominance
             Array.Clear(predStart, 0, n + 2);
             Array.Clear(filled, 0, n + 1);
             for (int i = 0; i <= n; i++)
-                foreach (var s in succ[i]) predStart[s + 1]++;
+                for (int k = 0, c = Count(i); k < c; k++) predStart[Successor(i, k) + 1]++;
             for (int i = 0; i <= n; i++) predStart[i + 1] += predStart[i];
             preds = pool.Rent(Math.Max(1, predStart[n + 1]));
             for (int i = 0; i <= n; i++)
-                foreach (var s in succ[i]) preds[predStart[s] + filled[s]++] = i;
+                for (int k = 0, c = Count(i); k < c; k++)
+                {
+                    int s = Successor(i, k);
+                    preds[predStart[s] + filled[s]++] = i;
+                }
 
             // Reverse postorder from the root (iterative DFS); filled is reused as the visited mark.
             Array.Fill(order, -1, 0, n + 1);
@@ -46,10 +52,10 @@ internal static class Dominance
             while (stack.Count > 0)
             {
                 var (node, child) = stack.Pop();
-                if (child < succ[node].Count)
+                if (child < Count(node))
                 {
                     stack.Push((node, child + 1));
-                    int s = succ[node][child];
+                    int s = Successor(node, child);
                     if (visited[s] == 0)
                     {
                         visited[s] = 1;

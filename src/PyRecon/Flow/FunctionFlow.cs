@@ -283,33 +283,41 @@ public sealed class FunctionFlow
         // Dominators follow exception edges too (a protected block reaches its handler): handler code is then
         // dominated by the code it protects, and code a handler flows back into stays under its loop head.
         // A handler of dead code is dead itself, as the compiler leaves it for `try: pass`.
-        var withExceptions = new List<int>[n];
+        // Both graphs are flat arrays (offsets per block), not a list per block: this runs for every code object.
+        var start = new int[n + 1];
+        var edges = new List<int>(n * 2);
         for (int b = 0; b < n; b++)
         {
-            var list = new List<int>(Blocks[b].Successors);
+            start[b] = edges.Count;
+            edges.AddRange(Blocks[b].Successors);
             for (int i = Blocks[b].Start; i < Blocks[b].End; i++)
             {
                 var h = _handlerOf[i];
                 if (h is null || Ops[i].Kind == OpKind.Skip) continue;
                 int hb = _blockOf[h.Target];
-                if (!list.Contains(hb)) list.Add(hb);
+                if (edges.IndexOf(hb, start[b]) < 0) edges.Add(hb);
             }
-            withExceptions[b] = list;
         }
+        start[n] = edges.Count;
         var roots = new List<int>();
         if (n > 0) roots.Add(0);
-        _idom = Dominance.ImmediateDominators(n, withExceptions, roots);
+        _idom = Dominance.ImmediateDominators(n, start, [.. edges], roots);
         for (int b = 0; b < n; b++) Blocks[b].Unreachable = _idom[b] < 0;
 
-        var reversed = new List<int>[n];
-        for (int b = 0; b < n; b++) reversed[b] = [];
+        // The reversed normal-flow graph: each block's predecessors in block order, as the successor lists give them.
+        var reversedStart = new int[n + 1];
         var exits = new List<int>();
         for (int b = 0; b < n; b++)
         {
             if (Blocks[b].Successors.Count == 0) exits.Add(b);
-            foreach (var s in Blocks[b].Successors) reversed[s].Add(b);
+            foreach (var s in Blocks[b].Successors) reversedStart[s + 1]++;
         }
-        _ipdom = Dominance.ImmediateDominators(n, reversed, exits);
+        for (int b = 0; b < n; b++) reversedStart[b + 1] += reversedStart[b];
+        var reversed = new int[reversedStart[n]];
+        var filled = new int[n];
+        for (int b = 0; b < n; b++)
+            foreach (var s in Blocks[b].Successors) reversed[reversedStart[s] + filled[s]++] = b;
+        _ipdom = Dominance.ImmediateDominators(n, reversedStart, reversed, exits);
 
         _loopHead = new bool[n];
         for (int b = 0; b < n; b++)
