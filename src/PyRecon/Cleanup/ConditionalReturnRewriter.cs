@@ -16,7 +16,7 @@ internal sealed class ConditionalReturnRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        if (ctx.SplitReturns.Count == 0) return body;
+        if (ctx.SplitReturnsOrEmpty.Count == 0) return body;
         return StatementLists.Rewrite(body, ctx, list => Merge(list, ctx));
     }
 
@@ -27,8 +27,8 @@ internal sealed class ConditionalReturnRewriter : IBodyRewriter
         {
             if (list[i] is not If { Body: [Return then], Orelse.IsEmpty: true } test || list[i + 1] is not Return otherwise) continue;
             // The implicit `return None` is fused like any other, so an unfused one is never it.
-            bool split = ctx.SplitReturns.Contains(otherwise);
-            if (!split && (!ctx.SplitReturns.Contains(then) || ctx.ImplicitReturns.Contains(otherwise))) continue;
+            bool split = ctx.SplitReturnsOrEmpty.Contains(otherwise);
+            if (!split && (!ctx.SplitReturnsOrEmpty.Contains(then) || ctx.ImplicitReturnsOrEmpty.Contains(otherwise))) continue;
             var merged = S.Return(S.IfExp(test.Test, ValueOf(then), ValueOf(otherwise)));
             ctx.SplitReturns.Add(merged);
             if (ctx.Lines.TryGetValue(test, out int line)) ctx.SetLine(merged, line);

@@ -386,7 +386,7 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
         /// (a written return shared by several paths stays one block). A copy keeps the line of the jump it replaced,
         /// so a `break` or `pass` on a line of its own reads as a return on that line.
         /// </summary>
-        private bool IsCopyable(Return r) => !ctx.SharedReturns.Contains(r);
+        private bool IsCopyable(Return r) => !ctx.SharedReturnsOrEmpty.Contains(r);
 
         private void KeepLine(StmtNode from, StmtNode to)
         {

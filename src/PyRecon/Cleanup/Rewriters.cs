@@ -89,7 +89,7 @@ internal sealed class ImplicitReturnRewriter : IBodyRewriter
         if (ctx.Scope is ScopeKind.Lambda or ScopeKind.Comprehension) return body;
         // Module and class bodies cannot return at all: every tail return is the compiler's.
         if (ctx.Scope is ScopeKind.Module or ScopeKind.Class) return StripTail(body, ctx, _ => true, _ => true);
-        return StripTail(body, ctx, ret => !ctx.SharedReturns.Contains(ret), ret => ctx.ImplicitReturns.Contains(ret));
+        return StripTail(body, ctx, ret => !ctx.SharedReturnsOrEmpty.Contains(ret), ret => ctx.ImplicitReturnsOrEmpty.Contains(ret));
     }
 
     /// <param name="atEnd">Whether the body's own final return goes.</param>
@@ -242,14 +242,14 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        var globals = new SortedSet<string>(ctx.GlobalStores, StringComparer.Ordinal);
+        var globals = new SortedSet<string>(ctx.GlobalStoresOrEmpty, StringComparer.Ordinal);
         // A nested function that stores the name declares it itself, which is what made the module's store global.
         if (ctx.Scope == ScopeKind.Module && globals.Count > 0) globals.ExceptWith(StoredGlobalsOfNested(ctx.Code));
-        if (ctx.Scope == ScopeKind.Class) globals.UnionWith(ctx.GlobalLoads);
+        if (ctx.Scope == ScopeKind.Class) globals.UnionWith(ctx.GlobalLoadsOrEmpty);
         int at = body.Count > 0 && body[0] is Expr { Value: Constant { Value: PyStr } } && ctx.Scope is ScopeKind.Function or ScopeKind.Class or ScopeKind.Module ? 1 : 0;
         // A module's future imports must come first.
         while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
-        if (ctx.NonlocalStores.Count > 0)
+        if (ctx.NonlocalStoresOrEmpty.Count > 0)
             body.Insert(at, S.Nonlocal([.. ctx.NonlocalStores.OrderBy(n => n, StringComparer.Ordinal)]));
         if (globals.Count > 0)
             body.Insert(at, S.Global([.. globals]));

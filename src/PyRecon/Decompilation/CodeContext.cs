@@ -60,25 +60,39 @@ internal sealed class CodeContext
     }
 
     /// <summary>3.12+ generic-parameters code: its arguments by parameter name (`.defaults`, `.kwdefaults`).</summary>
-    public IReadOnlyDictionary<string, ExprNode> HiddenArguments { get; init; } = new Dictionary<string, ExprNode>();
+    public IReadOnlyDictionary<string, ExprNode> HiddenArguments { get; init; } = NoHiddenArguments;
+    internal static readonly IReadOnlyDictionary<string, ExprNode> NoHiddenArguments = new Dictionary<string, ExprNode>();
     /// <summary>3.12+ generic-parameters code: what it stored in `.type_params`.</summary>
     public object? TypeParamsValue { get; set; }
     /// <summary>3.12+ generic-parameters code: the function, class or type alias it returns.</summary>
     public object? GenericResult { get; set; }
     public bool[] Consumed { get; }
+    // The sets below stay empty in most code objects: each is made on its first write (the property), and reads that
+    // must not make one go through the *OrEmpty views.
+    private HashSet<string>? _globalStores, _globalLoads, _nonlocalStores;
+    private HashSet<StmtNode>? _sharedReturns, _implicitReturns, _splitReturns;
+    private static readonly HashSet<string> s_noNames = [];
+    private static readonly HashSet<StmtNode> s_noStatements = new(SyntaxNodeIdentity.Instance);
+
     /// <summary>Names stored or deleted with *_GLOBAL in a function or class body (need `global`).</summary>
-    public HashSet<string> GlobalStores { get; } = [];
+    public HashSet<string> GlobalStores => _globalStores ??= [];
+    public IReadOnlySet<string> GlobalStoresOrEmpty => _globalStores ?? s_noNames;
     /// <summary>Names loaded with LOAD_GLOBAL in a class body (need `global` there).</summary>
-    public HashSet<string> GlobalLoads { get; } = [];
+    public HashSet<string> GlobalLoads => _globalLoads ??= [];
+    public IReadOnlySet<string> GlobalLoadsOrEmpty => _globalLoads ?? s_noNames;
     /// <summary>Free variables stored or deleted (need `nonlocal`).</summary>
-    public HashSet<string> NonlocalStores { get; } = [];
+    public HashSet<string> NonlocalStores => _nonlocalStores ??= [];
+    public IReadOnlySet<string> NonlocalStoresOrEmpty => _nonlocalStores ?? s_noNames;
     /// <summary>Return statements whose block has several predecessors (3.10+: an explicit final return).</summary>
-    public HashSet<StmtNode> SharedReturns { get; } = new(SyntaxNodeIdentity.Instance);
+    public HashSet<StmtNode> SharedReturns => _sharedReturns ??= new(SyntaxNodeIdentity.Instance);
+    public IReadOnlySet<StmtNode> SharedReturnsOrEmpty => _sharedReturns ?? s_noStatements;
     /// <summary>3.10+: bare returns that are the optimizer's copies of the implicit `return None` (no line of their own).</summary>
-    public HashSet<StmtNode> ImplicitReturns { get; } = new(SyntaxNodeIdentity.Instance);
+    public HashSet<StmtNode> ImplicitReturns => _implicitReturns ??= new(SyntaxNodeIdentity.Instance);
+    public IReadOnlySet<StmtNode> ImplicitReturnsOrEmpty => _implicitReturns ?? s_noStatements;
 
     /// <summary>Returns the optimizer copied into a conditional expression's arms, split from their value's load (see Evaluator.IsSplitFromItsLoad).</summary>
-    public HashSet<StmtNode> SplitReturns { get; } = new(SyntaxNodeIdentity.Instance);
+    public HashSet<StmtNode> SplitReturns => _splitReturns ??= new(SyntaxNodeIdentity.Instance);
+    public IReadOnlySet<StmtNode> SplitReturnsOrEmpty => _splitReturns ?? s_noStatements;
 
     /// <summary>Statements of a module or class body that failed while the rest of the body decompiled.</summary>
     public List<DecompileFailure> PartialFailures { get; } = [];

@@ -226,7 +226,7 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
         ctx = new CodeContext(code, flow, kind, this)
         {
             PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null,
-            HiddenArguments = hiddenArguments ?? new Dictionary<string, ExprNode>(),
+            HiddenArguments = hiddenArguments ?? CodeContext.NoHiddenArguments,
         };
         var body = new Structurer(ctx).Run();
         CoverageCheck.Run(ctx);

@@ -1057,7 +1057,7 @@ internal sealed partial class Structurer
     private bool EndsInImplicitReturn(IReadOnlyList<StmtNode> body) => body.Count > 0 && body[^1] switch
     {
         // Module and class bodies cannot return: every return there is the compiler's.
-        Return { Value: null } r => _ctx.ImplicitReturns.Contains(r) || _ctx.Scope is ScopeKind.Module or ScopeKind.Class,
+        Return { Value: null } r => _ctx.ImplicitReturnsOrEmpty.Contains(r) || _ctx.Scope is ScopeKind.Module or ScopeKind.Class,
         If { Orelse.IsEmpty: false } i => EndsInImplicitReturn(i.Body) && EndsInImplicitReturn(i.Orelse),
         // The copy follows a with's exit code: it ends the with body as read.
         With w => EndsInImplicitReturn(w.Body),

@@ -42,7 +42,9 @@ internal sealed class Region
     public Region? Parent { get; init; }
     /// <summary>Stack height at which a statement is complete (enclosing constructs' items below it).</summary>
     public int Base { get; init; }
-    public HashSet<int> Stops { get; } = [];
+    /// <summary>Ops this region stops at (made on first use: most regions have none of their own).</summary>
+    public OpSet Stops => _stops ??= new();
+    private OpSet? _stops;
     public LoopInfo? Loop { get; init; }
     public ExceptionHandler? Handler { get; init; }
     /// <summary>An if's then-branch: an unconditional jump forward past this op ends the branch (its target is the join).</summary>
@@ -65,7 +67,8 @@ internal sealed class Region
     /// <summary>The canonical finally body in a handler: its closing RERAISE ends the walk.</summary>
     public bool IsFinallyHandler { get; init; }
     /// <summary>The RERAISE ops that ended this canonical finally body's walk (one per branch that re-raises).</summary>
-    public List<int> ClosingReraises { get; } = [];
+    public List<int> ClosingReraises => _closingReraises ??= [];
+    private List<int>? _closingReraises;
 
     public string? ActiveExceptName
     {
@@ -93,9 +96,12 @@ internal sealed class Region
     public bool IsStop(int op)
     {
         for (var r = this; r is not null; r = r.Parent)
-            if (r.Stops.Contains(op)) return true;
+            if (r._stops is { } stops && stops.Contains(op)) return true;
         return false;
     }
+
+    /// <summary>Whether this region itself (not a parent) stops at <paramref name="op"/>.</summary>
+    public bool HasOwnStop(int op) => _stops is { } stops && stops.Contains(op);
 
     public LoopInfo? InnermostLoop
     {
@@ -122,8 +128,42 @@ internal sealed class Region
             ElseStart = elseStart,
             Finally = fin,
         };
-        if (stops is not null) region.Stops.UnionWith(stops);
+        if (stops is not null)
+            foreach (int op in stops) region.Stops.Add(op);
         return region;
+    }
+}
+
+/// <summary>
+/// A region's stop ops: usually one to three, so a linear scan of a small array, which costs less than a hash set per
+/// region (the walk asks every region of the chain at every op); a set past <see cref="LinearLimit"/> ops.
+/// </summary>
+internal sealed class OpSet
+{
+    private const int LinearLimit = 16;
+    private int[] _ops = new int[4];
+    private int _count;
+    private HashSet<int>? _many;
+
+    public bool Contains(int op)
+    {
+        if (_many is not null) return _many.Contains(op);
+        for (int i = 0; i < _count; i++)
+            if (_ops[i] == op) return true;
+        return false;
+    }
+
+    public void Add(int op)
+    {
+        if (_many is not null) { _many.Add(op); return; }
+        if (Contains(op)) return;
+        if (_count == LinearLimit)
+        {
+            _many = new HashSet<int>(_ops) { op };
+            return;
+        }
+        if (_count == _ops.Length) Array.Resize(ref _ops, _ops.Length * 2);
+        _ops[_count++] = op;
     }
 }
 

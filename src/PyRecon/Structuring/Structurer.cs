@@ -676,7 +676,7 @@ internal sealed partial class Structurer
         // break made the enclosing loop's head) ends the branch rather than continuing that loop.
         // (Not a `while True` body's own stop at its follow: a jump there from the body is a break.)
         bool ownFollow = region.Loop is { Exit: < 0, Iterator: null } own && own.BreakTarget >= 0 && Same(t, own.BreakTarget);
-        if (!ownFollow && (region.Stops.Contains(t) || region.Stops.Contains(RealAt(t)))) return t;
+        if (!ownFollow && (region.HasOwnStop(t) || region.HasOwnStop(RealAt(t)))) return t;
         var loop = region.InnermostLoop;
         if (loop is not null)
         {
