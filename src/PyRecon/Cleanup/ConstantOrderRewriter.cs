@@ -26,10 +26,11 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
         if (ctx.Version < PythonVersion.V3_10 || ctx.Scope is not ScopeKind.Function) return body;
         // Edits and comparisons see the body as it will be printed: without the copies at its end.
         var current = s_tailReturns.Run([.. body], ctx);
-        // Membership in co_consts by hash, made once for every trial edit: the walk visits hundreds of constants in
-        // large functions.
-        var inOriginal = new HashSet<PyObject>(ctx.Code.Consts);
-        var score = Agreement(current, ctx, inOriginal);
+        // Each constant's first index in co_consts, hashed once for every trial edit: the walk visits hundreds of
+        // constants in large functions.
+        var firstIndex = new Dictionary<PyObject, int>(ctx.Code.Consts.Length);
+        for (int k = 0; k < ctx.Code.Consts.Length; k++) firstIndex.TryAdd(ctx.Code.Consts[k], k);
+        var score = Agreement(current, ctx, firstIndex);
         while (score is { Agreed: var agreed, Of: var of } && agreed < of)
         {
             // One edit at a time: the variant whose constant order agrees with the original's longest.
@@ -41,7 +42,7 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
                 var variant = editor.WhileTrueSpellings(editor.LoopTryElses(editor.TailList(current)));
                 if (!editor.Applied) break;
                 variant = s_tailReturns.Run(variant, ctx);
-                if (Agreement(variant, ctx, inOriginal) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
+                if (Agreement(variant, ctx, firstIndex) is not { } s || s.Of != of || s.Agreed <= bestScore.Value.Agreed) continue;
                 (best, bestScore) = (variant, s);
             }
             if (best is null) return body;
@@ -56,25 +57,26 @@ internal sealed class ConstantOrderRewriter : IBodyRewriter
     /// How far the body's first visits of the constants it is known to add (those the walk sees and co_consts holds)
     /// follow the original's order: the length of the agreeing prefix, of how many; null when the walk is unknown.
     /// </summary>
-    private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx, HashSet<PyObject> inOriginal)
+    private static (int Agreed, int Of)? Agreement(List<StmtNode> body, CodeContext ctx, Dictionary<PyObject, int> firstIndex)
     {
         if (ConstantVisitOrder.Of(body, DocstringRewriter.FunctionDocstring(ctx.Code), ctx.Version) is not var (order, first)) return null;
         var original = ctx.Code.Consts;
-        var ours = new List<PyObject>(order.Count);
-        foreach (var v in order) if (inOriginal.Contains(v)) ours.Add(v);
-        var known = ours.ToHashSet();
-        var theirs = new List<PyObject>(ours.Count);
-        var listed = new HashSet<PyObject>();
-        foreach (var v in original) if (known.Contains(v) && listed.Add(v)) theirs.Add(v);
+        // The walk's first visits (distinct values) as their first indexes in co_consts; co_consts holds the same
+        // constants once each at those indexes, so its order of them is the same indexes ascending.
+        var ours = new List<int>(order.Count);
+        foreach (var v in order)
+            if (firstIndex.TryGetValue(v, out int at)) ours.Add(at);
+        var theirs = ours.ToArray();
+        Array.Sort(theirs);
+        int agreed = 0, offset = 0;
         // 3.14 keeps the first constant numbered as co_consts[0] even when nothing loads it: it comes first.
         if (original.Length > 0 && first is not null)
         {
-            ours.Insert(0, first);
-            theirs.Insert(0, original[0]);
+            if (!first.Equals(original[0])) return (0, ours.Count + 1);
+            agreed = offset = 1;
         }
-        int agreed = 0;
-        while (agreed < ours.Count && agreed < theirs.Count && ours[agreed].Equals(theirs[agreed])) agreed++;
-        return (agreed, ours.Count);
+        while (agreed - offset < ours.Count && ours[agreed - offset] == theirs[agreed - offset]) agreed++;
+        return (agreed, ours.Count + offset);
     }
 
     /// <summary>
