@@ -159,7 +159,7 @@ internal sealed class OpSet
         if (Contains(op)) return;
         if (_count == LinearLimit)
         {
-            _many = new HashSet<int>(_ops) { op };
+            _many = new HashSet<int>(_ops[.._count]) { op };
             return;
         }
         if (_count == _ops.Length) Array.Resize(ref _ops, _ops.Length * 2);
