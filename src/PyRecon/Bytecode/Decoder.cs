@@ -89,7 +89,7 @@ public static class Decoder
         for (int i = 0; i + 1 < bytes.Length; count++)
         {
             var info = table[bytes[i]]?.Base;
-            if (info is { Name: "EXTENDED_ARG" }) count--;
+            if (info is { Handler: OpcodeHandler.ExtendedArg }) count--;
             i += 2 + 2 * (info is null ? 0 : CachesAt(info, bytes.Length, i));
         }
         return count;
@@ -115,7 +115,7 @@ public static class Decoder
                 var info = raw.Base;
                 int arg = unchecked(code[i + 1] | ext);
                 int caches = CachesAt(info, code.Length, i);
-                if (info.Name == "EXTENDED_ARG")
+                if (info.Handler == OpcodeHandler.ExtendedArg)
                 {
                     var prefix = new Draft(i, i, raw, arg, caches, []);
                     (pending ??= []).Add(prefix);

@@ -250,7 +250,7 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         // A module's future imports must come first.
         while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
         if (ctx.NonlocalStoresOrEmpty.Count > 0)
-            body.Insert(at, S.Nonlocal([.. ctx.NonlocalStores.OrderBy(n => n, StringComparer.Ordinal)]));
+            body.Insert(at, S.Nonlocal([.. ctx.NonlocalStoresOrEmpty.OrderBy(n => n, StringComparer.Ordinal)]));
         if (globals.Count > 0)
             body.Insert(at, S.Global([.. globals]));
         return body;

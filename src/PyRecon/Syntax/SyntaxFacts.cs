@@ -34,8 +34,8 @@ public static class SyntaxFacts
     public static bool IsIdentifier(string? text)
     {
         if (string.IsNullOrEmpty(text)) return false;
+        // Every keyword is an ASCII name: text of another shape is never one.
         if (IsAsciiIdentifierShape(text)) return !s_keywords.Contains(text);
-        if (s_keywords.Contains(text)) return false;
         for (int i = 0; i < text.Length; i++)
         {
             bool pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
