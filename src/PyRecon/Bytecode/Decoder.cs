@@ -31,13 +31,9 @@ public sealed class BytecodeFormatException(string message, int offset) : Format
 /// </summary>
 public static class Decoder
 {
-    public static ImmutableArray<Instruction> Decode(CodeObject code, DecodeOptions? options = null)
-    {
-        // Instructions are immutable: the default decoding is made once per code object.
-        if (options is null || options == DecodeOptions.Default)
-            return code.DecodedInstructions ??= Decode(code, code.Code, options);
-        return Decode(code, code.Code, options);
-    }
+    /// <remarks>Not kept on the code object: a module's code objects live until its file is written, and every
+    /// decoded instruction of the file would live (and be copied by each collection) with them.</remarks>
+    public static ImmutableArray<Instruction> Decode(CodeObject code, DecodeOptions? options = null) => Decode(code, code.Code, options);
 
     /// <summary>
     /// Decodes <paramref name="bytecode"/> (e.g. the adaptive <c>_co_code_adaptive</c> of a warmed-up function)
@@ -93,6 +89,26 @@ public static class Decoder
             i += 2 + 2 * (info is null ? 0 : CachesAt(info, bytes.Length, i));
         }
         return count;
+    }
+
+    /// <summary>The names <paramref name="code"/> stores or deletes with one of <paramref name="opcodes"/>
+    /// (a co_names argument), found without decoding; empty when the bytecode is not this version's.</summary>
+    internal static List<string> NamesUsedBy(CodeObject code, Func<OpcodeInfo, bool> opcodes)
+    {
+        var table = OpcodeTable.For(code.Version);
+        var bytes = code.Code;
+        var names = new List<string>();
+        int ext = 0;
+        for (int i = 0; i + 1 < bytes.Length;)
+        {
+            if (table[bytes[i]]?.Base is not { } info) return [];
+            int arg = unchecked(bytes[i + 1] | ext);
+            bool prefix = info.Handler == OpcodeHandler.ExtendedArg;
+            ext = prefix ? unchecked(arg << 8) : 0;
+            if (!prefix && opcodes(info) && (uint)arg < (uint)code.Names.Length) names.Add(code.Names[arg]);
+            i += 2 + 2 * CachesAt(info, bytes.Length, i);
+        }
+        return names;
     }
 
     /// <summary>The inline cache units after the instruction at <paramref name="offset"/> (fewer where the code ends first).</summary>

@@ -265,12 +265,7 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         {
             var current = pending.Pop();
             foreach (var c in current.Consts) if (c is PyCode nested) pending.Push(nested.Code);
-            try
-            {
-                foreach (var ins in Decoder.Decode(current))
-                    if (ins.Opcode.Name is "STORE_GLOBAL" or "DELETE_GLOBAL" && ins.Argument is NameArgument n) names.Add(n.Name);
-            }
-            catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException) { }
+            names.UnionWith(Decoder.NamesUsedBy(current, op => op.Handler is OpcodeHandler.StoreGlobal or OpcodeHandler.DeleteGlobal));
         }
         return names;
     }

@@ -105,38 +105,46 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
     {
         var targets = CountTargets();
         // Candidate originals: any run of at most 4 ops that ends the scope (once the jump to it was inlined, the
-        // original need not start a block any more).
-        var exitBlocks = new List<(int Start, List<int> Ops)>();
-        var run = new List<int>(5);
-        for (int i = 0; i < ops.Length; i++)
+        // original need not start a block any more): an exit and the plain, untargeted ops before it. Longest first
+        // (equal lengths keep layout order), grouped by the exit the run ends in: a copy ends in the very same exit
+        // (opcode and argument), so an exit only meets the candidates of its own group.
+        var byLength = new List<List<int>>?[5];
+        for (int e = 0; e < ops.Length; e++)
         {
-            if (ops[i].Kind == OpKind.Skip || ops[i].Depth < 0) continue;
-            run.Clear();
-            for (int k = i; k < ops.Length && run.Count < 5; k = NextReal(k))
+            if (ops[e].Kind is not (OpKind.Return or OpKind.Raise or OpKind.Reraise)) continue;
+            var run = new List<int>(4) { e };
+            for (int i = e; ; )
             {
-                run.Add(k);
-                if (ops[k].Kind is OpKind.Return or OpKind.Raise or OpKind.Reraise) break;
-                if (ops[k].Kind != OpKind.Plain || k != i && targets[k] > 0) { run.Clear(); break; }
+                if (ops[i].Depth >= 0 && (ops[e].Kind is OpKind.Return or OpKind.Raise || IsFinallyTail(run)))
+                    (byLength[run.Count] ??= []).Add([.. run]);
+                if (run.Count == 4 || targets[i] > 0) break;
+                i = PrevReal(i);
+                if (i < 0 || ops[i].Kind != OpKind.Plain) break;
+                run.Insert(0, i);
             }
-            if (run.Count is > 0 and <= 4 && (ops[run[^1]].Kind is OpKind.Return or OpKind.Raise || IsFinallyTail(run)))
-                exitBlocks.Add((i, [.. run]));
         }
-        if (exitBlocks.Count == 0) return;
-        // Longest first (a stable sort: equal lengths keep layout order), sorted once for every exit.
-        var longestFirst = exitBlocks.OrderByDescending(b => b.Ops.Count).ToList();
+        var candidatesByExit = new Dictionary<(int Opcode, int Arg), List<List<int>>>();
+        for (int length = 4; length >= 1; length--)
+            foreach (var candidate in byLength[length] ?? [])
+            {
+                var last = ops[candidate[^1]].Instruction;
+                if (!candidatesByExit.TryGetValue((last.Opcode.Number, last.Arg), out var group))
+                    candidatesByExit[(last.Opcode.Number, last.Arg)] = group = [];
+                group.Add(candidate);
+            }
+        if (candidatesByExit.Count == 0) return;
         var finallyTailCopies = new List<Op>();
         // The run of each length that ends at an exit, built once per exit (the ops change only after a match).
         var tails = new List<int>?[5];
         foreach (var end in ops)
         {
             if (end.Kind is not (OpKind.Return or OpKind.Raise or OpKind.Reraise)) continue;
+            if (!candidatesByExit.TryGetValue((end.Instruction.Opcode.Number, end.Instruction.Arg), out var candidates)) continue;
             Array.Clear(tails);
-            foreach (var (start, block) in longestFirst)
+            foreach (var block in candidates)
             {
+                int start = block[0];
                 if (block[^1] <= end.Index) continue; // the original comes later in the layout
-                // A copy ends in this very exit: an original ending in another argument is none (checked before the
-                // tail is built; every exit meets every candidate, so this keeps large functions cheap).
-                if (ops[block[^1]].Instruction.Arg != end.Instruction.Arg) continue;
                 int k = block.Count;
                 var copy = tails[k] ??= TailEndingAt(end.Index, k);
                 if (copy.Count != k || copy[0] == start) continue;

@@ -15,9 +15,6 @@ public sealed class CodeObject
     private ImmutableArray<CodeRange>? _lineRanges;
     private ImmutableArray<ExceptionTableEntry>? _exceptionTable;
     private ImmutableArray<string>? _cellAndFreeVars;
-    /// <summary>Bytecode.Decoder's default decoding of <see cref="Code"/>, kept: a nested code object is decoded by its
-    /// own body and again by its parent's passes (scope declarations, comprehensions).</summary>
-    internal ImmutableArray<Bytecode.Instruction>? DecodedInstructions;
 
     public CodeObject(
         PythonVersion version,

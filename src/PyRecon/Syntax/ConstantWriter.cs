@@ -65,8 +65,9 @@ internal sealed class ConstantWriter(QuoteRules rules)
     public string Str(string value)
     {
         char preferred = PythonLiterals.ReprQuote(value);
-        foreach (char q in new[] { preferred, preferred == '\'' ? '"' : '\'' })
+        for (int k = 0; k < 2; k++)
         {
+            char q = k == 0 ? preferred : preferred == '\'' ? '"' : '\'';
             var literal = q + PythonLiterals.EscapeStr(value, q) + q;
             if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }
@@ -85,8 +86,9 @@ internal sealed class ConstantWriter(QuoteRules rules)
     {
         var repr = PythonLiterals.BytesRepr(value);
         char preferred = repr[1];
-        foreach (char q in new[] { preferred, preferred == '\'' ? '"' : '\'' })
+        for (int k = 0; k < 2; k++)
         {
+            char q = k == 0 ? preferred : preferred == '\'' ? '"' : '\'';
             var literal = "b" + q + PythonLiterals.EscapeBytes(value, q) + q;
             if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }

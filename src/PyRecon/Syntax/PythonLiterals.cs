@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -24,8 +25,11 @@ public static class PythonLiterals
     /// null escapes no quote, for triple-quoted literals).</summary>
     public static string EscapeStr(string value, char? quote)
     {
-        var sb = new StringBuilder(value.Length + 2);
-        for (int i = 0; i < value.Length; i++)
+        // Most literals are printable ASCII without backslashes or the quote: they are their own body.
+        int first = FirstToEscape(value, quote);
+        if (first < 0) return value;
+        var sb = new StringBuilder(value.Length + 8).Append(value, 0, first);
+        for (int i = first; i < value.Length; i++)
         {
             char c = value[i];
             int cp = c;
@@ -34,6 +38,22 @@ public static class PythonLiterals
             AppendStrChar(sb, cp, quote);
         }
         return sb.ToString();
+    }
+
+    private static readonly SearchValues<char> s_verbatimExceptQuotes =
+        SearchValues.Create(" !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    /// <summary>The index of the first char <see cref="AppendStrChar"/> would not copy as it is, or -1.</summary>
+    private static int FirstToEscape(string value, char? quote)
+    {
+        int at = value.AsSpan().IndexOfAnyExcept(s_verbatimExceptQuotes);
+        // Quotes are verbatim unless they delimit the literal.
+        while (at >= 0 && value[at] is '\'' or '"' && value[at] != quote)
+        {
+            int next = value.AsSpan(at + 1).IndexOfAnyExcept(s_verbatimExceptQuotes);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return at;
     }
 
     private static void AppendStrChar(StringBuilder sb, int cp, char? quote)
