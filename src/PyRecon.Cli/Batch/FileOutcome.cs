@@ -59,7 +59,8 @@ internal sealed class FileOutcome
     public static int Count(CodeObject code)
     {
         int n = 1;
-        foreach (var nested in code.NestedCode) n += Count(nested);
+        foreach (var constant in code.Consts)
+            if (constant is PyCode nested) n += Count(nested.Code);
         return n;
     }
 
@@ -105,11 +106,15 @@ internal sealed class FileOutcome
     }
 
     /// <summary>Reads one input into a code object, filling in the outcome's version facts; null when it failed.</summary>
-    public static PyRecon.Pyc.PycFile? Read(FileOutcome outcome, PythonVersion? stated) => Read(outcome, stated, out _);
+    public static PyRecon.Pyc.PycFile? Read(FileOutcome outcome, PythonVersion? stated) => Read(outcome, stated, keepMarshal: false, out _);
 
     /// <inheritdoc cref="Read(FileOutcome, PythonVersion?)"/>
     /// <param name="marshal">The module's marshal data (after the header), for the round-trip judge.</param>
-    public static PyRecon.Pyc.PycFile? Read(FileOutcome outcome, PythonVersion? stated, out byte[]? marshal)
+    public static PyRecon.Pyc.PycFile? Read(FileOutcome outcome, PythonVersion? stated, out byte[]? marshal) =>
+        Read(outcome, stated, keepMarshal: true, out marshal);
+
+    // The marshal data is copied only for the judge: decompiling alone would copy every file once more.
+    private static PyRecon.Pyc.PycFile? Read(FileOutcome outcome, PythonVersion? stated, bool keepMarshal, out byte[]? marshal)
     {
         marshal = null;
         var item = outcome.Item;
@@ -149,7 +154,7 @@ internal sealed class FileOutcome
         try
         {
             var file = BytecodeInput.Read(data, version, out string source, out var body, item.Contained ? null : item.Display);
-            marshal = body.ToArray();
+            if (keepMarshal) marshal = body.ToArray();
             outcome.Version = file.Version;
             outcome.Magic = file.Header?.Magic;
             outcome.VersionSource = packedSource ?? source;

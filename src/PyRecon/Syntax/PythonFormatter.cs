@@ -298,10 +298,16 @@ internal sealed class StatementWriter
         if (s is not Expr { Value: Constant { Value: PyStr str } } || !str.Value.Contains('\n')) return false;
         var v = str.Value;
         if (v.Contains("\"\"\"") || v.EndsWith('"')) return false;
-        foreach (char c in v)
+        // Printable ASCII and newlines are checked at once; the Unicode tables only past the first other char.
+        int first = v.AsSpan().IndexOfAnyExcept(s_docstringAscii);
+        if (first < 0) return true;
+        foreach (char c in v.AsSpan(first))
             if (c != '\n' && (c == '\\' || c == '\r' || !PythonLiterals.IsPrintable(c) || char.IsSurrogate(c))) return false;
         return true;
     }
+
+    private static readonly System.Buffers.SearchValues<char> s_docstringAscii = System.Buffers.SearchValues.Create(
+        "\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     private void Statement(StmtNode s)
     {

@@ -36,8 +36,7 @@ internal sealed class SourceBuilder
     public void Append(string text)
     {
         _text.Append(text);
-        foreach (var c in text)
-            if (c == '\n') Line++;
+        Line += text.AsSpan().Count('\n');
     }
 
     public void Open(char bracket)

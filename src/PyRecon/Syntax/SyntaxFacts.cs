@@ -35,7 +35,7 @@ public static class SyntaxFacts
     {
         if (string.IsNullOrEmpty(text)) return false;
         // Every keyword is an ASCII name: text of another shape is never one.
-        if (IsAsciiIdentifierShape(text)) return !s_keywords.Contains(text);
+        if (IsAsciiIdentifierShape(text)) return text.Length < s_shortestKeyword || text.Length > s_longestKeyword || !s_keywords.Contains(text);
         for (int i = 0; i < text.Length; i++)
         {
             bool pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
@@ -49,13 +49,13 @@ public static class SyntaxFacts
 
     /// <summary>A name of ASCII letters, digits and underscores not starting with a digit: nearly every name, checked
     /// without the Unicode tables.</summary>
-    private static bool IsAsciiIdentifierShape(string text)
-    {
-        if (char.IsAsciiDigit(text[0])) return false;
-        foreach (char c in text)
-            if (!(c == '_' || char.IsAsciiLetterOrDigit(c))) return false;
-        return true;
-    }
+    private static bool IsAsciiIdentifierShape(string text) => !char.IsAsciiDigit(text[0]) && !text.AsSpan().ContainsAnyExcept(s_asciiNameChars);
+
+    private static readonly System.Buffers.SearchValues<char> s_asciiNameChars =
+        System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
+
+    // Names outside the keywords' lengths (2-8) skip the set's hashing: most names are longer.
+    private static readonly int s_shortestKeyword = s_keywords.Min(k => k.Length), s_longestKeyword = s_keywords.Max(k => k.Length);
 
     private static bool IsStart(int cp)
     {
