@@ -14,9 +14,8 @@ internal sealed class PrivateNameRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        string? stem = ctx.PrivateClass?.TrimStart('_');
-        if (string.IsNullOrEmpty(stem)) return body;
-        var rewriter = new Demangler("_" + stem + "__");
+        if (PrefixOf(ctx.PrivateClass) is not { } prefix) return body;
+        var rewriter = new Demangler(prefix);
         for (int i = 0; i < body.Count; i++)
         {
             var rewritten = (StmtNode)rewriter.Visit(body[i]);
@@ -27,15 +26,28 @@ internal sealed class PrivateNameRewriter : IBodyRewriter
         return body;
     }
 
+    /// <summary>What names mangled in <paramref name="privateClass"/> start with (`_Class__`), or null when it mangles nothing.</summary>
+    private static string? PrefixOf(string? privateClass)
+    {
+        string? stem = privateClass?.TrimStart('_');
+        return string.IsNullOrEmpty(stem) ? null : "_" + stem + "__";
+    }
+
+    /// <summary>A name as the source inside <paramref name="privateClass"/> spells it (for code made outside this pass).</summary>
+    public static string Demangle(string name, string? privateClass) => PrefixOf(privateClass) is { } prefix ? DemangleWith(name, prefix) : name;
+
+    /// <summary>`_Class__x` back to `__x`; a name that mangling would not produce stays. Demangling twice changes
+    /// nothing: the result starts with `__`, the prefix with `_` and a letter.</summary>
+    private static string DemangleWith(string name, string prefix)
+    {
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.Length == prefix.Length) return name;
+        var original = name[(prefix.Length - 2)..];
+        return original.EndsWith("__", StringComparison.Ordinal) || original.Contains('.') ? name : original;
+    }
+
     private sealed class Demangler(string prefix) : SyntaxRewriter
     {
-        /// <summary>`_Class__x` back to `__x`; a name that mangling would not produce stays.</summary>
-        private string Demangle(string name)
-        {
-            if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.Length == prefix.Length) return name;
-            var original = name[(prefix.Length - 2)..];
-            return original.EndsWith("__", StringComparison.Ordinal) || original.Contains('.') ? name : original;
-        }
+        private string Demangle(string name) => DemangleWith(name, prefix);
 
         private string? DemangleOptional(string? name) => name is null ? null : Demangle(name);
 
@@ -44,19 +56,29 @@ internal sealed class PrivateNameRewriter : IBodyRewriter
         public override SyntaxNode VisitAttribute(PyRecon.Syntax.Attribute node) =>
             node.Update(VisitNode(node.Value), Demangle(node.Attr), node.Ctx);
 
+        // A function body was demangled by its own cleanup (its context has this same private class; a failure body
+        // demangles its names when it is made): walking it again from every enclosing body cost time by nesting depth.
         public override SyntaxNode VisitFunctionDef(FunctionDef node) =>
-            node.Update(Demangle(node.Name), VisitNode(node.Args), VisitList(node.Body), VisitList(node.DecoratorList), VisitOptional(node.Returns), node.TypeComment, VisitList(node.TypeParams));
+            node.Update(Demangle(node.Name), VisitNode(node.Args), node.Body, VisitList(node.DecoratorList), VisitOptional(node.Returns), node.TypeComment, VisitList(node.TypeParams));
 
         public override SyntaxNode VisitAsyncFunctionDef(AsyncFunctionDef node) =>
-            node.Update(Demangle(node.Name), VisitNode(node.Args), VisitList(node.Body), VisitList(node.DecoratorList), VisitOptional(node.Returns), node.TypeComment, VisitList(node.TypeParams));
+            node.Update(Demangle(node.Name), VisitNode(node.Args), node.Body, VisitList(node.DecoratorList), VisitOptional(node.Returns), node.TypeComment, VisitList(node.TypeParams));
 
         // A nested class body mangles with its own name; it was rewritten when it was decompiled.
         public override SyntaxNode VisitClassDef(ClassDef node) =>
             node.Update(Demangle(node.Name), VisitList(node.Bases), VisitList(node.Keywords), node.Body, VisitList(node.DecoratorList), VisitList(node.TypeParams));
 
-        public override SyntaxNode VisitGlobal(Global node) => node.Update(ImmutableArray.CreateRange(node.Names, Demangle));
+        // The same node when no name changes: a new one would lose the line of the statement that holds it.
+        public override SyntaxNode VisitGlobal(Global node) => Changes(node.Names) ? node.Update(ImmutableArray.CreateRange(node.Names, Demangle)) : node;
 
-        public override SyntaxNode VisitNonlocal(Nonlocal node) => node.Update(ImmutableArray.CreateRange(node.Names, Demangle));
+        public override SyntaxNode VisitNonlocal(Nonlocal node) => Changes(node.Names) ? node.Update(ImmutableArray.CreateRange(node.Names, Demangle)) : node;
+
+        private bool Changes(ImmutableArray<string> names)
+        {
+            foreach (var name in names)
+                if (!ReferenceEquals(Demangle(name), name)) return true;
+            return false;
+        }
 
         public override SyntaxNode VisitExceptHandler(ExceptHandler node) =>
             node.Update(VisitOptional(node.Type), DemangleOptional(node.Name), VisitList(node.Body));

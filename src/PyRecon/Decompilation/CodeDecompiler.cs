@@ -150,9 +150,11 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
     private List<StmtNode> FailureBody(CodeObject code, DecompileFailure failure, ScopeKind kind)
     {
         string name = code.QualName ?? code.Name;
+        // A function body's private names are demangled by its own cleanup, which a failure body does not get.
+        string? privateClass = kind is ScopeKind.Function or ScopeKind.Annotate && _privateClasses.Count > 0 ? _privateClasses.Peek() : null;
         // The free variables stay referenced so the enclosing code keeps its cells (a class its __class__ cell).
         var raise = S.Raise(S.Call(S.Name("NotImplementedError"),
-            [S.Constant(new PyStr($"pyrecon could not decompile {name}")), .. code.FreeVars.Select(v => (ExprNode)S.Name(v))]));
+            [S.Constant(new PyStr($"pyrecon could not decompile {name}")), .. code.FreeVars.Select(v => (ExprNode)S.Name(PrivateNameRewriter.Demangle(v, privateClass)))]));
         string reason = $"PYRECON: {name} failed in {failure.Stage}: {failure.Message}" + (failure.Offset >= 0 ? $" (offset {failure.Offset})" : "");
         if (options.DisassemblyInFailures)
         {

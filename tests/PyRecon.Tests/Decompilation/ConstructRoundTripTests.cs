@@ -74,4 +74,23 @@ public sealed class ConstructRoundTripTests(FixtureJudges judges, ITestOutputHel
         }
         ExpectedFailures.Check(ExpectedFailures.RoundTrip, version, name, failure);
     }
+
+    /// <summary>Fixtures whose decompiled source must also put every statement on its original line (the judge's
+    /// line-exact verdict): layouts a pass once lost.</summary>
+    public static IEnumerable<object[]> LineExactCases() =>
+        ConstructFixtures.Cases().Where(c => (string)c[1] is "class_private_names");
+
+    [Theory]
+    [MemberData(nameof(LineExactCases))]
+    public void DecompiledSourceKeepsEveryLine(string versionText, string name)
+    {
+        var version = PythonVersion.Parse(versionText);
+        Python.Require(version);
+        var decompiled = ConstructFixtures.Decompile(version, name);
+        Assert.Null(decompiled.Reported);
+        var verdict = JudgeVerdict.Ask(judges.For(version), ConstructFixtures.PycPath(version, name), decompiled.Result!.Source);
+        output.WriteLine(decompiled.Result.Source);
+        Assert.Equal("equal", verdict.Verdict);
+        Assert.True(verdict.LineExact, $"{version} {name}: not line-exact ({verdict.Detail})");
+    }
 }
