@@ -91,8 +91,9 @@ public static class Decoder
         return count;
     }
 
-    /// <summary>The names <paramref name="code"/> stores or deletes with one of <paramref name="opcodes"/>
-    /// (a co_names argument), found without decoding; empty when the bytecode is not this version's.</summary>
+    /// <summary>The co_names entries that the instructions of <paramref name="code"/> matching <paramref name="opcodes"/>
+    /// (base opcodes whose argument is a co_names index) name, found without decoding; empty when the bytecode is not
+    /// this version's.</summary>
     internal static List<string> NamesUsedBy(CodeObject code, Func<OpcodeInfo, bool> opcodes)
     {
         var table = OpcodeTable.For(code.Version);

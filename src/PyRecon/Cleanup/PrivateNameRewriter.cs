@@ -37,7 +37,7 @@ internal sealed class PrivateNameRewriter : IBodyRewriter
     public static string Demangle(string name, string? privateClass) => PrefixOf(privateClass) is { } prefix ? DemangleWith(name, prefix) : name;
 
     /// <summary>`_Class__x` back to `__x`; a name that mangling would not produce stays. Demangling twice changes
-    /// nothing: the result starts with `__`, the prefix with `_` and a letter.</summary>
+    /// nothing: the result starts with `__`, the prefix with `_` and a character other than `_`.</summary>
     private static string DemangleWith(string name, string prefix)
     {
         if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.Length == prefix.Length) return name;

@@ -61,13 +61,16 @@ internal sealed class ConstantWriter(QuoteRules rules)
         return ("complex(" + Float(re).Item1 + ", " + Float(im).Item1 + ")", Precedence.Atom);
     }
 
+    /// <summary>The quote a literal tries first (repr's) and then the other one.</summary>
+    private static char QuoteToTry(char preferred, int attempt) => attempt == 0 ? preferred : preferred == '\'' ? '"' : '\'';
+
     /// <summary>A str literal obeying the quote rules; repr's choice of quote when it is free.</summary>
     public string Str(string value)
     {
         char preferred = PythonLiterals.ReprQuote(value);
         for (int k = 0; k < 2; k++)
         {
-            char q = k == 0 ? preferred : preferred == '\'' ? '"' : '\'';
+            char q = QuoteToTry(preferred, k);
             var literal = q + PythonLiterals.EscapeStr(value, q) + q;
             if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }
@@ -88,7 +91,7 @@ internal sealed class ConstantWriter(QuoteRules rules)
         char preferred = repr[1];
         for (int k = 0; k < 2; k++)
         {
-            char q = k == 0 ? preferred : preferred == '\'' ? '"' : '\'';
+            char q = QuoteToTry(preferred, k);
             var literal = "b" + q + PythonLiterals.EscapeBytes(value, q) + q;
             if (rules.Allows(q.ToString()) && rules.Permits(literal)) return literal;
         }

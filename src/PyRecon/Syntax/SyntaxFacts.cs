@@ -54,7 +54,7 @@ public static class SyntaxFacts
     private static readonly System.Buffers.SearchValues<char> s_asciiNameChars =
         System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
 
-    // Names outside the keywords' lengths (2-8) skip the set's hashing: most names are longer.
+    // Names outside the keywords' lengths (2-8) skip the set's hashing.
     private static readonly int s_shortestKeyword = s_keywords.Min(k => k.Length), s_longestKeyword = s_keywords.Max(k => k.Length);
 
     private static bool IsStart(int cp)
