@@ -52,9 +52,7 @@ public sealed class ConstructRoundTripTests(FixtureJudges judges, ITestOutputHel
     [MemberData(nameof(Cases))]
     public void DecompiledSourceRecompilesToTheSameBytecode(string versionText, string name)
     {
-        var version = PythonVersion.Parse(versionText);
-        Python.Require(version);
-        var decompiled = ConstructFixtures.Decompile(version, name);
+        var (version, decompiled) = DecompileWithInterpreter(versionText, name);
         string? failure = decompiled.Reported;
         if (decompiled.Result is { } result)
         {
@@ -75,6 +73,14 @@ public sealed class ConstructRoundTripTests(FixtureJudges judges, ITestOutputHel
         ExpectedFailures.Check(ExpectedFailures.RoundTrip, version, name, failure);
     }
 
+    /// <summary>The fixture decompiled, once the interpreter that judges it is known to be here.</summary>
+    private static (PythonVersion Version, Decompiled Decompiled) DecompileWithInterpreter(string versionText, string name)
+    {
+        var version = PythonVersion.Parse(versionText);
+        Python.Require(version);
+        return (version, ConstructFixtures.Decompile(version, name));
+    }
+
     /// <summary>Fixtures whose decompiled source must also put every statement on its original line (the judge's
     /// line-exact verdict): layouts a pass once lost.</summary>
     public static IEnumerable<object[]> LineExactCases() =>
@@ -84,9 +90,7 @@ public sealed class ConstructRoundTripTests(FixtureJudges judges, ITestOutputHel
     [MemberData(nameof(LineExactCases))]
     public void DecompiledSourceKeepsEveryLine(string versionText, string name)
     {
-        var version = PythonVersion.Parse(versionText);
-        Python.Require(version);
-        var decompiled = ConstructFixtures.Decompile(version, name);
+        var (version, decompiled) = DecompileWithInterpreter(versionText, name);
         Assert.Null(decompiled.Reported);
         var verdict = JudgeVerdict.Ask(judges.For(version), ConstructFixtures.PycPath(version, name), decompiled.Result!.Source);
         output.WriteLine(decompiled.Result.Source);
