@@ -65,6 +65,8 @@ HEADER = """\
 #             .generator_entry_depth (stack depth at the entry of generator/coroutine code)
 #             .table NAME "item" ...   (argument tables, checked against dis/opcode)
 #             .cache OPNAME field:units ...   (layout of an opcode's inline cache, opcode._cache_format)
+#             .pops OPNAME FORMULA   (stack entries a base opcode consumes, a formula of oparg; given where
+#                                    a pass needs them: 3.14's borrow reading. Bytecodes.c's inputs, by hand)
 """
 
 COLUMNS = ("name", "num", "cache", "arg", "stack", "handler", "base")
@@ -263,6 +265,7 @@ class Spec:
         self.directives = {}
         self.tables = {}
         self.caches = {}  # opname -> [[field, size], ...]
+        self.pops = {}  # opname -> formula of oparg
         self.ops = []  # dicts with COLUMNS keys plus 'line'
 
 
@@ -293,6 +296,9 @@ def read_spec(path):
             elif line.startswith(".cache "):
                 parts = line.split()
                 spec.caches[parts[1]] = [[f.split(":")[0], int(f.split(":")[1])] for f in parts[2:]]
+            elif line.startswith(".pops "):
+                _, name, formula = line.split()
+                spec.pops[name] = formula  # the human part: bytecodes.c's inputs, not in the interpreter's tables
             elif line.startswith("."):
                 key, _, value = line[1:].partition(" ")
                 spec.directives[key] = value.strip()
@@ -306,7 +312,7 @@ def read_spec(path):
     return spec
 
 
-def write_spec(f, version, directives, tables, rows, caches=()):
+def write_spec(f, version, directives, tables, rows, caches=(), pops=()):
     f.write(HEADER.format(ver=version))
     f.write("\n")
     for k, v in directives:
@@ -315,6 +321,10 @@ def write_spec(f, version, directives, tables, rows, caches=()):
         f.write('.table %s %s\n' % (name, " ".join('"%s"' % s for s in items)))
     for name, fields in caches:
         f.write(".cache %s %s\n" % (name, " ".join("%s:%d" % (k, n) for k, n in fields)))
+    if pops:
+        f.write("# Stack entries consumed (the borrow reading of 3.14: an op not listed keeps a load plain).\n")
+        for name, formula in pops:
+            f.write(".pops %s %s\n" % (name, formula))
     f.write("\n")
     # Columns are as wide as their widest cell, except that a few long stack formulas (MAKE_FUNCTION)
     # overflow instead of widening every line.
@@ -377,9 +387,13 @@ def _stack_text(op, seed_stack):
 def skeleton(seeds, out, quiet=False):
     fx = facts()
     seeded = {}
+    seeded_pops = {}
     for path in seeds:
-        for r in read_spec(path).ops:
+        seed = read_spec(path)
+        for r in seed.ops:
             seeded.setdefault(r["name"], r)
+        for name, formula in seed.pops.items():
+            seeded_pops.setdefault(name, formula)
     kinds = {}
     changed_kinds = []
     for op in fx["ops"]:  # base opcodes first: specialized and instrumented ones copy their base's kind
@@ -400,7 +414,10 @@ def skeleton(seeds, out, quiet=False):
         rows.append((op["name"], str(op["num"]), str(op["cache"]), kind, _stack_text(op, s.get("stack")),
                      handler, op["base"] or "-"))
     tables = sorted(fx["tables"].items())
-    write_spec(out, fx["version"], _default_directives(fx), tables, rows, fx["cache_format"])
+    # The consumed counts are the human part: kept for the base opcodes that still exist, in opcode order.
+    pops = [(op["name"], seeded_pops[op["name"]]) for op in sorted(fx["ops"], key=lambda o: o["num"])
+            if op["base"] is None and op["name"] in seeded_pops]
+    write_spec(out, fx["version"], _default_directives(fx), tables, rows, fx["cache_format"], pops)
     if quiet:
         return
     new = [r[0] for r in rows if r[5] == "?"]

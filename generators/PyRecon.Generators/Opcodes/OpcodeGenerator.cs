@@ -163,6 +163,20 @@ namespace PyRecon.Generators.Opcodes
             sb.AppendLine("                default: return null;");
             sb.AppendLine("            }");
             sb.AppendLine("        }");
+            if (spec.Pops.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("        /// <inheritdoc/>");
+                sb.AppendLine("        private protected override int? ComputePops(int opcode, int oparg)");
+                sb.AppendLine("        {");
+                sb.AppendLine("            switch (opcode)");
+                sb.AppendLine("            {");
+                foreach (var f in spec.Pops)
+                    sb.AppendLine($"                case {byName[f.Name].Number}: return {f.Cs}; // {f.Name}: {f.Text}");
+                sb.AppendLine("                default: return null;");
+                sb.AppendLine("            }");
+                sb.AppendLine("        }");
+            }
             sb.AppendLine("    }");
             sb.AppendLine("}");
             return sb.ToString();

@@ -81,13 +81,27 @@ namespace PyRecon.Generators.Opcodes
         public override int GetHashCode() => (Name, Items).GetHashCode();
     }
 
+    /// <summary>A formula of oparg given for one opcode (<c>.pops</c>): its spec text and its C# form.</summary>
+    internal sealed class SpecFormula : IEquatable<SpecFormula>
+    {
+        public SpecFormula(string name, string text, string cs) { Name = name; Text = text; Cs = cs; }
+        public string Name { get; }
+        public string Text { get; }
+        public string Cs { get; }
+        public bool Equals(SpecFormula? o) => o != null && Name == o.Name && Text == o.Text && Cs == o.Cs;
+        public override bool Equals(object? obj) => Equals(obj as SpecFormula);
+        public override int GetHashCode() => (Name, Text).GetHashCode();
+    }
+
     /// <summary>A whole parsed spec file: what the emitters need, and the problems found.</summary>
     internal sealed class OpcodeSpec : IEquatable<OpcodeSpec>
     {
         public OpcodeSpec(string path, string fileName, string version, int jumpUnit, int compareShift, int compareBoolMask, int generatorEntryDepth,
-            ValueArray<SpecTable> tables, ValueArray<OpcodeLine> opcodes, ValueArray<SpecDiagnostic> diagnostics, ValueArray<SpecTable> cacheLayouts)
+            ValueArray<SpecTable> tables, ValueArray<OpcodeLine> opcodes, ValueArray<SpecDiagnostic> diagnostics, ValueArray<SpecTable> cacheLayouts,
+            ValueArray<SpecFormula> pops)
         {
             CacheLayouts = cacheLayouts;
+            Pops = pops;
             Path = path; FileName = fileName; Version = version; JumpUnit = jumpUnit; CompareShift = compareShift;
             CompareBoolMask = compareBoolMask; GeneratorEntryDepth = generatorEntryDepth; Tables = tables; Opcodes = opcodes; Diagnostics = diagnostics;
         }
@@ -104,10 +118,12 @@ namespace PyRecon.Generators.Opcodes
         public ValueArray<SpecDiagnostic> Diagnostics { get; }
         /// <summary>Inline cache layouts by opcode name: items are "field:units".</summary>
         public ValueArray<SpecTable> CacheLayouts { get; }
+        /// <summary>Stack entries a base opcode consumes, where the spec gives them (<c>.pops</c>).</summary>
+        public ValueArray<SpecFormula> Pops { get; }
         public string ClassSuffix => Version.Replace('.', '_');
         public bool Equals(OpcodeSpec? o) => o != null && Path == o.Path && Version == o.Version && JumpUnit == o.JumpUnit
             && CompareShift == o.CompareShift && CompareBoolMask == o.CompareBoolMask && GeneratorEntryDepth == o.GeneratorEntryDepth && Tables.Equals(o.Tables)
-            && Opcodes.Equals(o.Opcodes) && Diagnostics.Equals(o.Diagnostics) && CacheLayouts.Equals(o.CacheLayouts);
+            && Opcodes.Equals(o.Opcodes) && Diagnostics.Equals(o.Diagnostics) && CacheLayouts.Equals(o.CacheLayouts) && Pops.Equals(o.Pops);
         public override bool Equals(object? obj) => Equals(obj as OpcodeSpec);
         public override int GetHashCode() => (Path, Version, Opcodes).GetHashCode();
     }

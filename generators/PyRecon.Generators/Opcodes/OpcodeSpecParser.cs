@@ -43,6 +43,7 @@ namespace PyRecon.Generators.Opcodes
             var byName = new Dictionary<string, int>();
             var byNumber = new Dictionary<int, string>();
             var caches = new List<(string Op, string Fields, int Units, int Line)>();
+            var pops = new List<(string Op, string Text, string Cs, int Line)>();
 
             for (int i = 0; i < lines.Count; i++)
             {
@@ -74,6 +75,15 @@ namespace PyRecon.Generators.Opcodes
                     }
                     if (!ok) Error(MalformedId, $"malformed .cache line: expected .cache OPNAME field:units ...");
                     else caches.Add((parts[1], string.Join(" ", fields), units, i));
+                    continue;
+                }
+                if (line.StartsWith(".pops ", StringComparison.Ordinal))
+                {
+                    var parts = StripComment(line).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+                    string? popsError = null;
+                    string? cs = parts.Length == 3 && IsIdentifier(parts[1]) ? FormulaCompiler.TryCompile(parts[2], out popsError) : null;
+                    if (cs == null) Error(MalformedId, $"malformed .pops line: expected .pops OPNAME FORMULA (a formula of oparg without spaces){(popsError != null ? ": " + popsError : "")}");
+                    else pops.Add((parts[1], parts[2], cs, i));
                     continue;
                 }
                 if (line[0] == '.')
@@ -145,6 +155,17 @@ namespace PyRecon.Generators.Opcodes
                     diagnostics.Add(new SpecDiagnostic(MalformedId, $".cache {op}: fields add up to {units} units, the opcode has {target.Cache}", path, line, start, raw.Length));
                 else layouts[op] = fields;
             }
+            var popFormulas = new List<SpecFormula>();
+            foreach (var (op, formula, cs, line) in pops)
+            {
+                var (start, raw) = lines[line];
+                var target = opcodes.FirstOrDefault(o => o.Name == op);
+                if (target == null || target.BaseName != null)
+                    diagnostics.Add(new SpecDiagnostic(MalformedId, $".pops {op}: not a base opcode of this spec", path, line, start, raw.Length));
+                else if (popFormulas.Any(f => f.Name == op))
+                    diagnostics.Add(new SpecDiagnostic(MalformedId, $".pops {op} is given twice", path, line, start, raw.Length));
+                else popFormulas.Add(new SpecFormula(op, formula, cs));
+            }
             foreach (var op in opcodes)
             {
                 if (op.BaseName != null && !byName.ContainsKey(op.BaseName))
@@ -162,7 +183,8 @@ namespace PyRecon.Generators.Opcodes
             string fileName = "spec/opcodes/" + System.IO.Path.GetFileName(path);
             return new OpcodeSpec(path, fileName, version, jumpUnit == 0 ? 2 : jumpUnit, compareShift, compareBoolMask, generatorEntryDepth,
                 new ValueArray<SpecTable>(tables), new ValueArray<OpcodeLine>(opcodes), new ValueArray<SpecDiagnostic>(diagnostics),
-                new ValueArray<SpecTable>(layouts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new SpecTable(kv.Key, new ValueArray<string>(kv.Value.Split(' '))))));
+                new ValueArray<SpecTable>(layouts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new SpecTable(kv.Key, new ValueArray<string>(kv.Value.Split(' '))))),
+                new ValueArray<SpecFormula>(popFormulas));
         }
 
         private static string StripComment(string line)

@@ -82,6 +82,13 @@ public abstract partial class OpcodeTable
 
     private protected abstract int? ComputeStackEffect(int opcode, int oparg, bool jump);
 
+    /// <summary>How many stack entries <paramref name="opcode"/> (a base opcode) consumes with <paramref name="oparg"/>,
+    /// where the spec gives it (<c>.pops</c>); null otherwise. An opcode that leaves an input in place (LIST_APPEND's
+    /// list) consumes only the others.</summary>
+    public int? Pops(OpcodeInfo opcode, int oparg) => ComputePops(opcode.Number, oparg);
+
+    private protected virtual int? ComputePops(int opcode, int oparg) => null;
+
     /// <summary>The table of a version, or null when no spec exists for it.</summary>
     public static OpcodeTable? TryFor(PythonVersion version) =>
         s_tables.GetOrAdd(version, static v => CreateGenerated(v.ToString()));

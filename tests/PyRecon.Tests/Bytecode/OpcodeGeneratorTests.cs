@@ -78,6 +78,19 @@ public class OpcodeGeneratorTests
     }
 
     [Fact]
+    public void ConsumedCountsBecomeASwitchOnlyForTheOpcodesGiven()
+    {
+        var (plain, _) = Run((SpecPath, GoodSpec));
+        Assert.DoesNotContain("ComputePops", Source(plain, "OpcodeTable_9_1.g.cs"));
+        var (result, _) = Run((SpecPath, GoodSpec.Replace(".cache POP_JUMP counter:1", ".cache POP_JUMP counter:1\n.pops BUILD_TUPLE oparg\n.pops NOP 0")));
+        Assert.Empty(result.Diagnostics);
+        var table = Source(result, "OpcodeTable_9_1.g.cs");
+        Assert.Contains("private protected override int? ComputePops(int opcode, int oparg)", table);
+        Assert.Contains("case 102: return oparg; // BUILD_TUPLE: oparg", table);
+        Assert.Contains("case 9: return 0; // NOP: 0", table);
+    }
+
+    [Fact]
     public void OpcodeWithoutHandlerIsAnErrorAtItsSpecLine()
     {
         var spec = GoodSpec.Replace("BuildTuple -", "?          -");
@@ -104,6 +117,9 @@ public class OpcodeGeneratorTests
     [InlineData(6, ".cache NOPE counter:1", 7, "NOPE: not an opcode")]
     [InlineData(6, ".cache POP_JUMP counter", 7, "malformed .cache")]
     [InlineData(6, ".frobnicate 3", 7, "unknown or malformed directive")]
+    [InlineData(6, ".pops BUILD_TUPLE 1+foo", 7, "malformed .pops")]
+    [InlineData(6, ".pops BUILD_TUPLE", 7, "malformed .pops")]
+    [InlineData(6, ".pops LOAD_CONST_FAST 0", 7, "LOAD_CONST_FAST: not a base opcode")]
     public void MalformedLineIsAnErrorAtItsSpecLine(int index, string replacement, int line, string message)
     {
         var lines = GoodSpec.Split('\n');
