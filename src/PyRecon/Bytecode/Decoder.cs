@@ -79,15 +79,9 @@ public static class Decoder
     /// decoding (inline caches and EXTENDED_ARG prefixes skipped; an unknown byte counts as one): for sizing.</summary>
     internal static int CountInstructions(CodeObject code)
     {
-        var table = OpcodeTable.For(code.Version);
-        var bytes = code.Code;
         int count = 0;
-        for (int i = 0; i + 1 < bytes.Length; count++)
-        {
-            var info = table[bytes[i]]?.Base;
-            if (info is { Handler: OpcodeHandler.ExtendedArg }) count--;
-            i += 2 + 2 * (info is null ? 0 : CachesAt(info, bytes.Length, i));
-        }
+        for (var walk = new RawWalk(code); walk.MoveNext();)
+            if (walk.Opcode is not { Handler: OpcodeHandler.ExtendedArg }) count++;
         return count;
     }
 
@@ -96,20 +90,39 @@ public static class Decoder
     /// this version's.</summary>
     internal static List<string> NamesUsedBy(CodeObject code, Func<OpcodeInfo, bool> opcodes)
     {
-        var table = OpcodeTable.For(code.Version);
-        var bytes = code.Code;
         var names = new List<string>();
-        int ext = 0;
-        for (int i = 0; i + 1 < bytes.Length;)
+        for (var walk = new RawWalk(code); walk.MoveNext();)
         {
-            if (table[bytes[i]]?.Base is not { } info) return [];
-            int arg = unchecked(bytes[i + 1] | ext);
-            bool prefix = info.Handler == OpcodeHandler.ExtendedArg;
-            ext = prefix ? unchecked(arg << 8) : 0;
-            if (!prefix && opcodes(info) && (uint)arg < (uint)code.Names.Length) names.Add(code.Names[arg]);
-            i += 2 + 2 * CachesAt(info, bytes.Length, i);
+            if (walk.Opcode is not { } info) return [];
+            if (info.Handler != OpcodeHandler.ExtendedArg && opcodes(info) && (uint)walk.Arg < (uint)code.Names.Length) names.Add(code.Names[walk.Arg]);
         }
         return names;
+    }
+
+    /// <summary>
+    /// The code's instructions read straight off the bytes, for the scans that need no decoding: each base opcode (null
+    /// for a byte that is not one of this version's, which is then taken as one code unit) and its argument with the
+    /// EXTENDED_ARG prefixes before it folded in; inline caches skipped.
+    /// </summary>
+    private struct RawWalk(CodeObject code)
+    {
+        private readonly OpcodeTable _table = OpcodeTable.For(code.Version);
+        private readonly ImmutableArray<byte> _bytes = code.Code;
+        private int _next, _extended;
+
+        public OpcodeInfo? Opcode { get; private set; }
+        public int Arg { get; private set; }
+
+        public bool MoveNext()
+        {
+            int i = _next;
+            if (i + 1 >= _bytes.Length) return false;
+            Opcode = _table[_bytes[i]]?.Base;
+            Arg = unchecked(_bytes[i + 1] | _extended);
+            _extended = Opcode is { Handler: OpcodeHandler.ExtendedArg } ? unchecked(Arg << 8) : 0;
+            _next = i + 2 + 2 * (Opcode is null ? 0 : CachesAt(Opcode, _bytes.Length, i));
+            return true;
+        }
     }
 
     /// <summary>The inline cache units after the instruction at <paramref name="offset"/> (fewer where the code ends first).</summary>

@@ -53,6 +53,8 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
     }
 
     private readonly Stack<string> _privateClasses = new();
+    /// <summary>The innermost class whose body is being decompiled (its name mangles private names), or null.</summary>
+    private string? CurrentPrivateClass => _privateClasses.TryPeek(out var name) ? name : null;
 
     /// <summary>A code object that is part of an expression of its parent (a lambda, a comprehension, 3.14's
     /// __annotate__, 3.12+ generic parameters and lazy values) fails with the parent, saying where.</summary>
@@ -151,7 +153,7 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
     {
         string name = code.QualName ?? code.Name;
         // A function body's private names are demangled by its own cleanup, which a failure body does not get.
-        string? privateClass = kind is ScopeKind.Function or ScopeKind.Annotate && _privateClasses.Count > 0 ? _privateClasses.Peek() : null;
+        string? privateClass = kind is ScopeKind.Function or ScopeKind.Annotate ? CurrentPrivateClass : null;
         // The free variables stay referenced so the enclosing code keeps its cells (a class its __class__ cell).
         var raise = S.Raise(S.Call(S.Name("NotImplementedError"),
             [S.Constant(new PyStr($"pyrecon could not decompile {name}")), .. code.FreeVars.Select(v => (ExprNode)S.Name(PrivateNameRewriter.Demangle(v, privateClass)))]));
@@ -227,7 +229,7 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
     {
         ctx = new CodeContext(code, flow, kind, this)
         {
-            PrivateClass = _privateClasses.Count > 0 ? _privateClasses.Peek() : null,
+            PrivateClass = CurrentPrivateClass,
             HiddenArguments = hiddenArguments ?? CodeContext.NoHiddenArguments,
         };
         var body = new Structurer(ctx).Run();

@@ -306,8 +306,7 @@ internal sealed class StatementWriter
         return true;
     }
 
-    private static readonly System.Buffers.SearchValues<char> s_docstringAscii = System.Buffers.SearchValues.Create(
-        "\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+    private static readonly System.Buffers.SearchValues<char> s_docstringAscii = PythonLiterals.PrintableAscii(except: "\\", also: "\n");
 
     private void Statement(StmtNode s)
     {

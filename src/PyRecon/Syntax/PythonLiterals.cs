@@ -40,8 +40,17 @@ public static class PythonLiterals
         return sb.ToString();
     }
 
-    private static readonly SearchValues<char> s_verbatimExceptQuotes =
-        SearchValues.Create(" !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+    private static readonly SearchValues<char> s_verbatimExceptQuotes = PrintableAscii(except: "\\'\"");
+
+    /// <summary>Printable ASCII (space to tilde) without <paramref name="except"/>, with <paramref name="also"/>: for
+    /// checking at once that a text needs no escape.</summary>
+    internal static SearchValues<char> PrintableAscii(string except, string also = "")
+    {
+        var chars = new StringBuilder(also);
+        for (char c = ' '; c <= '~'; c++)
+            if (!except.Contains(c)) chars.Append(c);
+        return SearchValues.Create(chars.ToString());
+    }
 
     /// <summary>The index of the first char <see cref="AppendStrChar"/> would not copy as it is, or -1.</summary>
     private static int FirstToEscape(string value, char? quote)
