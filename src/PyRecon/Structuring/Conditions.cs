@@ -1183,6 +1183,19 @@ internal sealed partial class Structurer
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.Stack = atIf;
+        if (end < 0 && _ctx.Version >= PythonVersion.V3_12 && InnermostThenRegion(region) is not null && OnlyIfsUpToLoopBody(region))
+        {
+            // 3.12+ (no backward conditional jumps: the condition jumps over a jump back of its own) lay out an if
+            // ending an enclosing if's then-branch with no jump over that if's else: the branch reads as one that
+            // never completes, and without a mark the rest of the sequence would run after it. The if falls off the
+            // loop body the way a threaded if/else does (see IsThreadedLoopEnd): the enclosing if makes the rest its
+            // else branch, or the mark stays a written `continue`.
+            var fallsOff = S.Continue();
+            _threadedLoopEnds.Add(fallsOff);
+            _fallOffLoopEnds.Add(fallsOff);
+            output.Add(fallsOff);
+            _ctx.SetLine(fallsOff, line);
+        }
         return end;
     }
 
