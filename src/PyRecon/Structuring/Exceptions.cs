@@ -913,6 +913,35 @@ internal sealed partial class Structurer
     /// ≤3.10 lay a handler out right after its try body, so the ways out of body and clauses come in source order;
     /// 3.11+ move handlers after everything (a copy in a handler is not where the source's join was).
     /// </summary>
+    /// <summary>Writes the clauses' jumps back to the loop head as `continue` statements ending those clauses.</summary>
+    private void WriteContinues(List<(int Index, List<StmtNode> Body, Op Jump)> clausesJumpingBack, ImmutableArray<ExcepthandlerNode>.Builder handlers)
+    {
+        foreach (var (index, clauseBody, jump) in clausesJumpingBack)
+        {
+            // The `pass` put on an empty clause's line is that continue's.
+            if (clauseBody is [Pass]) clauseBody.Clear();
+            EmitAt(S.Continue(), jump, clauseBody);
+            var h = (ExceptHandler)handlers[index];
+            handlers[index] = S.ExceptHandler(h.Type, h.Name, Body(clauseBody));
+        }
+    }
+
+    /// <summary>
+    /// 3.11+: a clause that falls off a try statement ending a while loop's body goes on to the loop's own end (its
+    /// bottom test, or the jump back of `while True`), which carries the `while` line, so the clause's jump to it is
+    /// not threaded on to the head. A clause's jump straight back to the head on a line of its own is a written
+    /// `continue`. (A for loop's closing jump has no line: there the two compile alike.) Only where the clause reaches
+    /// the jump from its last simple statement: the branches of a compound statement ending the clause may have
+    /// ended in that continue (one written inside them), which a continue after the statement does not say.
+    /// </summary>
+    private bool WrittenWhileContinues(List<(int Index, List<StmtNode> Body, Op Jump)> clausesJumpingBack, Region region)
+    {
+        if (HandlersInLine || region.InnermostLoop is not { Iterator: null } loop) return false;
+        int headLine = _ops[RealAt(loop.Head)].Line;
+        return headLine > 0 && clausesJumpingBack.All(c => c.Jump.Line > 0 && c.Jump.Line != headLine && RealAt(c.Jump.Target) == RealAt(loop.Head)
+            && c.Body is [] or [.., not (If or While or For or AsyncFor or With or AsyncWith or Try or TryStar or Match)]);
+    }
+
     private bool HandlersInLine => _ctx.Version < PythonVersion.V3_11;
 
     /// <summary>3.11 lays a try statement's follow out after its handlers (the body ends in a jump there); 3.12+
@@ -1071,16 +1100,15 @@ internal sealed partial class Structurer
                 // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
                 // would be: those jumps are written `continue`s (the same code), and that is the try statement's follow.
                 if (!continues) throw Fail("try-else ends away from the clauses' join", bodyEnd);
-                foreach (var (index, clauseBody, jump) in clausesJumpingBack)
-                {
-                    // The `pass` put on an empty clause's line is that continue's.
-                    if (clauseBody is [Pass]) clauseBody.Clear();
-                    EmitAt(S.Continue(), jump, clauseBody);
-                    var h = (ExceptHandler)handlers[index];
-                    handlers[index] = S.ExceptHandler(h.Type, h.Name, Body(clauseBody));
-                }
+                WriteContinues(clausesJumpingBack, handlers);
                 resume = bodyEnd;
             }
+        }
+        else if (bodyEnd < 0 && clausesJumpingBack.Count > 0 && WrittenWhileContinues(clausesJumpingBack, region))
+        {
+            // The body leaves and the clauses jump straight back to a while loop's head: those are written `continue`s.
+            WriteContinues(clausesJumpingBack, handlers);
+            resume = -1;
         }
         else if (bodyEnd < 0) resume = join;
         // 3.8: no-match END_FINALLY may (by the compiler's count) fall through, so the code after it is kept even
