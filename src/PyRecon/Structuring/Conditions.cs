@@ -502,6 +502,13 @@ internal sealed partial class Structurer
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), original);
                     merged.ExitCopies.Add((copy, copy));
                 }
+                else if (GoesOnInLoop(y) && IsCopyOfExitAt(x.Target, y.Target) is int exitCopyEnd)
+                {
+                    // A while test `a and b` (top or bottom) whose exit is a small block without a line (the implicit
+                    // return): 3.10+ give each jump out its own copy of it.
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
+                    merged.ExitCopies.Add((RealAt(x.Target), exitCopyEnd));
+                }
                 else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
                 else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
@@ -520,6 +527,19 @@ internal sealed partial class Structurer
     }
 
     private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
+
+    /// <summary>
+    /// Whether the condition goes on into a loop when it holds: it falls into a loop head (the body of a 3.10-3.13
+    /// while, after its top test) or into a lone jump back (3.12's bottom test, which has no backward conditional jump).
+    /// </summary>
+    private bool GoesOnInLoop(CondNode node)
+    {
+        int fall = RealAt(node.Fall);
+        if (fall >= _ops.Length) return false;
+        if (BodyHeadAfterTest(node) is not null) return true;
+        return _ops[fall].Kind == OpKind.Jump && _ops[fall].Target < fall && IsLoneJumpTo(fall, _ops[fall].Target)
+            && _flow.IsLoopHead(_flow.BlockIdOf(_ops[fall].Target));
+    }
 
     /// <summary>
     /// 3.10+: where the optimizer's copy (same ops, same line) of the small exit block at <paramref name="original"/>
