@@ -509,6 +509,12 @@ internal sealed partial class Structurer
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
                     merged.ExitCopies.Add((RealAt(x.Target), exitCopyEnd));
                 }
+                else if (_ctx.Version >= PythonVersion.V3_10 && JumpsBackToLoopHead(y) && IsLoneJumpTo(y.Fall, x.Target))
+                {
+                    // A 3.10+ while loop's bottom test `a and b` whose way out is a jump on (a then-branch's jump over
+                    // its else): a's jump out was threaded through it, b falls into it.
+                    merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
+                }
                 else if (Same(x.Target, y.Fall) || !loopTest && IsThreadedToJumpAt(x.Target, y.Fall))
                     merged = Merge(x, y, Combine(Boolop.Or, Negate(x.FallCond), y.FallCond), y.Target);
                 else if (!loopTest && IsCopyOfExitAt(x.Target, y.Fall) is int copyEnd)
@@ -527,6 +533,10 @@ internal sealed partial class Structurer
     }
 
     private bool Same(int a, int b) => a == b || RealAt(a) == RealAt(b);
+
+    /// <summary>Whether the condition jumps back to a loop head when it holds.</summary>
+    private bool JumpsBackToLoopHead(CondNode node) =>
+        node.Target < node.FirstOp && _flow.IsLoopHead(_flow.BlockIdOf(node.Target)) && _flow.BlockOf(node.Target).Start == node.Target;
 
     /// <summary>
     /// Whether the condition goes on into a loop when it holds: it falls into a loop head (the body of a 3.10-3.13

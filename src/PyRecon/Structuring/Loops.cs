@@ -359,6 +359,10 @@ internal sealed partial class Structurer
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
         _eval.StatementLine = 0;
+        // 3.12: the top test's way out can go past the else of enclosing ifs (its jump threaded to their join): their
+        // then-branches end with the loop. A way out that is still a jump is followed by the walk.
+        if (_ctx.Version == PythonVersion.V3_12 && Same(breakTarget, exit) && !region.IsStop(breakTarget) && _ops[RealAt(breakTarget)].Kind != OpKind.Jump)
+            EndThenBranchesAt(breakTarget, region, node.LastOp, innermostAlways: false);
         return breakTarget;
     }
 
@@ -489,6 +493,13 @@ internal sealed partial class Structurer
         bool LeavesTo(int way, int exit)
         {
             if (Same(way, exit)) return true;
+            if (IsLoneJumpTo(way, exit) && !_ctx.Consumed[RealAt(way)])
+            {
+                // The way out is a jump on to the exit (a then-branch's jump over its else), which the top test's jump
+                // out was threaded through.
+                Consume(RealAt(way));
+                return true;
+            }
             if (ExitCopyEnd(way, exit) is not (int copyEnd and >= 0)) return false;
             ConsumeRange(RealAt(way), copyEnd + 1);
             return true;
