@@ -70,9 +70,11 @@ internal sealed class FoldedConstants
         _leftover = left;
         int earliest = int.MaxValue;
         for (int k = Math.Max(numericTail, 1); k < firstUse.Length; k++)
-            if (firstUse[k] >= 0 && firstUse[k] < earliest && IsSpelledAsFold(code.Consts[k]) && WithLeftOperand(left, code.Consts[k]) is not null)
+            if (firstUse[k] >= 0 && firstUse[k] < earliest && (IsSpelledAsFold(code.Consts[k]) || code.Consts[k] is PyFloat { Value: < 0 })
+                && WithLeftOperand(left, code.Consts[k]) is not null)
                 (earliest, _leftoverUser) = (firstUse[k], k);
         if (_leftoverUser < 0) return;
+        _late.Add(_leftoverUser);
         // The folder appends after everything code generation numbered: what follows its result was folded too.
         for (int k = _leftoverUser; k < firstUse.Length; k++)
             if (firstUse[k] >= 0 && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
@@ -199,14 +201,20 @@ internal sealed class FoldedConstants
         _ => null,
     };
 
-    /// <summary>A float as <paramref name="left"/> divided or multiplied by a small int (no constant of its own).</summary>
+    /// <summary>
+    /// A float as <paramref name="left"/> divided or multiplied by a small int (no constant of its own); a negative one
+    /// as the negated <paramref name="left"/> so (`-1/2`: the folder negates the constant and keeps it).
+    /// </summary>
     private static ExprNode? FloatWithLeftOperand(PyObject left, double f)
     {
         double l = left is PyInt { Value: var i } ? (double)i : ((PyFloat)left).Value;
         if (l == 0 || f == 0) return null;
-        foreach (var (op, right) in new[] { (Operator.Div, l / f), (Operator.Mult, f / l) })
-            if (Math.Floor(right) == right && right >= 2 && right < 256 && (op == Operator.Div ? l / right : l * right) == f)
-                return S.BinOp(S.Constant(left), op, S.Constant(new PyInt((int)right)));
+        bool negated = f < 0 && l > 0;
+        double magnitude = negated ? -f : f;
+        ExprNode operand = negated ? S.UnaryOp(Unaryop.USub, S.Constant(left)) : S.Constant(left);
+        foreach (var (op, right) in new[] { (Operator.Div, l / magnitude), (Operator.Mult, magnitude / l) })
+            if (Math.Floor(right) == right && right >= 2 && right < 256 && (op == Operator.Div ? l / right : l * right) == magnitude)
+                return S.BinOp(operand, op, S.Constant(new PyInt((int)right)));
         return null;
     }
 
