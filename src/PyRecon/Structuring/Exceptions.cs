@@ -909,10 +909,6 @@ internal sealed partial class Structurer
         (clause.Next >= 0 ? op == RealAt(clause.Next) : _ops[op].Kind == OpKind.EndFinally || _ops[op].Name == "RERAISE")
         || clause.Name is not null && nameCleanup is not null && op == RealAt(nameCleanup.Target);
 
-    /// <summary>
-    /// ≤3.10 lay a handler out right after its try body, so the ways out of body and clauses come in source order;
-    /// 3.11+ move handlers after everything (a copy in a handler is not where the source's join was).
-    /// </summary>
     /// <summary>Writes the clauses' jumps back to the loop head as `continue` statements ending those clauses.</summary>
     private void WriteContinues(List<(int Index, List<StmtNode> Body, Op Jump)> clausesJumpingBack, ImmutableArray<ExcepthandlerNode>.Builder handlers)
     {
@@ -942,6 +938,10 @@ internal sealed partial class Structurer
             && c.Body is [] or [.., not (If or While or For or AsyncFor or With or AsyncWith or Try or TryStar or Match)]);
     }
 
+    /// <summary>
+    /// ≤3.10 lay a handler out right after its try body, so the ways out of body and clauses come in source order;
+    /// 3.11+ move handlers after everything (a copy in a handler is not where the source's join was).
+    /// </summary>
     private bool HandlersInLine => _ctx.Version < PythonVersion.V3_11;
 
     /// <summary>3.11 lays a try statement's follow out after its handlers (the body ends in a jump there); 3.12+
