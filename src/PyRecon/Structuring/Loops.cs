@@ -38,11 +38,13 @@ internal sealed partial class Structurer
     /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 lay it out right
     /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown) and keep it even when nothing reaches it (a
     /// body ending in a try whose clauses all leave); when a return ends the body in the same block, the optimizer
-    /// dropped it, and every jump to the head is a continue.
+    /// dropped it, and every jump to the head is a continue. 3.11+ lay handlers out after everything: a jump back from
+    /// a handler (a `continue` in an except clause) comes after the body's own end, so a jump back before the exit
+    /// comes first.
     /// </summary>
     private int ClosingJump(HashSet<int> loopBlocks, int head, int layoutEnd = -1)
     {
-        int headBlock = _flow.BlockIdOf(head), best = -1;
+        int headBlock = _flow.BlockIdOf(head), best = -1, bestBeforeEnd = -1;
         if (KeepsDeadExitAfterJump && layoutEnd > head)
         {
             int last = PrevReal(layoutEnd);
@@ -51,9 +53,11 @@ internal sealed partial class Structurer
         foreach (var b in loopBlocks)
         {
             var term = _flow.Terminator(_flow.Blocks[b]);
-            if (term is not null && term.Kind == OpKind.Jump && _flow.BlockIdOf(term.Target) == headBlock && term.Index > best) best = term.Index;
+            if (term is null || term.Kind != OpKind.Jump || _flow.BlockIdOf(term.Target) != headBlock) continue;
+            best = Math.Max(best, term.Index);
+            if (term.Index < layoutEnd) bestBeforeEnd = Math.Max(bestBeforeEnd, term.Index);
         }
-        return best;
+        return !HandlersInLine && bestBeforeEnd >= 0 ? bestBeforeEnd : best;
     }
 
     /// <summary>
@@ -232,6 +236,8 @@ internal sealed partial class Structurer
         {
             var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
             int elseEnd = WalkSequence(afterExit, elseRegion, orelse);
+            // An else that leaves its except clause (a continue there) stops at the clause's POP_EXCEPT.
+            elseEnd = LeaveClauseFromBranch(elseEnd, breakTarget, region, orelse);
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("for-else ends away from the break target", afterExit);
             _eval.Stack = atLoop.Clone();
             _eval.Stack.Pop();
@@ -352,6 +358,7 @@ internal sealed partial class Structurer
         {
             var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
             int elseEnd = WalkSequence(exit, elseRegion, orelse);
+            elseEnd = LeaveClauseFromBranch(elseEnd, breakTarget, region, orelse);
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("while-else ends away from the break target", exit);
             _eval.Stack = atLoop.Clone();
         }
