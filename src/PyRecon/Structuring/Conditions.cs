@@ -1061,20 +1061,22 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
-    /// A then-branch that stops at its except clause's POP_EXCEPT laid out before the else: a join cannot come before
-    /// the else, so the clause's exit there (`POP_EXCEPT; JUMP` of a break, continue or return) is the branch's own
-    /// last statement. Returns -1 when it was taken into the branch, else <paramref name="thenEnd"/>.
+    /// A branch (an if's then-branch, a loop's else) that stops at its except clause's POP_EXCEPT laid out before where
+    /// the branch would rejoin: a join cannot come before that, so the clause's exit there (`POP_EXCEPT; JUMP` of a
+    /// break, continue or return) is the branch's own last statement. Returns -1 when it was taken into the branch,
+    /// else <paramref name="branchEnd"/>.
     /// </summary>
-    /// <param name="elseStart">Where the else is laid out (int.MaxValue for an if running to the loop end).</param>
-    private int LeaveClauseFromBranch(int thenEnd, int elseStart, Region region, List<StmtNode> thenOut)
+    /// <param name="rejoin">Where the branch would rejoin: an if's else, a loop's break target (int.MaxValue for an
+    /// if running to the loop end).</param>
+    private int LeaveClauseFromBranch(int branchEnd, int rejoin, Region region, List<StmtNode> branch)
     {
-        if (thenEnd < 0 || RealAt(thenEnd) >= RealAt(elseStart) || _ops[RealAt(thenEnd)].Name != "POP_EXCEPT") return thenEnd;
-        if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return thenEnd;
-        int after = exit.MatchUnwinding(thenEnd);
-        if (after < 0 || !IsAbrupt(after, exit.Outer)) return thenEnd;
-        exit.ConsumeUnwinding(thenEnd, after);
+        if (branchEnd < 0 || RealAt(branchEnd) >= RealAt(rejoin) || _ops[RealAt(branchEnd)].Name != "POP_EXCEPT") return branchEnd;
+        if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return branchEnd;
+        int after = exit.MatchUnwinding(branchEnd);
+        if (after < 0 || !IsAbrupt(after, exit.Outer)) return branchEnd;
+        exit.ConsumeUnwinding(branchEnd, after);
         var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
-        int end = WalkAfterUnwinding(after, abruptIn.Child(), thenOut);
+        int end = WalkAfterUnwinding(after, abruptIn.Child(), branch);
         if (end >= 0) throw Fail("an except clause's exit inside a branch does not leave", after);
         return -1;
     }

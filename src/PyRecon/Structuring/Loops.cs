@@ -236,7 +236,7 @@ internal sealed partial class Structurer
         {
             var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
             int elseEnd = WalkSequence(afterExit, elseRegion, orelse);
-            // An else that leaves its except clause (a continue there) stops at the clause's POP_EXCEPT.
+            // An else that leaves its except clause (a continue there) stops at the clause's POP_EXCEPT (see LeaveClauseFromBranch).
             elseEnd = LeaveClauseFromBranch(elseEnd, breakTarget, region, orelse);
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("for-else ends away from the break target", afterExit);
             _eval.Stack = atLoop.Clone();
