@@ -1197,7 +1197,12 @@ internal sealed partial class Structurer
         end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
         if (EndsInBreakFallingOut(end, region.InnermostLoop!, thenOut)) end = -1;
         var elseOut = new List<StmtNode>();
-        if (end >= 0)
+        if (end >= 0 && region.IsStop(end) && IsJumpBack(end, region) && DeadJumpBefore(end) is null)
+        {
+            // The then-branch runs to the join of an enclosing if, which is the loop's end (its jump back): the
+            // condition's jump to the head was threaded past that join. The if has no else; the walk goes on there.
+        }
+        else if (end >= 0)
         {
             // 3.8-3.9: `if c: a else: continue` ending an enclosing branch: the condition's jump to the else (a
             // `continue`) was threaded to the loop head, and that jump is left dead right before the join the
