@@ -1197,12 +1197,10 @@ internal sealed partial class Structurer
         end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
         if (EndsInBreakFallingOut(end, region.InnermostLoop!, thenOut)) end = -1;
         var elseOut = new List<StmtNode>();
-        if (end >= 0 && region.IsStop(end) && IsJumpBack(end, region) && DeadJumpBefore(end) is null)
-        {
-            // The then-branch runs to the join of an enclosing if, which is the loop's end (its jump back): the
-            // condition's jump to the head was threaded past that join. The if has no else; the walk goes on there.
-        }
-        else if (end >= 0)
+        // The then-branch may run to the join of an enclosing if that is the loop's end (its jump back): the
+        // condition's jump to the head was threaded past that join. The if has no else; the walk goes on there.
+        bool runsToLoopEndJoin = end >= 0 && region.IsStop(end) && IsJumpBack(end, region) && DeadJumpBefore(end) is null;
+        if (end >= 0 && !runsToLoopEndJoin)
         {
             // 3.8-3.9: `if c: a else: continue` ending an enclosing branch: the condition's jump to the else (a
             // `continue`) was threaded to the loop head, and that jump is left dead right before the join the
@@ -1215,7 +1213,7 @@ internal sealed partial class Structurer
             elseOut.Add(written);
             _ctx.SetLine(written, _ops[deadContinue].Line);
         }
-        else StripTrailingContinue(thenOut);
+        else if (end < 0) StripTrailingContinue(thenOut);
         var stmt = MakeIf(node.FallCond, thenOut, elseOut);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
