@@ -250,7 +250,8 @@ internal sealed partial class Structurer
             var elseRegion = region.Child(stops: [breakTarget, RealAt(breakTarget)]);
             int elseEnd = WalkSequence(afterExit, elseRegion, orelse);
             // An else that leaves its except clause (a continue there) stops at the clause's POP_EXCEPT (see LeaveClauseFromBranch).
-            elseEnd = LeaveClauseFromBranch(elseEnd, breakTarget, region, orelse);
+            // (A follow copied in place of the break's jump is laid out before the else: anywhere after it then.)
+            elseEnd = LeaveClauseFromBranch(elseEnd, loop.InlinedBreak ? int.MaxValue : breakTarget, region, orelse);
             if (elseEnd >= 0 && !Same(elseEnd, breakTarget)) throw Fail("for-else ends away from the break target", afterExit);
             _eval.Stack = atLoop.Clone();
             _eval.Stack.Pop();

@@ -486,6 +486,12 @@ internal sealed partial class Structurer
         var loop = region.InnermostLoop;
         if (loop?.Iterator is null || !_eval.Unwound.Contains(loop.Iterator) || _eval.Stack.Count != loop.BodyBase - 1) return false;
         if (_ctx.Version < PythonVersion.V3_10) return false;
+        if (EndsClauseAfterBreak(popAt, region) is int clauseExit)
+        {
+            loop.BreakTarget = clauseExit;
+            loop.InlinedBreak = true;
+            return true;
+        }
         int p = NextReal(popAt), count = 0, first = p, firstValue = -1;
         while (p < _ops.Length && _ops[p].Kind == OpKind.Plain && count < 4)
         {
@@ -523,6 +529,27 @@ internal sealed partial class Structurer
         loop.BreakTarget = first;
         loop.InlinedBreak = true;
         return true;
+    }
+
+    /// <summary>
+    /// 3.13+: the POP_EXCEPT after a break's pop of the iterator, when it starts the copy of the end of the except clause
+    /// the loop is in (POP_EXCEPT, then the jump on to the try statement's follow), which the optimizer put in place of
+    /// the break's jump: the loop's follow. Null otherwise, and for a jump to an enclosing loop's head or way out (a
+    /// continue or break of that loop leaves the clause the same way).
+    /// </summary>
+    private int? EndsClauseAfterBreak(int popAt, Region region)
+    {
+        if (_ctx.Version < PythonVersion.V3_13 || ExitRegion(region) is not { Exit: ExceptBodyExit }) return null;
+        int clauseExit = NextReal(popAt);
+        if (clauseExit >= _ops.Length || _ops[clauseExit].Name != "POP_EXCEPT") return null;
+        int jump = NextReal(clauseExit);
+        if (jump >= _ops.Length || _ops[jump].Kind != OpKind.Jump) return null;
+        int target = _ops[jump].Target;
+        for (var r = region; r is not null; r = r.Parent)
+            if (r.Loop is { } outer && (outer.ContinueTargets.Contains(target) || outer.ContinueTargets.Contains(RealAt(target))
+                || Same(target, outer.BreakTarget) || Same(target, outer.Exit)))
+                return null;
+        return clauseExit;
     }
 
     /// <summary>A copy keeps its original's line: a return below where the loop's else starts is not in the body
