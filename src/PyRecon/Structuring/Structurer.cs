@@ -478,8 +478,9 @@ internal sealed partial class Structurer
     /// <summary>
     /// True when the op just evaluated popped the for loop's iterator and what follows is a small return of a
     /// value computed after the pop: a `return x` inside the loop would compute x first, so this is a break whose
-    /// follow was inlined (3.10+). Constant returns read the same both ways and stay returns. Records the follow
-    /// as the loop's break target.
+    /// follow was inlined (3.10+). Constant returns read the same both ways and stay returns. So is a pop followed by
+    /// the copied end of the except clause the loop is in (3.13+, see <see cref="EndsClauseAfterBreak"/>). Records the
+    /// follow as the loop's break target.
     /// </summary>
     private bool IsInlinedBreak(int popAt, Region region)
     {
