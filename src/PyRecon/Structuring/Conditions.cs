@@ -592,12 +592,19 @@ internal sealed partial class Structurer
     /// </summary>
     private (int Original, int Copy)? CopiedLinelessJump(int a, int b)
     {
-        if (!InlinesSmallLinelessBlocks) return null;
+        if (!InlinesSmallLinelessBlocks || !AreLoneJumpsToOnePlace(a, b)) return null;
         int pa = RealAt(a), pb = RealAt(b);
-        if (pa == pb || pa >= _ops.Length || pb >= _ops.Length) return null;
-        if (!IsLoneJumpTo(pa, _ops[pb].Target) || !IsLoneJumpTo(pb, _ops[pa].Target)) return null;
         if (_ops[pa].Name != _ops[pb].Name) return null;
         return pa < pb ? (pa, pb) : (pb, pa);
+    }
+
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> are two different lone unconditional jumps (see
+    /// <see cref="IsLoneJumpTo"/>) to one place.</summary>
+    private bool AreLoneJumpsToOnePlace(int a, int b)
+    {
+        int pa = RealAt(a), pb = RealAt(b);
+        if (pa == pb || pa >= _ops.Length || pb >= _ops.Length || _ops[pa].Kind != OpKind.Jump) return false;
+        return IsLoneJumpTo(pa, _ops[pa].Target) && IsLoneJumpTo(pb, _ops[pa].Target);
     }
 
     private static CondNode Merge(CondNode x, CondNode y, ExprNode cond, int target) => new()

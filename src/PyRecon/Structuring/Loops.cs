@@ -34,14 +34,6 @@ internal sealed partial class Structurer
         return set;
     }
 
-    /// <summary>3.8-3.9: whether <paramref name="a"/> and <paramref name="b"/> are two lone jumps to one place.</summary>
-    private bool BothJumpOnToOnePlace(int a, int b)
-    {
-        if (!KeepsDeadExitAfterJump || Same(a, b)) return false;
-        int pa = RealAt(a);
-        return pa < _ops.Length && _ops[pa].Kind == OpKind.Jump && IsLoneJumpTo(pa, _ops[pa].Target) && IsLoneJumpTo(b, _ops[pa].Target);
-    }
-
     /// <summary>
     /// The last (in layout) unconditional jump back to the head: the loop body's natural end. 3.8-3.9 lay it out right
     /// before the loop's exit <paramref name="layoutEnd"/> (-1: unknown) and keep it even when nothing reaches it (a
@@ -243,7 +235,7 @@ internal sealed partial class Structurer
         // 3.8-3.9: the exit falls into a jump on (a then-branch's jump over its else, threaded back to an outer loop's
         // head) and the break went to the jump that one once led to (the peephole threads one step at a time). Neither
         // an else nor a follow there reads back to the same jumps: say so rather than print either.
-        if (BothJumpOnToOnePlace(afterExit, breakTarget))
+        if (KeepsDeadExitAfterJump && AreLoneJumpsToOnePlace(afterExit, breakTarget))
             throw Fail("the loop's exit and its break go on through two jumps to one place", afterExit);
         if (!Same(breakTarget, afterExit))
         {

@@ -540,7 +540,7 @@ internal sealed partial class Structurer
     /// </summary>
     private int? EndsClauseAfterBreak(int popAt, Region region)
     {
-        if (_ctx.Version < PythonVersion.V3_13 || ExitRegion(region) is not { Exit: ExceptBodyExit }) return null;
+        if (!InlinesSmallLinelessBlocks || ExitRegion(region) is not { Exit: ExceptBodyExit }) return null;
         int clauseExit = NextReal(popAt);
         if (clauseExit >= _ops.Length || _ops[clauseExit].Name != "POP_EXCEPT") return null;
         int jump = NextReal(clauseExit);
