@@ -846,7 +846,10 @@ internal sealed partial class Structurer
             join = original;
         }
         else if (thenEnd >= 0 && Same(thenEnd, elseStart))
+        {
             join = elseStart;
+            if (JumpsOverNothing(node, elseStart)) EmitPass(LinedNopBetween(elseStart, RealAt(elseStart)), elseOut);
+        }
         else if (thenEnd >= 0)
         {
             join = thenEnd;
@@ -1105,6 +1108,41 @@ internal sealed partial class Structurer
     };
 
     /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
+    /// <summary>
+    /// An `else: pass` leaves the then-branch's jump over it: 3.8-3.9 keep a jump to the very next op, 3.10+ (which
+    /// drop such jumps) a jump over the NOP that keeps the pass's line. A branch that falls into what follows has no
+    /// jump there.
+    /// </summary>
+    private bool JumpsOverNothing(CondNode node, int elseStart)
+    {
+        int j = RealAt(elseStart) - 1;
+        while (j >= node.Fall && _ops[j].Kind == OpKind.Skip) j--;
+        // The jump as written (not a return the normalizer turned back into a jump to its original).
+        if (j < node.Fall || _ops[j].Kind != OpKind.Jump || _ops[j].Name is not ("JUMP_FORWARD" or "JUMP_ABSOLUTE")
+            || j >= _ops[j].Target || !Same(_ops[j].Target, elseStart)) return false;
+        if (_ctx.Version < PythonVersion.V3_10) return true;
+        // The pass is written after the branch: a NOP on a line of the if or its branch is another statement's
+        // (3.14 keeps the if's line on the NOP its false edge lands on at the end of a try body).
+        int passLine = LinedNopBetween(elseStart, RealAt(elseStart)), branchLine = 0;
+        for (int i = node.FirstOp; i <= j; i++) branchLine = Math.Max(branchLine, _ops[i].Line);
+        return passLine > branchLine;
+    }
+
+    /// <summary>The line of the first NOP from <paramref name="start"/> up to <paramref name="end"/> that has one, or 0.</summary>
+    private int LinedNopBetween(int start, int end)
+    {
+        for (int i = start; i < end && i < _ops.Length; i++)
+            if (_ops[i].Name == "NOP" && _ops[i].Line > 0) return _ops[i].Line;
+        return 0;
+    }
+
+    private void EmitPass(int line, List<StmtNode> output)
+    {
+        var pass = S.Pass();
+        output.Add(pass);
+        _ctx.SetLine(pass, line);
+    }
+
     private int? DeadJumpBefore(int elseStart)
     {
         int j = RealAt(elseStart) - 1;

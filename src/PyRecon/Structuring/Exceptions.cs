@@ -101,6 +101,7 @@ internal sealed partial class Structurer
         // A module or class body cannot return: a return there is the compiler's, after the construct.
         if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && IsReturnAt(after)) return pos;
         if (exit is TryBodyExit && ReturnsConstantCompiledAfterHandler(after, exitRegion!.Handler)) return pos;
+        if (exit is FinallyExit && ReturnsConstantAfterFinally(pos, after)) return pos;
         if (IsThreadedNormalExit(after, exit.Outer, exit.EndsLayout)) return pos;
         exit.ConsumeUnwinding(pos, after);
         var outer = LeaveEnclosingExits(ref after, exit.Outer);
@@ -162,6 +163,20 @@ internal sealed partial class Structurer
         if (p >= _ops.Length) return false;
         if (_ops[p].Kind == OpKind.Return) return true;
         return _ops[p].Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return;
+    }
+
+    /// <summary>
+    /// `return <constant>` unwinds before it loads the constant, so one in a try body runs the finally copy and then
+    /// the return, as one after the try statement does. The lines tell them apart: the return op has the return
+    /// statement's line, and a finally body is written after its try body, so a return on a line past every line of
+    /// the copy (<paramref name="copy"/> up to <paramref name="returnAt"/>) is written after the try statement.
+    /// </summary>
+    private bool ReturnsConstantAfterFinally(int copy, int returnAt)
+    {
+        if (!IsReturnAt(returnAt)) return false;
+        int line = _ops[RealAt(returnAt)].Line, lastOfCopy = 0;
+        for (int i = RealAt(copy); i < returnAt && i < _ops.Length; i++) lastOfCopy = Math.Max(lastOfCopy, _ops[i].Line);
+        return line > 0 && lastOfCopy > 0 && line > lastOfCopy;
     }
 
     /// <summary>
