@@ -291,6 +291,21 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
+    /// 3.10 copies an exit block whose first op has no line (a POP_BLOCK) into each jump to it, whatever its size:
+    /// the end of the copy at <paramref name="join"/>, laid out after the block at <paramref name="original"/> it
+    /// repeats, or null.
+    /// </summary>
+    private int? JoinIsLinelessCopyOf(int join, int original)
+    {
+        if (_ctx.Version != PythonVersion.V3_10 || RealAt(original) >= RealAt(join)) return null;
+        // The else's walk went through the POP_BLOCK that starts the block.
+        int start = RealAt(original);
+        while (start > 0 && _ops[start - 1].Kind == OpKind.PopBlock) start--;
+        // POP_BLOCK is emitted without a line (it shows the line it was given by what runs into it).
+        return _ops[start].Kind == OpKind.PopBlock && ExitCopyEnd(join, start, lineless: true) is int end and >= 0 ? end : null;
+    }
+
+    /// <summary>
     /// 3.13+: branches of an except clause that both end the clause each get their own copy of its exit (POP_EXCEPT,
     /// the clean-up of the name, the jump on): the end of the copy at <paramref name="copy"/> of the exit at
     /// <paramref name="original"/> (the same ops up to a jump to the same place), or null.
@@ -862,8 +877,15 @@ internal sealed partial class Structurer
                 // ending in a 3.11+ handler, laid out at the end, met a copy there).
                 int? copyEnd = RealAt(elseEnd) < RealAt(join) ? null : CopiedExitEnd(elseEnd, join);
                 copyEnd ??= ClauseExitCopyEnd(elseEnd, join);
-                if (copyEnd is null) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
-                ConsumeRange(RealAt(elseEnd), copyEnd.Value + 1);
+                if (copyEnd is null && JoinIsLinelessCopyOf(join, elseEnd) is int joinCopyEnd)
+                {
+                    // 3.10: the then-branch jumped to its own copy of the exit block the else falls into (copied per
+                    // jump for want of a line: POP_BLOCK, a finally body, the return): the join is the else's end.
+                    ConsumeRange(RealAt(join), joinCopyEnd + 1);
+                    join = elseEnd;
+                }
+                else if (copyEnd is null) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);
+                else ConsumeRange(RealAt(elseEnd), copyEnd.Value + 1);
             }
         }
         else if (_ctx.Scope is ScopeKind.Module or ScopeKind.Class && thenOut.Count > 0 && thenOut[^1] is Return { Value: null })

@@ -813,9 +813,10 @@ internal sealed partial class Structurer
             if (_ops[i].Name is "NOP" or "SETUP_FINALLY" && _ops[i].Line > 0) return _ops[i].Line;
         int real = RealAt(pos);
         int bodyLine = real < _ops.Length ? _ops[real].Line : 0;
-        // 3.11+: the `try:` line's NOP sits just outside the protected range the walk starts the try at.
-        for (int i = pos - 1; i >= 0 && _ops[i].Kind == OpKind.Skip; i--)
-            if (_ops[i].Name == "NOP" && _ops[i].Line > 0)
+        // 3.11+: the `try:` line's NOP sits just outside the protected range the walk starts the try at; 3.8-3.10:
+        // the SETUP_FINALLY (the walk may start past it).
+        for (int i = pos - 1; i >= 0 && _ops[i].Kind is OpKind.Skip or OpKind.Setup; i--)
+            if (_ops[i].Name is "NOP" or "SETUP_FINALLY" && _ops[i].Line > 0)
                 return _ops[i].Line < bodyLine ? _ops[i].Line : bodyLine;
         return bodyLine;
     }
