@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using PyRecon.Bytecode;
 using PyRecon.Decompilation;
 using PyRecon.Model;
+using PyRecon.Flow;
 using PyRecon.Syntax;
 using S = PyRecon.Syntax.SyntaxFactory;
 
@@ -88,8 +89,32 @@ internal sealed class ImplicitReturnRewriter : IBodyRewriter
     {
         if (ctx.Scope is ScopeKind.Lambda or ScopeKind.Comprehension) return body;
         // Module and class bodies cannot return at all: every tail return is the compiler's.
-        if (ctx.Scope is ScopeKind.Module or ScopeKind.Class) return StripTail(body, ctx, _ => true, _ => true);
-        return StripTail(body, ctx, ret => !ctx.SharedReturnsOrEmpty.Contains(ret), ret => ctx.ImplicitReturnsOrEmpty.Contains(ret));
+        // A class body's return is the compiler's and made no statement: its line is its op's.
+        var implicitLine = ctx.Scope is ScopeKind.Class
+            ? ctx.Flow.Ops is [.., { Kind: OpKind.Return } classReturn] ? classReturn.Line : 0
+            : body is [.., Return { Value: null } last] && ctx.Lines.TryGetValue(last, out int l) ? l : 0;
+        body = ctx.Scope is ScopeKind.Module or ScopeKind.Class
+            ? StripTail(body, ctx, _ => true, _ => true)
+            : StripTail(body, ctx, ret => !ctx.SharedReturnsOrEmpty.Contains(ret), ret => ctx.ImplicitReturnsOrEmpty.Contains(ret));
+        if (ctx.Scope is ScopeKind.Class or ScopeKind.Function) KeepPassLine(body, implicitLine, ctx);
+        return body;
+    }
+
+    /// <summary>
+    /// A body that is no more than a docstring (or nothing) ends in the implicit return alone, which takes the line
+    /// of what came last: a `pass` leaves no code but that line (without one the return has the docstring's line in
+    /// a class, the `def` line in a function, both not past the docstring's). The pass is written on it, which puts
+    /// a one-line body back on its header's line (`class E(Exception): pass`).
+    /// </summary>
+    private static void KeepPassLine(List<StmtNode> body, int implicitLine, CodeContext ctx)
+    {
+        if (implicitLine <= 0) return;
+        if (body.Count == 0 || body is [Expr { Value: Constant { Value: PyStr } } doc] && ctx.Lines.TryGetValue(doc, out int docLine) && implicitLine > docLine)
+        {
+            var pass = S.Pass();
+            ctx.SetLine(pass, implicitLine);
+            body.Add(pass);
+        }
     }
 
     /// <param name="atEnd">Whether the body's own final return goes.</param>
