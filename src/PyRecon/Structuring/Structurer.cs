@@ -338,6 +338,14 @@ internal sealed partial class Structurer
 
             CheckDepth(pos, region);
             int term = TerminatorIndex(pos);
+            if (_ops[term].Kind == OpKind.Return && CopyOfBreakTargetEnd(pos, region) is int copyEnd)
+            {
+                // A break whose jump the optimizer replaced with a copy of the while loop's follow, lines and all
+                // (a return written here would have a line of its own): the break's own line is gone.
+                ConsumeRange(RealAt(pos), copyEnd + 1);
+                output.Add(S.Break());
+                return -1;
+            }
             int stopped = EvaluateStraight(pos, term, region, output);
             if (stopped == InlinedBreakSentinel) return -1;
             if (stopped != term)
