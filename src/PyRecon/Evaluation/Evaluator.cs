@@ -608,6 +608,12 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
                 return true;
             case FunctionMarker or ClassMarker:
                 throw _ctx.Fail("evaluate", "a function or class object is discarded", _op);
+            case OpaqueMarker:
+                // The result of a statement already written (3.12+ `from m import *` through an intrinsic): the
+                // POP_TOP is its end, not the start of the next statement.
+                Unwound.Add(item);
+                EndSilentStatement();
+                return true;
             default:
                 Unwound.Add(item);
                 return true;
