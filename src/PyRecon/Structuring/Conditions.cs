@@ -192,6 +192,16 @@ internal sealed partial class Structurer
         };
     }
 
+    /// <summary>Whether a chained comparison's clean-up block (POP_TOP, then a jump or a copy of where it goes) leads
+    /// to <paramref name="target"/>.</summary>
+    private bool CleanupGoesTo(int cleanup, int target)
+    {
+        int jump = NextReal(cleanup), to = ThroughJumps(target);
+        if (jump >= _ops.Length) return false;
+        if (_ops[jump].Kind == OpKind.Jump) return ThroughJumps(_ops[jump].Target) == to;
+        return jump == to || ExitCopyEnd(jump, to) >= 0;
+    }
+
     /// <summary>
     /// `if a < b < c:` — each link jumps to a clean-up block (POP_TOP of the spare operand; jump on) when false;
     /// the last link jumps straight to the false target.
@@ -203,6 +213,7 @@ internal sealed partial class Structurer
         Op link = first;
         int falseTarget;
         var blocks = new HashSet<int> { _flow.BlockIdOf(first.Index) };
+        bool lastJumpsWhenTrue = false;
         while (true)
         {
             int pos = NextReal(link.Index);
@@ -218,13 +229,21 @@ internal sealed partial class Structurer
             Consume(term);
             blocks.Add(_flow.BlockIdOf(term));
             var value = _eval.PopExpr();
+            // 3.11+: a last link `is None` / `is not None` is one POP_JUMP_IF_[NOT_]NONE on the shared operand. The
+            // chain jumps when false if its clean-up goes where that jump goes, else when true.
+            if (next.Sense is JumpSense.IfNone or JumpSense.IfNotNone && ReferenceEquals(value, compare.Comparators[^1]))
+            {
+                lastJumpsWhenTrue = !CleanupGoesTo(cleanup, next.Target);
+                value = lastJumpsWhenTrue ? S.Compare(value, [next.Sense == JumpSense.IfNone ? Cmpop.Is : Cmpop.IsNot], [S.Constant(PyNone.Instance)])
+                    : FallCondition(next.Sense, value);
+            }
             if (value is not Compare c || !ReferenceEquals(c.Left, compare.Comparators[^1]))
                 throw Fail("chained comparison link does not compare the shared operand", term);
             compare = S.Compare(compare.Left, compare.Ops.AddRange(c.Ops), compare.Comparators.AddRange(c.Comparators));
             link = next;
             if (RealAt(next.Target) == cleanup) continue;
             // The last link jumps on false to the false branch, or (assert) on true past it.
-            falseTarget = next.Sense == JumpSense.IfTrue ? NextReal(next.Index) : next.Target;
+            falseTarget = next.Sense == JumpSense.IfTrue || lastJumpsWhenTrue ? NextReal(next.Index) : next.Target;
             break;
         }
         // The clean-up: POP_TOP; JUMP_FORWARD false-target.
@@ -251,7 +270,7 @@ internal sealed partial class Structurer
         }
         return new CondNode
         {
-            FallCond = link.Sense == JumpSense.IfTrue ? Negate(compare) : compare,
+            FallCond = link.Sense == JumpSense.IfTrue || lastJumpsWhenTrue ? Negate(compare) : compare,
             Target = link.Target,
             Fall = fall,
             Blocks = blocks,
