@@ -310,18 +310,22 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
-    /// 3.10 copies an exit block whose first op has no line (a POP_BLOCK) into each jump to it, whatever its size:
-    /// the end of the copy at <paramref name="join"/>, laid out after the block at <paramref name="original"/> it
-    /// repeats, or null.
+    /// 3.10 copies an exit block whose first op has no line (a POP_BLOCK) into each jump to it, whatever its size
+    /// (POP_BLOCK, a finally body, the return): the end of the copy at <paramref name="copy"/> of the block at
+    /// <paramref name="original"/>, or null. Either may be given past its POP_BLOCK (a walk went through it).
     /// </summary>
-    private int? JoinIsLinelessCopyOf(int join, int original)
+    private int? LinelessExitCopyEnd(int copy, int original)
     {
-        if (_ctx.Version != PythonVersion.V3_10 || RealAt(original) >= RealAt(join)) return null;
-        // The else's walk went through the POP_BLOCK that starts the block.
-        int start = RealAt(original);
+        if (_ctx.Version != PythonVersion.V3_10 || Same(copy, original)) return null;
+        int a = BlockStartBeforePopBlocks(copy), b = BlockStartBeforePopBlocks(original);
+        return _ops[b].Kind == OpKind.PopBlock && _ops[a].Kind == OpKind.PopBlock && ExitCopyEnd(a, b, lineless: true) is int end and >= 0 ? end : null;
+    }
+
+    private int BlockStartBeforePopBlocks(int pos)
+    {
+        int start = RealAt(pos);
         while (start > 0 && _ops[start - 1].Kind == OpKind.PopBlock) start--;
-        // POP_BLOCK is emitted without a line (it shows the line it was given by what runs into it).
-        return _ops[start].Kind == OpKind.PopBlock && ExitCopyEnd(join, start, lineless: true) is int end and >= 0 ? end : null;
+        return start;
     }
 
     /// <summary>
@@ -896,11 +900,11 @@ internal sealed partial class Structurer
                 // ending in a 3.11+ handler, laid out at the end, met a copy there).
                 int? copyEnd = RealAt(elseEnd) < RealAt(join) ? null : CopiedExitEnd(elseEnd, join);
                 copyEnd ??= ClauseExitCopyEnd(elseEnd, join);
-                if (copyEnd is null && JoinIsLinelessCopyOf(join, elseEnd) is int joinCopyEnd)
+                if (copyEnd is null && RealAt(elseEnd) < RealAt(join) && LinelessExitCopyEnd(join, elseEnd) is int joinCopyEnd)
                 {
                     // 3.10: the then-branch jumped to its own copy of the exit block the else falls into (copied per
                     // jump for want of a line: POP_BLOCK, a finally body, the return): the join is the else's end.
-                    ConsumeRange(RealAt(join), joinCopyEnd + 1);
+                    ConsumeRange(BlockStartBeforePopBlocks(join), joinCopyEnd + 1);
                     join = elseEnd;
                 }
                 else if (copyEnd is null) throw Fail($"else branch ends at op {elseEnd}, not at the join {join}", elseStart);

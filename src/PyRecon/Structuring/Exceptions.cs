@@ -1101,6 +1101,15 @@ internal sealed partial class Structurer
             ConsumeRange(RealAt(bodyEnd), bodyCopyEnd + 1);
             resume = join;
         }
+        else if (bodyEnd >= 0 && join >= 0 && _ops[RealAt(bodyEnd)].Kind == OpKind.Jump
+            && LinelessExitCopyEnd(_ops[RealAt(bodyEnd)].Target, join) is int jumpedCopyEnd)
+        {
+            // 3.10: the body jumps to its own copy of the exit block the clauses meet at (copied per jump for want
+            // of a line: POP_BLOCK, a finally body, the return): no else.
+            Consume(RealAt(bodyEnd));
+            ConsumeRange(BlockStartBeforePopBlocks(_ops[RealAt(bodyEnd)].Target), jumpedCopyEnd + 1);
+            resume = join;
+        }
         else if (bodyEnd >= 0 && join >= 0 && !Same(bodyEnd, join))
         {
             int start = bodyEnd;
