@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using PyRecon.Bytecode;
 using PyRecon.Decompilation;
-using PyRecon.Model;
 using PyRecon.Flow;
+using PyRecon.Model;
 using PyRecon.Syntax;
 using S = PyRecon.Syntax.SyntaxFactory;
 

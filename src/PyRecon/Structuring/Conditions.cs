@@ -1152,7 +1152,6 @@ internal sealed partial class Structurer
         _ => false,
     };
 
-    /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
     /// <summary>
     /// An `else: pass` leaves the then-branch's jump over it: 3.8-3.9 keep a jump to the very next op, 3.10+ (which
     /// drop such jumps) a jump over the NOP that keeps the pass's line. A branch that falls into what follows has no
@@ -1188,6 +1187,7 @@ internal sealed partial class Structurer
         _ctx.SetLine(pass, line);
     }
 
+    /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
     private int? DeadJumpBefore(int elseStart)
     {
         int j = RealAt(elseStart) - 1;

@@ -338,7 +338,7 @@ internal sealed partial class Structurer
 
             CheckDepth(pos, region);
             int term = TerminatorIndex(pos);
-            if (_ops[term].Kind == OpKind.Return && CopyOfBreakTargetEnd(pos, region) is int copyEnd)
+            if (term < _ops.Length && _ops[term].Kind == OpKind.Return && CopyOfBreakTargetEnd(pos, region) is int copyEnd)
             {
                 // A break whose jump the optimizer replaced with a copy of the while loop's follow, lines and all
                 // (a return written here would have a line of its own): the break's own line is gone.
