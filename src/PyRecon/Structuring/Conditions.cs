@@ -1159,17 +1159,14 @@ internal sealed partial class Structurer
     /// </summary>
     private bool JumpsOverNothing(CondNode node, int elseStart)
     {
-        int j = RealAt(elseStart) - 1;
-        while (j >= node.Fall && _ops[j].Kind == OpKind.Skip) j--;
+        int j = PrevReal(RealAt(elseStart));
         // The jump as written (not a return the normalizer turned back into a jump to its original).
         if (j < node.Fall || _ops[j].Kind != OpKind.Jump || _ops[j].Name is not ("JUMP_FORWARD" or "JUMP_ABSOLUTE")
             || j >= _ops[j].Target || !Same(_ops[j].Target, elseStart)) return false;
         if (_ctx.Version < PythonVersion.V3_10) return true;
         // The pass is written after the branch: a NOP on a line of the if or its branch is another statement's
         // (3.14 keeps the if's line on the NOP its false edge lands on at the end of a try body).
-        int passLine = LinedNopBetween(elseStart, RealAt(elseStart)), branchLine = 0;
-        for (int i = node.FirstOp; i <= j; i++) branchLine = Math.Max(branchLine, _ops[i].Line);
-        return passLine > branchLine;
+        return LinedNopBetween(elseStart, RealAt(elseStart)) > LastLineIn(node.FirstOp, j + 1);
     }
 
     /// <summary>The line of the first NOP from <paramref name="start"/> up to <paramref name="end"/> that has one, or 0.</summary>
@@ -1190,8 +1187,7 @@ internal sealed partial class Structurer
     /// <summary>The unreachable jump that ends a then-branch which never completes (dead code 3.8-3.9 leave after a raise): the else branch's end.</summary>
     private int? DeadJumpBefore(int elseStart)
     {
-        int j = RealAt(elseStart) - 1;
-        while (j >= 0 && _ops[j].Kind == OpKind.Skip) j--;
+        int j = PrevReal(RealAt(elseStart));
         // Forward past the else, or (threaded) back to the head of the loop the if/else ends.
         if (j < 0 || _ops[j].Kind != OpKind.Jump || _ops[j].Target <= j && !_flow.IsLoopHead(_flow.BlockOf(RealAt(_ops[j].Target)).Id)) return null;
         var block = _flow.BlockOf(j);

@@ -174,8 +174,7 @@ internal sealed partial class Structurer
     private bool ReturnsConstantAfterFinally(int copy, int returnAt)
     {
         if (!IsReturnAt(returnAt)) return false;
-        int line = _ops[RealAt(returnAt)].Line, lastOfCopy = 0;
-        for (int i = RealAt(copy); i < returnAt && i < _ops.Length; i++) lastOfCopy = Math.Max(lastOfCopy, _ops[i].Line);
+        int line = _ops[RealAt(returnAt)].Line, lastOfCopy = LastLineIn(RealAt(copy), returnAt);
         return line > 0 && lastOfCopy > 0 && line > lastOfCopy;
     }
 

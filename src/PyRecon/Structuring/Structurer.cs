@@ -162,6 +162,14 @@ internal sealed partial class Structurer
         return i;
     }
 
+    /// <summary>The latest source line of the ops in [<paramref name="from"/>, <paramref name="to"/>), 0 when none has one.</summary>
+    private int LastLineIn(int from, int to)
+    {
+        int line = 0;
+        for (int i = Math.Max(from, 0); i < to && i < _ops.Length; i++) line = Math.Max(line, _ops[i].Line);
+        return line;
+    }
+
     internal int RealAt(int i) => i >= 0 && i < _ops.Length && _ops[i].Kind == OpKind.Skip ? NextReal(i) : i;
 
     private void ConsumeSkipsFrom(int from, int to)
