@@ -64,6 +64,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         if (version >= PythonVersion.V3_11) GeneratorPrologue();
         if (version >= PythonVersion.V3_11) SendLoops();
         if (version < PythonVersion.V3_11) AsyncForBlockStack();
+        if (version <= PythonVersion.V3_9) UnthreadJumpOnlyElses();
         if (version >= PythonVersion.V3_14) BuiltinFastPaths();
         if (version >= PythonVersion.V3_12)
         {
@@ -404,6 +405,50 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
             Absorb(back, "backward condition");
             targets[head]++;
         }
+    }
+
+    /// <summary>
+    /// 3.8-3.9: an else branch that is nothing but a jump (`else: break`, `else: continue`) makes the if's condition
+    /// jump to a jump, and the peephole optimizer threads it on to where that jump goes. The else is left dead behind
+    /// the then-branch's jump over it, and read as it is the condition would join the loop test or become a `break`
+    /// of its own. The condition's jumps are pointed back at the else. Only a then-branch that nothing else enters
+    /// and whose jump over the else has no line of its own (a written `continue` or `break` would) qualifies.
+    /// </summary>
+    private void UnthreadJumpOnlyElses()
+    {
+        int[]? targets = null;
+        for (int j = 0; j < ops.Length; j++)
+        {
+            var jumpElse = ops[j];
+            if (jumpElse.Kind != OpKind.Jump || jumpElse.Depth >= 0 || !jumpElse.Instruction.IsLineStart) continue;
+            int over = PrevReal(j);
+            if (over < 0 || ops[over] is not { Kind: OpKind.Jump, Depth: >= 0 } jumpOver || jumpOver.Instruction.IsLineStart) continue;
+            targets ??= CountTargets();
+            if (targets[j] > 0) continue;
+            int where = FirstRealAt(jumpElse.Target);
+            // The nearest conditional jump there before the then-branch's end, and the start of its statement's line.
+            int test = over - 1;
+            while (test >= 0 && !(ops[test].Kind == OpKind.CondJump && FirstRealAt(ops[test].Target) == where)) test--;
+            if (test < 0) continue;
+            int lineStart = test;
+            while (lineStart > 0 && !ops[lineStart].Instruction.IsLineStart) lineStart--;
+            if (EnteredFromOutside(lineStart, over)) continue;
+            for (int k = lineStart; k <= test; k++)
+            {
+                if (ops[k].Kind != OpKind.CondJump || FirstRealAt(ops[k].Target) != where) continue;
+                ops[k].Target = j;
+                jumpElse.Depth = ops[k].Depth - 1;
+            }
+            targets = null;
+        }
+    }
+
+    /// <summary>Whether an op outside [<paramref name="start"/>, <paramref name="end"/>] jumps to an op after <paramref name="start"/> up to <paramref name="end"/>.</summary>
+    private bool EnteredFromOutside(int start, int end)
+    {
+        foreach (var op in ops)
+            if (op.Kind != OpKind.Skip && (op.Index < start || op.Index > end) && op.Target > start && op.Target <= end) return true;
+        return false;
     }
 
     private int FirstRealAt(int i) => i < ops.Length && ops[i].Kind == OpKind.Skip ? NextReal(i) : i;

@@ -533,8 +533,8 @@ internal sealed partial class Structurer
                 CondNode? merged = null;
                 if (Same(x.Target, y.Target))
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), y.Target);
-                else if (IsLoneJumpTo(x.Target, y.Target) || IsLoneJumpTo(y.Target, x.Target))
-                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), IsLoneJumpTo(y.Target, x.Target) ? x.Target : y.Target);
+                else if (IsSharedLoneJumpTo(x.Target, y.Target) || IsSharedLoneJumpTo(y.Target, x.Target))
+                    merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), IsSharedLoneJumpTo(y.Target, x.Target) ? x.Target : y.Target);
                 else if (loopTest && CopiedLinelessJump(x.Target, y.Target) is var (original, copy))
                 {
                     merged = Merge(x, y, Combine(Boolop.And, x.FallCond, y.FallCond), original);
@@ -609,6 +609,14 @@ internal sealed partial class Structurer
         var block = _flow.BlockOf(p);
         return block.Start == p || _flow.FirstRealOp(block) == p;
     }
+
+    /// <summary>
+    /// A lone jump (<see cref="IsLoneJumpTo"/>) that two conditions can share as their way out. In 3.8-3.9 a lone jump
+    /// with a line of its own that a conditional jump still reaches is a written `break` or `continue`: the else
+    /// branch of that condition's if (see OpNormalizer.UnthreadJumpOnlyElses), which the other condition skips.
+    /// </summary>
+    private bool IsSharedLoneJumpTo(int pos, int target) =>
+        IsLoneJumpTo(pos, target) && !(_ctx.Version <= PythonVersion.V3_9 && _ops[RealAt(pos)].Instruction.IsLineStart);
 
     /// <summary>
     /// Whether <paramref name="target"/> is where the lone unconditional jump at <paramref name="pos"/> goes: a
@@ -973,6 +981,8 @@ internal sealed partial class Structurer
         }
         else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
             join = -1; // both branches leave; what follows the if is dead code
+        else if (ElseEndingLoopBody(elseStart, thenOut, region, atIf, elseOut))
+            join = -1; // the then-branch goes on at the loop head, the else leaves the loop
         else
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
@@ -1213,6 +1223,30 @@ internal sealed partial class Structurer
         return TrialWalk(elseStart, region.Child(stops: [deadStart]), elseOut, end =>
             end < 0 && elseOut.Count > 0 && elseOut[^1] is Return && _ctx.Consumed[last] && AllReachableConsumed(elseStart, deadStart)
             && !ConsumedFrom(deadStart, consumedBefore)) is not null;
+    }
+
+    /// <summary>
+    /// 3.8-3.9, an if/else that ends a loop body and whose else never completes (`else: break`): the then-branch's jump
+    /// over the else goes to the loop's jump back and is threaded to the head, and that jump back is left dead after
+    /// the else. Read as `if c: A; continue` with the else after it, the bytecode is the same but the form is not the
+    /// written one: a written `continue` has a line of its own. The else runs up to the dead jump back.
+    /// </summary>
+    private bool ElseEndingLoopBody(int elseStart, List<StmtNode> thenOut, Region region, SymbolicStack atIf, List<StmtNode> elseOut)
+    {
+        if (!KeepsDeadExitAfterJump || region.Loop is not { } loop || thenOut is not [.., Continue last] || _explicitContinues.Contains(last)) return false;
+        int over = PrevReal(RealAt(elseStart));
+        if (over < 0 || _ops[over].Kind != OpKind.Jump || _ops[over].Instruction.IsLineStart || !loop.ContinueTargets.Contains(_ops[over].Target)) return false;
+        int deadBack = -1;
+        foreach (var block in _flow.Blocks)
+            if (block.Start > RealAt(elseStart) && block.Unreachable && (deadBack < 0 || block.Start < deadBack)) deadBack = block.Start;
+        if (deadBack < 0 || _ops[deadBack].Kind != OpKind.Jump || !loop.ContinueTargets.Contains(_ops[deadBack].Target)) return false;
+        var consumedBefore = (bool[])_ctx.Consumed.Clone();
+        _eval.Stack = atIf.Clone();
+        if (TrialWalk(elseStart, region.Child(stops: [deadBack]), elseOut, end =>
+                end < 0 && elseOut is [.., Break or Return or Raise] && AllReachableConsumed(elseStart, deadBack) && !ConsumedFrom(deadBack, consumedBefore)) is null)
+            return false;
+        thenOut.RemoveAt(thenOut.Count - 1);
+        return true;
     }
 
     /// <summary>Whether an op at or after <paramref name="from"/> was consumed since <paramref name="before"/> was taken.</summary>

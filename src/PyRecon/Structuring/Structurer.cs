@@ -718,8 +718,10 @@ internal sealed partial class Structurer
         int t = op.Target;
         // A jump to where this very region ends (a for-else clause reaching its loop's follow, which a threaded
         // break made the enclosing loop's head) ends the branch rather than continuing that loop.
-        // (Not a `while True` body's own stop at its follow: a jump there from the body is a break.)
-        bool ownFollow = region.Loop is { Exit: < 0, Iterator: null } own && own.BreakTarget >= 0 && Same(t, own.BreakTarget);
+        // (Not a loop body's own stop at its follow where a jump there from the body is a break: a `while True`
+        // body's, and in 3.8-3.9 any loop's, whose dead jump back after a break ending the body keeps it from falling out.)
+        bool ownFollow = region.Loop is { } own && own.BreakTarget >= 0 && Same(t, own.BreakTarget)
+            && (own is { Exit: < 0, Iterator: null } || _ctx.Version <= PythonVersion.V3_9);
         if (!ownFollow && (region.HasOwnStop(t) || region.HasOwnStop(RealAt(t)))) return t;
         var loop = region.InnermostLoop;
         if (loop is not null)
