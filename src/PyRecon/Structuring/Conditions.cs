@@ -981,8 +981,6 @@ internal sealed partial class Structurer
         }
         else if (thenOut.Count > 0 && thenOut[^1] is Return && ElseUpToDeadCode(elseStart, region, atIf, elseOut))
             join = -1; // both branches leave; what follows the if is dead code
-        else if (ElseEndingLoopBody(elseStart, thenOut, region, atIf, elseOut))
-            join = -1; // the then-branch goes on at the loop head, the else leaves the loop
         else
             join = elseStart; // the then-branch never completes: what follows is the rest of the sequence
 
@@ -1039,12 +1037,20 @@ internal sealed partial class Structurer
         return ForwardJumpChain(b).Any(fromA.Contains);
     }
 
-    /// <summary><paramref name="pos"/> and the ops reached from it by following unconditional forward jumps.</summary>
+    /// <summary><paramref name="pos"/> and the ops reached from it by following unconditional forward jumps, and the
+    /// target of a backward jump that ends them (a loop's jump back, where branches ending the loop body meet).</summary>
     private HashSet<int> ForwardJumpChain(int pos)
     {
         var chain = new HashSet<int>();
         for (int p = RealAt(pos); p >= 0 && p < _ops.Length && chain.Add(p); p = RealAt(_ops[p].Target))
-            if (_ops[p].Kind != OpKind.Jump || _ops[p].Target <= p) break;
+        {
+            if (_ops[p].Kind != OpKind.Jump) break;
+            if (_ops[p].Target <= p)
+            {
+                chain.Add(RealAt(_ops[p].Target));
+                break;
+            }
+        }
         return chain;
     }
 
@@ -1223,30 +1229,6 @@ internal sealed partial class Structurer
         return TrialWalk(elseStart, region.Child(stops: [deadStart]), elseOut, end =>
             end < 0 && elseOut.Count > 0 && elseOut[^1] is Return && _ctx.Consumed[last] && AllReachableConsumed(elseStart, deadStart)
             && !ConsumedFrom(deadStart, consumedBefore)) is not null;
-    }
-
-    /// <summary>
-    /// 3.8-3.9, an if/else that ends a loop body and whose else never completes (`else: break`): the then-branch's jump
-    /// over the else goes to the loop's jump back and is threaded to the head, and that jump back is left dead after
-    /// the else. Read as `if c: A; continue` with the else after it, the bytecode is the same but the form is not the
-    /// written one: a written `continue` has a line of its own. The else runs up to the dead jump back.
-    /// </summary>
-    private bool ElseEndingLoopBody(int elseStart, List<StmtNode> thenOut, Region region, SymbolicStack atIf, List<StmtNode> elseOut)
-    {
-        if (!KeepsDeadExitAfterJump || region.Loop is not { } loop || thenOut is not [.., Continue last] || _explicitContinues.Contains(last)) return false;
-        int over = PrevReal(RealAt(elseStart));
-        if (over < 0 || _ops[over].Kind != OpKind.Jump || _ops[over].Instruction.IsLineStart || !loop.ContinueTargets.Contains(_ops[over].Target)) return false;
-        int deadBack = -1;
-        foreach (var block in _flow.Blocks)
-            if (block.Start > RealAt(elseStart) && block.Unreachable && (deadBack < 0 || block.Start < deadBack)) deadBack = block.Start;
-        if (deadBack < 0 || _ops[deadBack].Kind != OpKind.Jump || !loop.ContinueTargets.Contains(_ops[deadBack].Target)) return false;
-        var consumedBefore = (bool[])_ctx.Consumed.Clone();
-        _eval.Stack = atIf.Clone();
-        if (TrialWalk(elseStart, region.Child(stops: [deadBack]), elseOut, end =>
-                end < 0 && elseOut is [.., Break or Return or Raise] && AllReachableConsumed(elseStart, deadBack) && !ConsumedFrom(deadBack, consumedBefore)) is null)
-            return false;
-        thenOut.RemoveAt(thenOut.Count - 1);
-        return true;
     }
 
     /// <summary>Whether an op at or after <paramref name="from"/> was consumed since <paramref name="before"/> was taken.</summary>
@@ -1518,5 +1500,56 @@ internal sealed partial class Structurer
     private void StripTrailingContinue(List<StmtNode> body)
     {
         if (body.Count > 0 && body[^1] is Continue last && !_explicitContinues.Contains(last)) body.RemoveAt(body.Count - 1);
+    }
+
+    /// <summary>Continues read from a 3.8-3.9 jump back without a line of its own (see <see cref="FoldThreadedElses"/>).</summary>
+    private readonly HashSet<StmtNode> _linelessContinues = new(SyntaxNodeIdentity.Instance);
+
+    /// <summary>
+    /// 3.8-3.9, an if/else ending a loop body: the then-branch's jump over the else goes to the loop's jump back and is
+    /// threaded to the head, so the walk reads `if c: A; continue` with the rest of the body after it. The bytecode is
+    /// the same, but a written `continue` has a line of its own: one without is that jump, and the rest of the body is
+    /// the if's else (an elif chain nests the same way). A then-branch that is only the jump stays `if c: continue`
+    /// (`if c: pass` with an else compiles otherwise).
+    /// </summary>
+    /// <param name="whileTrue">A `while True` body, which can hold what follows the loop (a test read into the body
+    /// leaves it there): only an else ending in a break, or in a return or raise right before the loop's dead jump back.</param>
+    private void FoldThreadedElses(List<StmtNode> body, bool whileTrue = false)
+    {
+        if (!KeepsDeadExitAfterJump) return;
+        for (int i = 0; i + 1 < body.Count; i++)
+        {
+            if (body[i] is not If { Orelse.IsEmpty: true, Body: [_, .., Continue last] } threaded || !_linelessContinues.Contains(last)) continue;
+            var rest = body.GetRange(i + 1, body.Count - i - 1);
+            FoldThreadedElses(rest, whileTrue);
+            StripTrailingContinue(rest);
+            if (rest.Count == 0 || whileTrue && !EndsInsideLoopBody(rest)) return;
+            var folded = S.If(threaded.Test, threaded.Body.RemoveAt(threaded.Body.Length - 1), [.. rest]);
+            if (_ctx.Lines.TryGetValue(threaded, out int line)) _ctx.SetLine(folded, line);
+            body.RemoveRange(i, body.Count - i);
+            body.Add(folded);
+            return;
+        }
+    }
+
+    /// <summary>3.8-3.9 returns and raises followed by a dead jump back to a loop head (see <see cref="FoldThreadedElses"/>).</summary>
+    private readonly HashSet<StmtNode> _beforeDeadJumpBack = new(SyntaxNodeIdentity.Instance);
+
+    /// <summary>Whether a statement list of a `while True` body ends in a break, a return or raise right before the loop's
+    /// dead jump back, or an if/else whose else does.</summary>
+    private bool EndsInsideLoopBody(List<StmtNode> body) => body switch
+    {
+        [.., Break] => true,
+        [.., var last] when _beforeDeadJumpBack.Contains(last) => true,
+        [.., If { Orelse.IsEmpty: false } last] => EndsInsideLoopBody([.. last.Orelse]),
+        _ => false,
+    };
+
+    /// <summary>Whether the op after <paramref name="op"/> is an unreachable jump back to a loop head.</summary>
+    private bool IsBeforeDeadJumpBack(int op)
+    {
+        int next = NextReal(op);
+        return next < _ops.Length && _ops[next].Kind == OpKind.Jump && _ops[next].Target < next && _flow.BlockOf(next).Unreachable
+            && _flow.IsLoopHead(_flow.BlockIdOf(RealAt(_ops[next].Target)));
     }
 }

@@ -225,6 +225,7 @@ internal sealed partial class Structurer
         int end = WalkSequence(NextReal(real), bodyRegion, body);
         if (end >= 0) throw Fail($"for loop body stops at op {end}", real);
         if (group.Targets[0] is not ExprNode target) throw Fail("for loop without a target", real);
+        FoldThreadedElses(body);
         StripTrailingContinue(body);
 
         _eval.Stack = atLoop.Clone();
@@ -356,6 +357,7 @@ internal sealed partial class Structurer
         int end = WalkSequence(bodyStart, bodyRegion, body);
         if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while loop body stops at op {end}", head);
+        FoldThreadedElses(body);
         StripTrailingContinue(body);
 
         _eval.Stack = atLoop.Clone();
@@ -594,6 +596,7 @@ internal sealed partial class Structurer
         int end = WalkSequence(pos, bodyRegion, body);
         if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
+        FoldThreadedElses(body, whileTrue: true);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();
         var stmt = S.While(S.Constant(WhileTrueConstant(pos)), Body(body));

@@ -667,6 +667,7 @@ internal sealed partial class Structurer
             case OpKind.Raise:
                 _eval.Eval(op);
                 ClassifyReturn(op, output);
+                if (KeepsDeadExitAfterJump && output.Count > 0 && IsBeforeDeadJumpBack(op.Index)) _beforeDeadJumpBack.Add(output[^1]);
                 return -1;
             case OpKind.CondJump:
             case OpKind.KeepJump:
@@ -732,6 +733,7 @@ internal sealed partial class Structurer
                 var written = S.Continue();
                 if (loop.ExplicitContinueTargets.Contains(t)) _explicitContinues.Add(written);
                 else if (IsThreadedLoopEnd(op)) _threadedLoopEnds.Add(written);
+                else if (KeepsDeadExitAfterJump && !op.Instruction.IsLineStart) _linelessContinues.Add(written);
                 EmitAt(written, op, output);
                 return -1;
             }
@@ -800,7 +802,7 @@ internal sealed partial class Structurer
     /// is the then-branch's jump over the else, threaded on to the head because the if/else ends the loop body: a
     /// written `continue` ending the nested construct would be followed by that jump, kept dead. The then-branches
     /// from here out to that if end at the head, their join. (Right before the innermost if's own else, `continue`
-    /// and the threaded jump compile alike.)
+    /// and the threaded jump compile alike, unless the jump ends an else nested there.)
     /// </summary>
     private bool EndThenBranchesAtLoopEnd(int jump, int head, Region region)
     {
@@ -809,7 +811,10 @@ internal sealed partial class Structurer
         Region? ending = null;
         for (var r = region; r is not null && r.Loop is null; r = r.Parent)
             if (r.ElseStart >= 0 && Same(r.ElseStart, next)) { ending = r; break; }
-        if (ending is null || ReferenceEquals(ending, InnermostThenRegion(region))) return false;
+        // Inside a construct that is not itself a then-branch (an inner if's else), the jump is the threaded one when it
+        // has no line of its own: a written `continue` would.
+        if (ending is null || ReferenceEquals(ending, region)
+            || ReferenceEquals(ending, InnermostThenRegion(region)) && _ops[jump].Instruction.IsLineStart) return false;
         for (var r = region; ; r = r.Parent!)
         {
             r.Stops.Add(head);
