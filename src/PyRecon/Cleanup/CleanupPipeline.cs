@@ -23,6 +23,8 @@ internal interface IBodyRewriter
 /// and else branches for copied exits, ...); before the implicit return goes, which then strips the copies the new
 /// else branches end in.</item>
 /// <item><see cref="ImplicitReturnRewriter"/>: after the docstring, so an empty body is still recognised.</item>
+/// <item><see cref="DeadYieldRewriter"/>: after the implicit return is gone, so a written final return is the last
+/// statement.</item>
 /// <item><see cref="DeferredAnnotationRewriter"/>: 3.14 module and class annotations, read back from `__annotate__`
 /// (after the class plumbing is gone, before the docstring check sees the first statement).</item>
 /// <item><see cref="AnnotationRewriter"/>: 3.8-3.13 module and class annotations; independent of returns.</item>
@@ -51,6 +53,7 @@ internal static class CleanupPipeline
         new ConditionalReturnRewriter(),
         new ConstantOrderRewriter(),
         new ImplicitReturnRewriter(),
+        new DeadYieldRewriter(),
         new AnnotationRewriter(),
         new FutureAnnotationRewriter(),
         new ScopeDeclarationRewriter(),

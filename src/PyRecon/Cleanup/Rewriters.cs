@@ -79,6 +79,37 @@ internal sealed class DocstringRewriter : IBodyRewriter
 }
 
 /// <summary>
+/// A generator whose every `yield` was dead code (`return x` then `yield`; `while False: yield None`, the idiom for
+/// an empty generator) has no yield left in its bytecode but keeps the generator flag, which only a yield in the
+/// source sets. The body gets one back where the compiler drops it again: after a final return or raise, else as
+/// `while False: yield None`.
+/// </summary>
+internal sealed class DeadYieldRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Scope != ScopeKind.Function || (ctx.Code.Flags & CodeFlags.Generator) == 0) return body;
+        foreach (var op in ctx.Flow.Ops)
+            if (op.Name is "YIELD_VALUE" or "YIELD_FROM") return body;
+        int line = body is [.., var last] && ctx.Lines.TryGetValue(last, out int l) ? l : 0;
+        if (body is [.., Return or Raise])
+        {
+            // On the return's line: a statement of its own would move every line after it.
+            var yield = S.Expr(S.Yield());
+            body.Add(yield);
+            ctx.SetLine(yield, line);
+            return body;
+        }
+        // The pass holding the implicit return's line is where the loop stood.
+        if (body is [.., Pass]) body.RemoveAt(body.Count - 1);
+        var loop = S.While(S.Constant(PyBool.False), [S.Expr(S.Yield(S.Constant(PyNone.Instance)))]);
+        body.Add(loop);
+        ctx.SetLine(loop, line);
+        return body;
+    }
+}
+
+/// <summary>
 /// The `return None` the compiler adds at the end of every body is left out. From 3.10 an explicit final
 /// `return` shared by several paths stays one block (an implicit one is copied to each path), so such a
 /// return is kept; the optimizer's copies of the implicit return at the ends of a final if/else's branches go.
