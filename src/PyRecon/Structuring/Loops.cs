@@ -585,6 +585,7 @@ internal sealed partial class Structurer
             BreakTarget = breakTarget,
             BodyBase = _eval.Stack.Count,
             ClosingJump = ClosingJump(loopBlocks, pos),
+            Blocks = loopBlocks,
         };
         var atLoop = _eval.Stack;
         _eval.Stack = atLoop.Clone();

@@ -30,6 +30,8 @@ internal sealed class LoopInfo
     public int ClosingJump { get; init; } = -1;
     /// <summary>Stack height inside the body (the iterator included).</summary>
     public int BodyBase { get; init; }
+    /// <summary>A `while True` loop's blocks: those that lead back to its head (null for other loops).</summary>
+    public HashSet<int>? Blocks { get; init; }
 }
 
 /// <summary>

@@ -354,6 +354,17 @@ internal sealed partial class Structurer
                 output.Add(S.Break());
                 return -1;
             }
+            if (term < _ops.Length && _ops[term].Kind == OpKind.Return && IsFollowCopiedIntoWhileTrue(pos, term, region))
+            {
+                // A break whose jump the optimizer replaced with a copy of the follow of a `while True` loop nothing else
+                // leaves; the original, unreachable, is gone. The follow is walked after the loop (the break's own line
+                // is gone).
+                var loop = region.InnermostLoop!;
+                loop.BreakTarget = RealAt(pos);
+                loop.InlinedBreak = true;
+                output.Add(S.Break());
+                return -1;
+            }
             int stopped = EvaluateStraight(pos, term, region, output);
             if (stopped == InlinedBreakSentinel) return -1;
             if (stopped != term)
@@ -368,6 +379,39 @@ internal sealed partial class Structurer
             }
             pos = Terminate(_ops[term], region, output);
         }
+    }
+
+    /// <summary>
+    /// 3.12+: whether the small return block at <paramref name="pos"/> ending at <paramref name="ret"/>, inside a
+    /// `while True` loop with no other way out, is the copy of the loop's follow: its line is past every line of the
+    /// code that goes round the loop again, some of which the body runs after it, so no return written there could
+    /// have it.
+    /// </summary>
+    private bool IsFollowCopiedIntoWhileTrue(int pos, int ret, Region region)
+    {
+        if (_ctx.Version < PythonVersion.V3_12 || region.InnermostLoop is not { Iterator: null, Exit: < 0, Blocks: { } loopBlocks } loop) return false;
+        int start = RealAt(pos), line = _ops[ret].Line, count = 0;
+        // The copy is the only way out, so the loop may have taken it for its follow already.
+        if (loop.BreakTarget >= 0 && RealAt(loop.BreakTarget) != start) return false;
+        if (line <= 0 || _flow.BlockOf(start).Start != start && _flow.FirstRealOp(_flow.BlockOf(start)) != start) return false;
+        for (int k = start; k < ret; k = NextReal(k))
+            if (_ops[k].Kind != OpKind.Plain || ++count > 3) return false;
+        // The body ends before the follow starts: everything that goes round again stands on an earlier line, and some
+        // of its statements are laid out after the copy (a return ending the body text comes after all but the jump back).
+        bool goesOnAfter = false;
+        foreach (int b in loopBlocks)
+            for (int k = _flow.Blocks[b].Start; k < _flow.Blocks[b].End; k++)
+            {
+                if (_ops[k].Line >= line) return false;
+                if (k > ret && _ops[k].Kind == OpKind.Plain) goesOnAfter = true;
+            }
+        if (!goesOnAfter) return false;
+        int head = _flow.BlockIdOf(loop.Head);
+        // The follow's original still stands outside the loop when something else reaches it (the walk meets it there).
+        for (int q = 0; q < _ops.Length; q = NextReal(q))
+            if ((q < start || q > ret) && !_flow.BlockOf(q).Unreachable && !_flow.Dominates(head, _flow.BlockIdOf(q)) && SameCodeAndLines(start, ret, q))
+                return false;
+        return true;
     }
 
     /// <summary>The handler right inside <paramref name="current"/> on <paramref name="handler"/>'s chain.</summary>
