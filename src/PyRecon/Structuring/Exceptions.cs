@@ -1051,7 +1051,10 @@ internal sealed partial class Structurer
         int resume = bodyEnd;
         var borrowed = BorrowEvidence(bodyEnd);
         var walkedBefore = (bool[])_ctx.Consumed.Clone();
-        if (bodyEnd >= 0 && join < 0 && IsCodeEnd(region) && borrowed != false
+        // 3.11 lays an else out right after the body and the follow after the handlers: a body whose normal exit jumps
+        // past the handlers has no else.
+        bool bodyJumpsPastHandlers = FollowAfterHandlers && bodyEnd >= 0 && RealAt(bodyEnd) > RealAt(handler.Target);
+        if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || RunsIntoReturnNone(end)) && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false) is int elseRunsTo)
         {
@@ -1078,7 +1081,7 @@ internal sealed partial class Structurer
             // into before them is its else, which jumps over the handlers to the follow (or leaves).
             resume = elseLeaves;
         }
-        else if (bodyEnd >= 0 && join < 0
+        else if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || EndsEnclosingBody(end, region))
                 && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
                     ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is int elseEndsAt)
