@@ -1119,13 +1119,14 @@ internal sealed partial class Structurer
             else if (ConsumedAsCopyOfFollow(start, join, region)) start = join = OriginalAfterCopies(bodyEnd, join);
             resume = join;
             bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
-            if (!Same(start, join) && (continues && borrowed == false
+            if (!Same(start, join) && (continues && (borrowed == false || bodyJumpsPastHandlers)
                 || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse,
                     end => end < 0 || Same(end, join) || region.InnermostLoop is { } loop && EndsInBreakFallingOut(end, loop, orelse)) is null))
             {
                 // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
                 // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
-                // would be: those jumps are written `continue`s (the same code), and that is the try statement's follow.
+                // would be, or lies past the handlers (3.11): those jumps are written `continue`s (the same code), and
+                // that is the try statement's follow.
                 if (!continues) throw Fail("try-else ends away from the clauses' join", bodyEnd);
                 WriteContinues(clausesJumpingBack, handlers);
                 resume = bodyEnd;
