@@ -556,8 +556,10 @@ internal sealed partial class Structurer
         int p = NextReal(popAt), count = 0, first = p, firstValue = -1;
         while (p < _ops.Length && _ops[p].Kind == OpKind.Plain && count < 4)
         {
-            // Leaving an except clause (POP_EXCEPT) computes nothing: a `return` in the loop does it too.
-            if (_ops[p].Name != "POP_EXCEPT") { count++; if (firstValue < 0) firstValue = p; }
+            // Leaving an except clause (POP_EXCEPT) or popping an enclosing loop's iterator before any value computes
+            // nothing: a `return` in the loop does it too.
+            bool unwinding = _ops[p].Name == "POP_EXCEPT" || firstValue < 0 && _ops[p].Name is "POP_TOP" or "POP_ITER";
+            if (!unwinding) { count++; if (firstValue < 0) firstValue = p; }
             p = NextReal(p);
         }
         if (p >= _ops.Length || _ops[p].Kind != OpKind.Return) return false;
