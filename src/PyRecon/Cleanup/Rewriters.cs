@@ -90,7 +90,7 @@ internal sealed class DeadYieldRewriter : IBodyRewriter
     {
         if (ctx.Scope != ScopeKind.Function || (ctx.Code.Flags & CodeFlags.Generator) == 0) return body;
         foreach (var op in ctx.Flow.Ops)
-            if (op.Name is "YIELD_VALUE" or "YIELD_FROM") return body;
+            if (op.Handler is OpcodeHandler.YieldValue or OpcodeHandler.YieldFrom) return body;
         int line = body is [.., var last] && ctx.Lines.TryGetValue(last, out int l) ? l : 0;
         if (body is [.., Return or Raise])
         {

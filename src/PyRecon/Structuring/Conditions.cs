@@ -1537,11 +1537,11 @@ internal sealed partial class Structurer
 
     /// <summary>Whether a statement list of a `while True` body ends in a break, a return or raise right before the loop's
     /// dead jump back, or an if/else whose else does.</summary>
-    private bool EndsInsideLoopBody(List<StmtNode> body) => body switch
+    private bool EndsInsideLoopBody(IReadOnlyList<StmtNode> body) => body switch
     {
         [.., Break] => true,
         [.., var last] when _beforeDeadJumpBack.Contains(last) => true,
-        [.., If { Orelse.IsEmpty: false } last] => EndsInsideLoopBody([.. last.Orelse]),
+        [.., If { Orelse.IsEmpty: false } last] => EndsInsideLoopBody(last.Orelse),
         _ => false,
     };
 
