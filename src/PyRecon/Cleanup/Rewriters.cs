@@ -305,11 +305,37 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         int at = body.Count > 0 && body[0] is Expr { Value: Constant { Value: PyStr } } && ctx.Scope is ScopeKind.Function or ScopeKind.Class or ScopeKind.Module ? 1 : 0;
         // A module's future imports must come first.
         while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
-        if (ctx.NonlocalStoresOrEmpty.Count > 0)
-            body.Insert(at, S.Nonlocal([.. ctx.NonlocalStoresOrEmpty.OrderBy(n => n, StringComparer.Ordinal)]));
+        var nonlocals = new SortedSet<string>(ctx.NonlocalStoresOrEmpty, StringComparer.Ordinal);
+        if (ctx.Scope is ScopeKind.Function or ScopeKind.Class) nonlocals.UnionWith(UntouchedFreeVariables(ctx));
+        if (nonlocals.Count == 0 && globals.Count == 0) return body;
+        // A declaration is a statement: the pass that held an otherwise empty body's line gives it to the declaration.
+        int passLine = 0;
+        if (body.Count == at + 1 && body[at] is Pass pass && ctx.Lines.TryGetValue(pass, out passLine)) body.RemoveAt(at);
+        if (nonlocals.Count > 0)
+            body.Insert(at, S.Nonlocal([.. nonlocals]));
         if (globals.Count > 0)
             body.Insert(at, S.Global([.. globals]));
+        if (passLine > 0) ctx.SetLine(body[at], passLine);
         return body;
+    }
+
+    /// <summary>Free variables that no instruction names: a load, a store or a nested function's closure would, so
+    /// only a `nonlocal` declaration (of a name the body never uses) puts them there.</summary>
+    private static IEnumerable<string> UntouchedFreeVariables(CodeContext ctx)
+    {
+        if (ctx.Code.FreeVars.IsEmpty) return [];
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var op in ctx.Flow.Ops)
+        {
+            switch (op.Instruction.Argument)
+            {
+                case FreeArgument f: named.Add(f.Name); break;
+                case LocalArgument l: named.Add(l.Name); break;
+                case LocalPairArgument p: named.Add(p.First.Name); named.Add(p.Second.Name); break;
+            }
+        }
+        // The compiler's own cells (`__class__`, `__classdict__`) are never declared.
+        return ctx.Code.FreeVars.Where(v => !named.Contains(v) && !v.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(v));
     }
 
     private static HashSet<string> StoredGlobalsOfNested(CodeObject code)

@@ -148,8 +148,8 @@ internal sealed partial class Evaluator
 
     public bool UnpackSequence(Instruction i)
     {
-        var source = Stack.Pop();
-        var group = new TargetGroup(TargetGroupKind.Unpack, i.Arg) { Source = source, Line = _op.Line };
+        var source = Stack.Pop(out int seq);
+        var group = new TargetGroup(TargetGroupKind.Unpack, i.Arg) { Source = source, SourceSeq = seq, Line = _op.Line };
         for (int k = i.Arg - 1; k >= 0; k--) Push(new TargetSlot(group, k));
         return true;
     }
@@ -157,9 +157,9 @@ internal sealed partial class Evaluator
     public bool UnpackEx(Instruction i)
     {
         var arg = (UnpackExArgument)i.Argument;
-        var source = Stack.Pop();
+        var source = Stack.Pop(out int seq);
         int count = arg.Before + 1 + arg.After;
-        var group = new TargetGroup(TargetGroupKind.Unpack, count) { Source = source, StarIndex = arg.Before, Line = _op.Line };
+        var group = new TargetGroup(TargetGroupKind.Unpack, count) { Source = source, SourceSeq = seq, StarIndex = arg.Before, Line = _op.Line };
         for (int k = count - 1; k >= 0; k--) Push(new TargetSlot(group, k));
         return true;
     }

@@ -309,7 +309,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
             // The unpacked value is assigned to the tuple of targets, like any other store.
             var tuple = group.TupleTarget();
             var source = group.Source!;
-            StoreTo(tuple, source, 0);
+            StoreTo(tuple, source, group.SourceSeq);
         }
         // A header's target (for, with ... as, except ... as) is complete: the next statement starts afresh.
         else if (group.Kind != TargetGroupKind.Unpack && group.IsComplete) EndSilentStatement();

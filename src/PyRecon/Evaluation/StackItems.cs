@@ -184,6 +184,9 @@ internal sealed class TargetGroup(TargetGroupKind kind, int count)
     public int StarIndex { get; init; } = -1;
     /// <summary>Unpack: the value being unpacked (an expression or another slot).</summary>
     public object? Source { get; init; }
+    /// <summary>Unpack: the stack sequence number of <see cref="Source"/>, so that a nested unpack takes its value's
+    /// place in an enclosing tuple assignment (`a, (b, c) = x, y`).</summary>
+    public int SourceSeq { get; init; }
     /// <summary>For a with: the context expression; for an exception: unused.</summary>
     public ExprNode? Context { get; init; }
     public bool IsComplete => Filled == Targets.Length;

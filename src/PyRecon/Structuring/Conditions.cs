@@ -293,11 +293,15 @@ internal sealed partial class Structurer
     /// <paramref name="lineless"/>: 3.10 copies an exit block without a line number of any size (the implicit return,
     /// with the exit code of the with statements it leaves in front: POP_BLOCK, the __exit__ call).
     /// </summary>
-    private int ExitCopyEnd(int copy, int original, bool lineless = false)
+    private int ExitCopyEnd(int copy, int original, bool lineless = false, bool viaJump = true)
     {
         int a = RealAt(copy), b = RealAt(original);
         for (int n = 0; n < (lineless ? 16 : 6) && a < _ops.Length && b < _ops.Length; n++, a = NextReal(a), b = NextReal(b))
         {
+            // The rest of the copy, turned back into a jump to the block it copies (see OpNormalizer), is the rest of
+            // the original (both may be such jumps), or another copy of that block.
+            if (n > 0 && viaJump && IsInlinedExit(a) && (InlinedExitOriginal(a) == InlinedExitOriginal(b)
+                || !IsInlinedExit(b) && ExitCopyEnd(b, _ops[a].Target, lineless, viaJump: false) >= 0)) return a;
             if (a == b || !SameOpcode(_ops[a].Instruction, _ops[b].Instruction)) return -1;
             // 3.13+: a small block without a line of its own, copied into each jump to it, may end in a jump.
             if (_ops[a].Kind == OpKind.Jump && _ops[b].Kind == OpKind.Jump && InlinesSmallLinelessBlocks && n < MaxCopySize)
@@ -307,6 +311,16 @@ internal sealed partial class Structurer
             if (_ops[a].Kind != OpKind.Plain && !(lineless && _ops[a].Kind == OpKind.PopBlock)) return -1;
         }
         return -1;
+    }
+
+    /// <summary>Whether the op at <paramref name="p"/> is an exit block's copy the normalizer turned back into a jump to it.</summary>
+    private bool IsInlinedExit(int p) => _ops[p] is { Kind: OpKind.Jump, AbsorbedBy: "inlined exit" };
+
+    /// <summary>The block that the copy at <paramref name="p"/> stands for (following copies of copies); <paramref name="p"/> itself when no copy.</summary>
+    private int InlinedExitOriginal(int p)
+    {
+        for (int hops = 0; hops < 8 && IsInlinedExit(p); hops++) p = RealAt(_ops[p].Target);
+        return p;
     }
 
     /// <summary>
@@ -1163,7 +1177,7 @@ internal sealed partial class Structurer
         Return { Value: null } r => _ctx.ImplicitReturnsOrEmpty.Contains(r) || _ctx.Scope is ScopeKind.Module or ScopeKind.Class,
         If { Orelse.IsEmpty: false } i => EndsInImplicitReturn(i.Body) && EndsInImplicitReturn(i.Orelse),
         // The copy follows a with's exit code: it ends the with body as read.
-        With w => EndsInImplicitReturn(w.Body),
+        With w => EndsInImplicitReturn(w.Body) || _withsEndingInImplicitReturn.Contains(w),
         AsyncWith w => EndsInImplicitReturn(w.Body),
         _ => false,
     };

@@ -428,9 +428,9 @@ internal sealed partial class Structurer
             // The join of an enclosing statement: the construct completes normally there, whatever follows it.
             if (r.IsStop(pos) || r.IsStop(p)) return false;
             var op = _ops[p];
-            if (op.Kind == OpKind.Return) return true;
-            // `return <constant>`: the constant is loaded after the unwinding.
-            if (op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" && NextReal(p) < _ops.Length && _ops[NextReal(p)].Kind == OpKind.Return) return true;
+            // A module or class body cannot return: a return past an enclosing construct's exit code is the
+            // compiler's, reached when that construct completes.
+            if (IsReturnAt(p)) return ReferenceEquals(r, region) || _ctx.Scope is not (ScopeKind.Module or ScopeKind.Class);
             var loop = r.InnermostLoop;
             if (op.Kind == OpKind.Jump)
                 return loop is not null && (loop.ContinueTargets.Contains(op.Target) && (p != loop.ClosingJump || leftWithBeforeItsFollow)
@@ -1119,9 +1119,10 @@ internal sealed partial class Structurer
             else if (ConsumedAsCopyOfFollow(start, join, region)) start = join = OriginalAfterCopies(bodyEnd, join);
             resume = join;
             bool continues = clausesJumpingBack.Count > 0 && Same(join, clausesJumpingBack[0].Jump.Target);
+            int? elseEnd = null;
             if (!Same(start, join) && (continues && (borrowed == false || bodyJumpsPastHandlers)
-                || TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse,
-                    end => end < 0 || Same(end, join) || region.InnermostLoop is { } loop && EndsInBreakFallingOut(end, loop, orelse)) is null))
+                || (elseEnd = TrialWalk(start, region.Child(stops: [join, RealAt(join)]), orelse,
+                    end => end < 0 || Same(end, join) || ExitCopyEnd(end, join) >= 0 || region.InnermostLoop is { } loop && EndsInBreakFallingOut(end, loop, orelse))) is null))
             {
                 // The clauses jump back to the loop head, the last jump back in layout (3.12+ lay handlers out after the
                 // loop), yet what the body runs into does not end the loop body, or was not borrow-optimized as an else
@@ -1131,6 +1132,10 @@ internal sealed partial class Structurer
                 WriteContinues(clausesJumpingBack, handlers);
                 resume = bodyEnd;
             }
+            // The else ran into a copy of the small exit block the clauses meet at (the exit of an except clause the
+            // try ends, copied with the implicit return into each way out): the try rejoins there.
+            else if (elseEnd is int e && e >= 0 && !Same(e, join) && ExitCopyEnd(e, join) is int copyEnd and >= 0)
+                ConsumeRange(RealAt(e), copyEnd + 1);
         }
         else if (bodyEnd < 0 && clausesJumpingBack.Count > 0 && WrittenWhileContinues(clausesJumpingBack, region))
         {
@@ -1409,6 +1414,7 @@ internal sealed partial class Structurer
         var bodyRegion = region.Child(handler: handler, keepHandler: false, baseDepth: atWith.Count - 1, exit: exit);
         int bodyEnd = WalkSequence(pos, bodyRegion, body);
         int resume = -1;
+        bool suppressedIntoImplicitReturn = false, fallsOffLoopBody = false;
         if (bodyEnd >= 0)
         {
             if (_ctx.Version == PythonVersion.V3_8) resume = WithNormalExit38(bodyEnd, RealAt(handler.Target));
@@ -1429,7 +1435,7 @@ internal sealed partial class Structurer
         }
         else
         {
-            int suppressed = ConsumeWithHandler(handler);
+            int suppressed = ConsumeWithHandler(handler, out int suppressJump, out suppressedIntoImplicitReturn);
             if (suppressed < _ops.Length && _ops[RealAt(suppressed)].Kind == OpKind.Reraise && region.InFinallyHandler && !_ctx.Consumed[RealAt(suppressed)])
             {
                 // The with ends a finally body: the suppress path runs into the body's closing RERAISE, copied in.
@@ -1437,7 +1443,15 @@ internal sealed partial class Structurer
             }
             // A body that never leaves normally: what follows the with is still reached when __exit__ swallows an
             // exception (unless that is a copy of the return it falls into, consumed with the handler).
-            if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)]) resume = suppressed;
+            fallsOffLoopBody = suppressJump >= 0 && bodyEnd < 0 && region.InnermostLoop is { } loop && loop.ContinueTargets.Contains(suppressed)
+                && ReferenceEquals(InnermostThenRegion(region), region);
+            if (resume < 0 && suppressed < _ops.Length && !_ctx.Consumed[RealAt(suppressed)])
+            {
+                resume = suppressed;
+                // Its jump went past the else of the if the with ends (threaded on to their join): the then-branch
+                // ends there.
+                if (suppressJump >= 0) EndThenBranchesAt(suppressed, region, suppressJump);
+            }
         }
         _eval.Stack = atWith.Clone();
         while (_eval.Stack.Count > 0 && !ReferenceEquals(_eval.Stack.Pop(), exitMarker)) { }
@@ -1445,8 +1459,25 @@ internal sealed partial class Structurer
         StmtNode stmt = MergeWith(item, body, exitMarker.IsAsync);
         output.Add(stmt);
         _ctx.SetLine(stmt, line);
+        // A with whose __exit__ may swallow an exception runs on into the implicit return: it ends its code, like
+        // the copy of that return would.
+        if (resume < 0 && suppressedIntoImplicitReturn) _withsEndingInImplicitReturn.Add(stmt);
+        if (fallsOffLoopBody)
+        {
+            // ... or on to the loop head: a with ending an if's then-branch falls off the loop body there, and the if
+            // has the rest of the body for its else.
+            var fallsOff = S.Continue();
+            _threadedLoopEnds.Add(fallsOff);
+            output.Add(fallsOff);
+            _ctx.SetLine(fallsOff, line);
+            return -1;
+        }
         return resume;
     }
+
+    /// <summary>With statements whose suppress path is the optimizer's copy of the implicit return (see
+    /// <see cref="EndsInImplicitReturn"/>).</summary>
+    private readonly HashSet<StmtNode> _withsEndingInImplicitReturn = new(SyntaxNodeIdentity.Instance);
 
     /// <summary>3.8: `BEGIN_FINALLY` falls into the handler `WITH_CLEANUP_START; [await]; WITH_CLEANUP_FINISH; END_FINALLY`.</summary>
     private int WithNormalExit38(int bodyEnd, int handlerStart)
@@ -1487,8 +1518,10 @@ internal sealed partial class Structurer
     /// suppress path `POP_TOP...; POP_EXCEPT; POP_TOP...; [JUMP]` (or the follow copied into it). Returns where the
     /// suppress path goes on: the with statement's follow.
     /// </summary>
-    private int ConsumeWithHandler(ExceptionHandler handler)
+    private int ConsumeWithHandler(ExceptionHandler handler, out int jump, out bool intoImplicitReturn)
     {
+        intoImplicitReturn = false;
+        jump = -1;
         int p = RealAt(handler.Target);
         int guard = 0;
         while (p < _ops.Length && guard++ < 40)
@@ -1513,9 +1546,10 @@ internal sealed partial class Structurer
         if (p < _ops.Length && _ops[p].Kind == OpKind.Jump)
         {
             Consume(p);
+            jump = p;
             return _ops[p].Target;
         }
-        MarkDuplicateTail(p);
+        intoImplicitReturn = MarkDuplicateTail(p);
         return p;
     }
 
@@ -1523,7 +1557,8 @@ internal sealed partial class Structurer
     /// is the implicit `return None`, or a small exit block (at most 4 ops, 3.10+'s copy limit) whose same ops on
     /// the same lines stand elsewhere (`return self.close()`). Any other return is the follow itself, reached only
     /// that way (`with suppress(E): return f()` then `return False`).</summary>
-    private void MarkDuplicateTail(int p)
+    /// <returns>True when the copy consumed is the implicit `return None`.</returns>
+    private bool MarkDuplicateTail(int p)
     {
         int start = p, guard = 0;
         bool loadsOnly = true, onlyNone = true;
@@ -1534,14 +1569,16 @@ internal sealed partial class Structurer
             {
                 loadsOnly &= op.Name is "LOAD_CONST" or "LOAD_SMALL_INT" or "LOAD_FAST" or "LOAD_FAST_BORROW" or "LOAD_FAST_CHECK" or "LOAD_GLOBAL" or "LOAD_NAME" or "LOAD_DEREF";
                 onlyNone &= op.Name == "LOAD_CONST" && ReturnsNone(p);
-                if (!loadsOnly && guard >= 4) return;
+                if (!loadsOnly && guard >= 4) return false;
                 p = NextReal(p);
                 continue;
             }
             bool implicitReturn = loadsOnly && onlyNone && (op.Name != "RETURN_CONST" || ReturnsNone(p));
-            if (op.Kind == OpKind.Return && (implicitReturn || CopiedElsewhere(start, p))) ConsumeRange(start, p + 1);
-            return;
+            if (op.Kind != OpKind.Return || !implicitReturn && !CopiedElsewhere(start, p)) return false;
+            ConsumeRange(start, p + 1);
+            return implicitReturn;
         }
+        return false;
     }
 
     // ---------------------------------------------------------------- exit rules
