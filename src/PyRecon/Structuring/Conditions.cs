@@ -153,8 +153,9 @@ internal sealed partial class Structurer
             if (next is null) break;
             chain.Add(next);
         }
-        // Merge right to left until one node remains; an unmergeable tail is not part of this condition.
-        for (int keep = chain.Count; keep >= 1; keep--)
+        // Merge right to left until one node remains; an unmergeable tail is not part of this condition, nor is the
+        // test of a while loop the chain falls into.
+        for (int keep = WhileTestStartInChain(chain) ?? chain.Count; keep >= 1; keep--)
         {
             var reduced = Reduce(chain.Take(keep).ToList(), loopTest);
             if (reduced is not null)

@@ -476,22 +476,54 @@ internal sealed partial class Structurer
     private bool TryWhileWithBottomTest(CondNode node, Region region, List<StmtNode> output, out int after)
     {
         after = -1;
-        if (BodyHeadAfterTest(node) is not int bodyHead) return false;
+        if (BodyHeadAfterTest(node) is not int bodyHead || BottomTestLatch(node, bodyHead) is null) return false;
         var bodyBlock = _flow.BlockOf(bodyHead);
-        // The latch: a conditional jump back to the body head that falls into the loop exit.
-        bool found = false;
+        int line = _ops[node.FirstOp].Line;
+        var loopBlocks = NaturalLoop(bodyBlock.Id);
+        after = WhileLoop(node.FirstOp, node, loopBlocks, line, _eval.Stack, region, output, continueAlso: null);
+        return true;
+    }
+
+    /// <summary>3.10-3.13: the latch of a while loop whose top test is <paramref name="node"/> and whose body starts at
+    /// <paramref name="bodyHead"/>: the duplicated test's conditional jump back to the body head, or null.</summary>
+    private Op? BottomTestLatch(CondNode node, int bodyHead)
+    {
+        var bodyBlock = _flow.BlockOf(bodyHead);
         foreach (var p in bodyBlock.Predecessors)
         {
             if (!_flow.Dominates(bodyBlock.Id, p)) continue;
             var term = _flow.Terminator(_flow.Blocks[p]);
             if (term is null || term.Kind != OpKind.CondJump) continue;
-            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, node.Fall)) { found = true; break; }
+            if (Same(term.Target, bodyBlock.Start) || Same(term.Target, node.Fall)) return term;
         }
-        if (!found) return false;
-        int line = _ops[node.FirstOp].Line;
-        var loopBlocks = NaturalLoop(bodyBlock.Id);
-        after = WhileLoop(node.FirstOp, node, loopBlocks, line, _eval.Stack, region, output, continueAlso: null);
-        return true;
+        return null;
+    }
+
+    /// <summary>
+    /// 3.10-3.13: where, in a chain of conditions jumping to one place that falls into a while body, the loop's own
+    /// test starts (an index into <paramref name="chain"/>), or null when the whole chain is the loop test. The
+    /// bottom test repeats the loop test alone: the conditions before the part it repeats are ifs around the loop
+    /// (`if a: while b:` jumps out from both tests to the loop's follow, as `while a and b:` would).
+    /// </summary>
+    private int? WhileTestStartInChain(List<CondNode> chain)
+    {
+        if (chain.Count < 2 || BodyHeadAfterTest(chain[^1]) is not int bodyHead || BottomTestLatch(chain[^1], bodyHead) is not { } latch) return null;
+        int top = chain[^1].LastOp, bottom = latch.Index;
+        while (top >= chain[0].FirstOp)
+        {
+            if (bottom < 0 || bottom == top) return null;
+            var (a, b) = (_ops[top], _ops[bottom]);
+            bool same = a.Kind == OpKind.CondJump ? b.Kind == OpKind.CondJump
+                : a.Kind == b.Kind && SameOpcode(a.Instruction, b.Instruction) && a.Instruction.Arg == b.Instruction.Arg;
+            if (!same) break;
+            top = PrevReal(top);
+            bottom = PrevReal(bottom);
+        }
+        if (top < chain[0].FirstOp) return null;
+        // The conditions wholly repeated at the bottom are the loop's.
+        int k = chain.Count;
+        while (k > 0 && chain[k - 1].FirstOp > top) k--;
+        return k > 0 && k < chain.Count ? k : null;
     }
 
     /// <summary>
