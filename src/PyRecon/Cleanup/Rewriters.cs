@@ -307,6 +307,12 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
         var nonlocals = new SortedSet<string>(ctx.NonlocalStoresOrEmpty, StringComparer.Ordinal);
         if (ctx.Scope is ScopeKind.Function or ScopeKind.Class) nonlocals.UnionWith(UntouchedFreeVariables(ctx));
+        if (ctx.Scope is ScopeKind.Function)
+        {
+            // A cell nothing binds (only nested code reads it) was bound in dead code, which the compiler drops.
+            foreach (var name in UnboundCells(ctx))
+                body.Insert(at, S.If(S.Constant(PyBool.False), [S.Assign([S.Name(name, ExprContext.Store)], S.Constant(PyNone.Instance))]));
+        }
         if (nonlocals.Count == 0 && globals.Count == 0) return body;
         // A declaration is a statement: the pass that held an otherwise empty body's line gives it to the declaration.
         int passLine = 0;
@@ -336,6 +342,17 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         }
         // The compiler's own cells (`__class__`, `__classdict__`) are never declared.
         return ctx.Code.FreeVars.Where(v => !named.Contains(v) && !v.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(v));
+    }
+
+    /// <summary>Cell variables of a function that are not parameters and that no instruction stores or deletes.</summary>
+    private static IEnumerable<string> UnboundCells(CodeContext ctx)
+    {
+        if (ctx.Code.CellVars.IsEmpty) return [];
+        var bound = new HashSet<string>(ctx.Code.VarNames.Take(ctx.Code.ParameterCount), StringComparer.Ordinal);
+        foreach (var op in ctx.Flow.Ops)
+            if (op.Instruction.Opcode.Handler is OpcodeHandler.StoreDeref or OpcodeHandler.DeleteDeref && op.Instruction.Argument is FreeArgument f)
+                bound.Add(f.Name);
+        return ctx.Code.CellVars.Where(v => !bound.Contains(v) && !v.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(v)).Reverse();
     }
 
     private static HashSet<string> StoredGlobalsOfNested(CodeObject code)

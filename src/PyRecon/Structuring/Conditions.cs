@@ -1075,6 +1075,16 @@ internal sealed partial class Structurer
     /// line, that block is the original, after the if: the return is taken off the branch, the else branch is
     /// walked up to the original, and its op is returned (the join). Null, with nothing changed, otherwise.
     /// </summary>
+    /// <summary>Whether the ops from <paramref name="start"/> to the return at <paramref name="ret"/> use nothing that was
+    /// on the stack before them (a with's exit code before a return pops what the return statement pushed).</summary>
+    private bool LoadsItsOwnValue(int start, int ret)
+    {
+        int depth = _ops[start].Depth;
+        for (int k = NextReal(start); k <= ret && k < _ops.Length; k = NextReal(k))
+            if (_ops[k].Depth < depth) return false;
+        return _ops[ret].Name == "RETURN_CONST" || _ops[ret].Depth > depth;
+    }
+
     private int? ThenEndsInCopyOfLaterExit(CondNode node, int elseStart, List<StmtNode> thenOut, Region region,
         SymbolicStack atIf, List<StmtNode> elseOut, out StmtNode? fusedReturn)
     {
@@ -1096,7 +1106,8 @@ internal sealed partial class Structurer
             int c = ret, o = y;
             for (int k = 1; k <= 2 && c > node.Fall && o > elseStart; k++)
             {
-                if (_ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret) (original, copyStart, originalReturn) = (o, c, y);
+                if (LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
+                    (original, copyStart, originalReturn) = (o, c, y);
                 // 3.13+: the original's load may be fused with the store before it (STORE_FAST_LOAD_FAST).
                 else if (k == 2 && _ops[c].Depth == atIf.Count && _ops[o].Handler == OpcodeHandler.StoreFastLoadFast
                     && _ops[o].Instruction.Argument is LocalPairArgument pair && _ops[c].Instruction.Argument is LocalArgument loaded
