@@ -161,7 +161,7 @@ internal sealed partial class Structurer
         var block = _flow.BlockOf(pos);
         var loopBlocks = NaturalLoop(block.Id);
         var term = _flow.Terminator(block);
-        if (term is not null && term.Kind == OpKind.CondJump && IsPureTest(pos, term.Index, region))
+        if (term is not null && term.Kind == OpKind.CondJump && IsPureTest(pos, term.Index, region) && !IsWhileTrueWithTestFirst(pos, term, loopBlocks))
         {
             int tb = _flow.BlockIdOf(term.Target), fb = _flow.BlockIdOf(NextReal(term.Index));
             if (!loopBlocks.Contains(tb) && loopBlocks.Contains(fb))
@@ -169,6 +169,50 @@ internal sealed partial class Structurer
             if (TryWhileWithCompoundTest(pos, term, loopBlocks, region, output, out int after)) return after;
         }
         return StructureWhileTrue(pos, loopBlocks, region, output);
+    }
+
+    /// <summary>
+    /// 3.10-3.13 repeat a while loop's test at the bottom of its body, so a loop whose head test is not repeated there,
+    /// and whose closing jump stands on the line of a NOP before the head, above the test's line, is `while True:`
+    /// whose body starts with an if (the closing jump keeps the `while` statement's line; `while c:` has none).
+    /// </summary>
+    private bool IsWhileTrueWithTestFirst(int pos, Op term, HashSet<int> loopBlocks)
+    {
+        if (KeepsDeadExitAfterJump) return DeadClosingJumpAfterExit(pos, term);
+        if (_ctx.Version < PythonVersion.V3_10 || _ctx.Version > PythonVersion.V3_13 || pos == 0) return false;
+        int bodyStart = RealAt(NextReal(term.Index));
+        if (bodyStart < _ops.Length && _flow.IsLoopHead(_flow.BlockIdOf(bodyStart)) && _flow.BlockIdOf(bodyStart) != _flow.BlockIdOf(pos)) return false;
+        int testLine = _ops[RealAt(pos)].Line, nopLine = 0;
+        for (int k = pos - 1; k < RealAt(pos); k++)
+            if (k >= 0 && _ops[k] is { Kind: OpKind.Skip, Name: "NOP", Line: > 0 } nop && nop.Line < testLine) nopLine = nop.Line;
+        int closing = ClosingJump(loopBlocks, pos);
+        return nopLine > 0 && closing >= 0 && _ops[closing].Line == nopLine;
+    }
+
+    /// <summary>
+    /// 3.8-3.9 keep the dead jump back that closes a `while True:` body ending in an if/else whose else leaves: when
+    /// the head test's way out is straight code that leaves and then that jump, the test is the if's. An else that
+    /// is a `break` is a dead jump to where the test's jump was threaded, right before that closing jump.
+    /// </summary>
+    private bool DeadClosingJumpAfterExit(int head, Op term)
+    {
+        int exit = RealAt(term.Target), headBlock = _flow.BlockIdOf(head);
+        bool IsDeadJumpTo(int k, Func<int, bool> to) => k > term.Index && _flow.BlockOf(k).Unreachable && _ops[k].Kind == OpKind.Jump && to(_ops[k].Target);
+        // The then-branch before that else ends in its jump over it, threaded to the head: no line of its own (a
+        // written `continue` there, then `break`, is a `while c:` body's end).
+        bool ThenJumpsBackBefore(int k) => k > term.Index && _ops[k].Kind == OpKind.Jump && _flow.BlockIdOf(_ops[k].Target) == headBlock && !_ops[k].Instruction.IsLineStart;
+        int closing = PrevReal(exit);
+        if (IsDeadJumpTo(closing, t => _flow.BlockIdOf(t) == headBlock) && IsDeadJumpTo(PrevReal(closing), t => RealAt(t) == exit)
+            && ThenJumpsBackBefore(PrevReal(PrevReal(closing)))) return true;
+        // (The normalizer may have pointed the test back at that break: see OpNormalizer.UnthreadJumpOnlyElses.)
+        if (_ops[exit].Kind == OpKind.Jump && _ops[exit].Target > exit && IsDeadJumpTo(NextReal(exit), t => _flow.BlockIdOf(t) == headBlock)
+            && ThenJumpsBackBefore(PrevReal(exit))) return true;
+        for (int k = exit; k > term.Index && k < _ops.Length; k = NextReal(k))
+        {
+            if (_flow.BlockOf(k).Unreachable) return IsDeadJumpTo(k, t => _flow.BlockIdOf(t) == headBlock);
+            if (_ops[k].Kind is not (OpKind.Plain or OpKind.Return or OpKind.Raise)) return false;
+        }
+        return false;
     }
 
     /// <summary>True when the ops [pos, term) only compute a value (no statement ends inside: depth stays above base).</summary>
