@@ -677,8 +677,32 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
         var right = PopExpr();
         var left = PopExpr();
         if (inplace) Push(new AugmentedMarker(left, op, right));
-        else Push(S.BinOp(left, op, right));
+        else Push(S.BinOp(op == Operator.Mod && IsFoldedToFString(left, right) ? S.JoinedStr([left]) : left, op, right));
         return true;
+    }
+
+    /// <summary>
+    /// 3.11+ compile `'%s: %r' % (a, b)` as the f-string `f'{a!s}: {b!r}'` when every conversion is a simple %s, %r or
+    /// %a and there is one per item. A `%` still in the bytecode with such a format had a left operand the optimizer
+    /// does not take for a string constant: an f-string without fields, which compiles to the same constant.
+    /// </summary>
+    private bool IsFoldedToFString(ExprNode left, ExprNode right)
+    {
+        if (_ctx.Version < PythonVersion.V3_11 || left is not Constant { Value: PyStr format } || right is not Tuple tuple
+            || tuple.Elts.Any(e => e is Starred) || tuple.Elts.All(e => e is Constant)) return false;
+        int units = 0;
+        var text = format.Value;
+        for (int k = 0; k < text.Length; k++)
+        {
+            if (text[k] != '%') continue;
+            if (++k < text.Length && text[k] == '%') continue;
+            while (k < text.Length && "-+ #0".Contains(text[k])) k++;
+            while (k < text.Length && char.IsAsciiDigit(text[k])) k++;
+            if (k < text.Length && text[k] == '.') for (k++; k < text.Length && char.IsAsciiDigit(text[k]); k++) { }
+            if (k >= text.Length || text[k] is not ('s' or 'r' or 'a')) return false;
+            units++;
+        }
+        return units == tuple.Elts.Length;
     }
 
     public bool InplaceOp(Instruction i)
