@@ -77,9 +77,16 @@ internal sealed partial class Structurer
         if (coldLast) loopBlocks = WithProtectedBlocks(loopBlocks, headBlock);
         int LastLoopOp(bool cold) => loopBlocks.Where(b => !coldLast || IsCold(b) == cold).Select(b => _flow.Blocks[b].End - 1).DefaultIfEmpty(-1).Max();
         int lastWarmOp = LastLoopOp(cold: false), lastColdOp = LastLoopOp(cold: true);
+        // The handlers of try statements around the loop are entered from its body, so it dominates them; their jumps
+        // are no breaks of it. (Up to 3.10 the handler of the head op is a try's around the loop: one in the body
+        // starts with its SETUP op. 3.11+ protect the head of a body that starts with a try.)
+        var enclosingHandlerEntries = new List<int>();
+        for (var h = _ctx.Version < PythonVersion.V3_11 ? _flow.HandlerOf(RealAt(head)) : null; h is not null; h = h.Parent)
+            if (RealAt(h.Target) < _ops.Length) enclosingHandlerEntries.Add(_flow.BlockIdOf(RealAt(h.Target)));
         foreach (var block in _flow.Blocks)
         {
             if (block.Unreachable || !_flow.Dominates(entryBlock, block.Id)) continue;
+            if (enclosingHandlerEntries.Any(e => _flow.Dominates(e, block.Id))) continue;
             var term = _flow.Terminator(block);
             if (term is null || term.Kind != OpKind.Jump) continue;
             int target = term.Target, tb = _flow.BlockIdOf(target);
