@@ -176,9 +176,32 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
         Comments[raise] = [reason];
         // The raise stands on the body's first line, so the mark moves nothing after it.
         if (FirstBodyLine(code) is int first and > 0) Lines[raise] = first;
+        var failed = new List<StmtNode>();
         // The signature survives a failed body, docstring included.
-        if (kind is ScopeKind.Function && DocstringRewriter.FunctionDocstring(code) is PyStr doc) return [S.Expr(S.Constant(doc)), raise];
-        return [raise];
+        if (kind is ScopeKind.Function && DocstringRewriter.FunctionDocstring(code) is PyStr doc) failed.Add(S.Expr(S.Constant(doc)));
+        // So do its global declarations: a name declared global in any function is global in the module's code too.
+        if (kind is ScopeKind.Function && GlobalsStoredBy(code) is { Count: > 0 } globals)
+        {
+            var declaration = S.Global([.. globals]);
+            if (Lines.TryGetValue(raise, out int line)) Lines[declaration] = line;
+            failed.Add(declaration);
+        }
+        failed.Add(raise);
+        return failed;
+    }
+
+    /// <summary>The names the code stores or deletes as globals (its `global` declarations), in order, or an empty list.</summary>
+    private static List<string> GlobalsStoredBy(CodeObject code)
+    {
+        try
+        {
+            return [.. Decoder.NamesUsedBy(code, op => op.Handler is OpcodeHandler.StoreGlobal or OpcodeHandler.DeleteGlobal)
+                .Distinct().Where(SyntaxFacts.IsIdentifier)];
+        }
+        catch (BytecodeFormatException)
+        {
+            return [];
+        }
     }
 
     /// <summary>The first source line of a body's own code (past the `def` line), or null when none is known.</summary>
