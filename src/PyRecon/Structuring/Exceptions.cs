@@ -896,13 +896,15 @@ internal sealed partial class Structurer
     /// <summary>
     /// 3.8-3.9: a typed clause whose body leaves (break, continue, return, raise) is still followed by its dead normal
     /// exit, `POP_EXCEPT; JUMP_FORWARD follow`, right before the next clause's test: the POP_EXCEPT's index and the
-    /// forward target (the try statement's follow), or null.
+    /// forward target (the try statement's follow), or null. A try ending a loop body jumps back to the loop head
+    /// instead (its jump to the body's end threaded there).
     /// </summary>
-    private (int Exit, int Follow)? DeadClauseExit(Clause clause)
+    private (int Exit, int Follow)? DeadClauseExit(Clause clause, Region region)
     {
         if (!KeepsDeadExitAfterJump || clause.Next < 0) return null;
         int jump = PrevReal(RealAt(clause.Next));
-        if (jump <= clause.BodyStart || _ops[jump].Kind != OpKind.Jump || _ops[jump].Target <= RealAt(clause.Next) || _ctx.Consumed[jump]) return null;
+        if (jump <= clause.BodyStart || _ops[jump].Kind != OpKind.Jump || _ctx.Consumed[jump]) return null;
+        if (_ops[jump].Target <= RealAt(clause.Next) && region.InnermostLoop?.ContinueTargets.Contains(_ops[jump].Target) != true) return null;
         int pop = PrevReal(jump);
         if (pop < clause.BodyStart || _ops[pop].Name != "POP_EXCEPT" || _ctx.Consumed[pop]) return null;
         var block = _flow.BlockOf(pop);
@@ -1031,7 +1033,7 @@ internal sealed partial class Structurer
             }
             if (clause.Name is not null && ConsumeNameCleanupHandler(clauseHandler, clauseLeaves: clauseEnd < 0) is int leftTo && join < 0)
                 join = leftTo;
-            if (clause.Name is null && DeadClauseExit(clause) is (int deadExit, int follow)) deadExits.Add((deadExit, follow));
+            if (clause.Name is null && DeadClauseExit(clause, region) is (int deadExit, int follow)) deadExits.Add((deadExit, follow));
             handlers.Add(S.ExceptHandler(clause.Type, clause.Name, Body(clauseBody)));
             if (clause.Type is null || clause.Next < 0) break;
             p = RealAt(clause.Next);
