@@ -176,7 +176,7 @@ internal sealed partial class Evaluator
         var funcExpr = func is ExprNode fe ? fe : Materialize(func);
         var positional = callArgs switch
         {
-            Tuple t => t.Elts,
+            Tuple t when !_tupleDisplays.Contains(t) => t.Elts,
             Constant { Value: PyTuple ct } => [.. ct.Items.Select(x => (ExprNode)S.Constant(x))],
             _ => [S.Starred(callArgs)],
         };

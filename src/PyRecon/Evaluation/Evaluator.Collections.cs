@@ -71,14 +71,20 @@ internal sealed partial class Evaluator
     {
         var parts = PopExprs(i.Arg);
         var elts = parts.SelectMany(Spread).ToImmutableArray();
-        Push(i.Name switch
+        ExprNode built = i.Name switch
         {
             "BUILD_LIST_UNPACK" => S.List(elts),
             "BUILD_SET_UNPACK" => S.Set(elts),
             _ => S.Tuple(elts),
-        });
+        };
+        if (i.Name == "BUILD_TUPLE_UNPACK") _tupleDisplays.Add(built);
+        Push(built);
         return true;
     }
+
+    /// <summary>3.8: tuples BUILD_TUPLE_UNPACK made, displays written as such: a call's arguments are built by
+    /// BUILD_TUPLE_UNPACK_WITH_CALL, so a display passed to CALL_FUNCTION_EX was starred whole (`f(*(a, *b))`).</summary>
+    private readonly HashSet<ExprNode> _tupleDisplays = new(SyntaxNodeIdentity.Instance);
 
     private static IEnumerable<ExprNode> Spread(ExprNode part) => part switch
     {
