@@ -364,10 +364,15 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         {
             var current = pending.Pop();
             foreach (var c in current.Consts) if (c is PyCode nested) pending.Push(nested.Code);
-            names.UnionWith(Decoder.NamesUsedBy(current, op => op.Handler is OpcodeHandler.StoreGlobal or OpcodeHandler.DeleteGlobal));
+            names.UnionWith(GlobalsStoredBy(current));
         }
         return names;
     }
+
+    /// <summary>The names <paramref name="code"/> stores or deletes as globals (what its `global` declarations name), in
+    /// order of first use; found without decoding.</summary>
+    internal static List<string> GlobalsStoredBy(CodeObject code) =>
+        [.. Decoder.NamesUsedBy(code, op => op.Handler is OpcodeHandler.StoreGlobal or OpcodeHandler.DeleteGlobal).Distinct()];
 }
 
 /// <summary>Refuses a body in which a structurer-internal statement survived.</summary>

@@ -180,7 +180,7 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
         // The signature survives a failed body, docstring included.
         if (kind is ScopeKind.Function && DocstringRewriter.FunctionDocstring(code) is PyStr doc) failed.Add(S.Expr(S.Constant(doc)));
         // So do its global declarations: a name declared global in any function is global in the module's code too.
-        if (kind is ScopeKind.Function && GlobalsStoredBy(code) is { Count: > 0 } globals)
+        if (kind is ScopeKind.Function && DeclaredGlobals(code) is { Count: > 0 } globals)
         {
             var declaration = S.Global([.. globals]);
             if (Lines.TryGetValue(raise, out int line)) Lines[declaration] = line;
@@ -190,13 +190,12 @@ internal sealed class CodeDecompiler(DecompileOptions options, int expectedLines
         return failed;
     }
 
-    /// <summary>The names the code stores or deletes as globals (its `global` declarations), in order, or an empty list.</summary>
-    private static List<string> GlobalsStoredBy(CodeObject code)
+    /// <summary>The global declarations a failed body keeps: names that are identifiers (none when the code is unreadable).</summary>
+    private static List<string> DeclaredGlobals(CodeObject code)
     {
         try
         {
-            return [.. Decoder.NamesUsedBy(code, op => op.Handler is OpcodeHandler.StoreGlobal or OpcodeHandler.DeleteGlobal)
-                .Distinct().Where(SyntaxFacts.IsIdentifier)];
+            return [.. ScopeDeclarationRewriter.GlobalsStoredBy(code).Where(SyntaxFacts.IsIdentifier)];
         }
         catch (BytecodeFormatException)
         {

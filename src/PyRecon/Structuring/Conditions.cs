@@ -986,11 +986,7 @@ internal sealed partial class Structurer
             // The if/else falls off the loop body too: the enclosing if's then-branch ends there the same way.
             if (rest < 0)
             {
-                var fallsOff = S.Continue();
-                _threadedLoopEnds.Add(fallsOff);
-                _fallOffLoopEnds.Add(fallsOff);
-                output.Add(fallsOff);
-                if (_ctx.Lines.TryGetValue(loopEnd, out int endLine)) _ctx.SetLine(fallsOff, endLine);
+                EmitLoopBodyEnd(output, _ctx.Lines.TryGetValue(loopEnd, out int endLine) ? endLine : 0, ownJump: false);
             }
             return rest;
         }
@@ -1069,12 +1065,6 @@ internal sealed partial class Structurer
         return chain;
     }
 
-    /// <summary>
-    /// 3.10 and 3.12+ copy a small exit block (`return result`) into each jump to it, lines included. When the
-    /// then-branch's last statement is such a return and a later, untaken block repeats it op for op on the same
-    /// line, that block is the original, after the if: the return is taken off the branch, the else branch is
-    /// walked up to the original, and its op is returned (the join). Null, with nothing changed, otherwise.
-    /// </summary>
     /// <summary>Whether the ops from <paramref name="start"/> to the return at <paramref name="ret"/> use nothing that was
     /// on the stack before them (a with's exit code before a return pops what the return statement pushed).</summary>
     private bool LoadsItsOwnValue(int start, int ret)
@@ -1085,6 +1075,12 @@ internal sealed partial class Structurer
         return _ops[ret].Name == "RETURN_CONST" || _ops[ret].Depth > depth;
     }
 
+    /// <summary>
+    /// 3.10 and 3.12+ copy a small exit block (`return result`) into each jump to it, lines included. When the
+    /// then-branch's last statement is such a return and a later, untaken block repeats it op for op on the same
+    /// line, that block is the original, after the if: the return is taken off the branch, the else branch is
+    /// walked up to the original, and its op is returned (the join). Null, with nothing changed, otherwise.
+    /// </summary>
     private int? ThenEndsInCopyOfLaterExit(CondNode node, int elseStart, List<StmtNode> thenOut, Region region,
         SymbolicStack atIf, List<StmtNode> elseOut, out StmtNode? fusedReturn)
     {
@@ -1353,11 +1349,7 @@ internal sealed partial class Structurer
             // never completes, and without a mark the rest of the sequence would run after it. The if falls off the
             // loop body the way a threaded if/else does (see IsThreadedLoopEnd): the enclosing if makes the rest its
             // else branch, or the mark stays a written `continue`.
-            var fallsOff = S.Continue();
-            _threadedLoopEnds.Add(fallsOff);
-            _fallOffLoopEnds.Add(fallsOff);
-            output.Add(fallsOff);
-            _ctx.SetLine(fallsOff, line);
+            EmitLoopBodyEnd(output, line, ownJump: false);
         }
         return end;
     }

@@ -1468,10 +1468,7 @@ internal sealed partial class Structurer
         {
             // ... or on to the loop head: a with ending an if's then-branch falls off the loop body there, and the if
             // has the rest of the body for its else.
-            var fallsOff = S.Continue();
-            _threadedLoopEnds.Add(fallsOff);
-            output.Add(fallsOff);
-            _ctx.SetLine(fallsOff, line);
+            EmitLoopBodyEnd(output, line, ownJump: true);
             return -1;
         }
         return resume;

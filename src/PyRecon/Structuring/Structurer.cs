@@ -803,6 +803,20 @@ internal sealed partial class Structurer
     private readonly HashSet<StmtNode> _fallOffLoopEnds = new(SyntaxNodeIdentity.Instance);
 
     /// <summary>
+    /// Marks where a construct runs off the end of the loop body (a `continue` the enclosing if reads as the end of
+    /// its then-branch, making the rest of the body its else; see IsThreadedLoopEnd). <paramref name="ownJump"/>:
+    /// the construct reaches the loop head by a jump of its own (a with's suppress path) rather than by falling off.
+    /// </summary>
+    private void EmitLoopBodyEnd(List<StmtNode> output, int line, bool ownJump)
+    {
+        var end = S.Continue();
+        _threadedLoopEnds.Add(end);
+        if (!ownJump) _fallOffLoopEnds.Add(end);
+        output.Add(end);
+        if (line > 0) _ctx.SetLine(end, line);
+    }
+
+    /// <summary>
     /// 3.12+: a conditional jump to the end of a loop body (`while a and b:` as the last statement of an if's
     /// then-branch, its exit falling to the if's end and on to the loop's jump back) is threaded to the loop head,
     /// and the backward conditional jump becomes a forward one to a jump back of its own, on its line. Such a lone
