@@ -463,20 +463,28 @@ internal sealed class StatementWalker(Action<StmtNode> visit) : SyntaxChildVisit
 /// </summary>
 internal sealed class FoldedNotCheck : IBodyRewriter
 {
+    /// <summary>
+    /// Whether `not c` in jump context compiles other than `c` with its jump inverted. Through 3.13 the AST optimizer
+    /// folds `not a is b` into `a is not b` and `not a in b` into `a not in b`; from 3.11 a test against None is a
+    /// jump on None, which the fold only inverts; 3.14 folds no `not` in jump context.
+    /// </summary>
+    internal static bool FoldsUnderNot(Compare c, PythonVersion version) =>
+        version < PythonVersion.V3_14
+        && c.Ops is [Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn]
+        && !(version >= PythonVersion.V3_11 && c.Ops[0] is Cmpop.Is or Cmpop.IsNot && c.Comparators[0] is Constant { Value: PyNone });
+
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         // A comprehension's filters are part of its parent's expression: refusing one would fail the parent too.
         if (ctx.Scope == ScopeKind.Comprehension) return body;
-        // 3.11+ compile the negated form to the same bytecode (measured over their standard libraries).
-        if (ctx.Version >= PythonVersion.V3_11) return body;
-        var finder = new Finder();
+        var finder = new Finder(ctx.Version);
         foreach (var s in body) finder.Visit(s);
         if (finder.Found is not null)
             throw new DecompileFailure("cleanup", "a negated is/in comparison, which the compiler would fold into the inverted comparison");
         return body;
     }
 
-    private sealed class Finder : SyntaxRewriter
+    private sealed class Finder(PythonVersion version) : SyntaxRewriter
     {
         public UnaryOp? Found { get; private set; }
 
@@ -486,7 +494,7 @@ internal sealed class FoldedNotCheck : IBodyRewriter
             {
                 case FunctionDef or AsyncFunctionDef or ClassDef or Lambda or ListComp or SetComp or DictComp or GeneratorExp:
                     return node;
-                case UnaryOp { Op: Unaryop.Not, Operand: Compare { Ops: [Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn] } } u:
+                case UnaryOp { Op: Unaryop.Not, Operand: Compare c } u when FoldsUnderNot(c, version):
                     Found ??= u;
                     return node;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PyRecon.Bytecode;
+using PyRecon.Cleanup;
 using PyRecon.Decompilation;
 using PyRecon.Evaluation;
 using PyRecon.Flow;
@@ -1316,7 +1317,26 @@ internal sealed partial class Structurer
         var atIf = _eval.Stack;
         _eval.Stack = atIf.Clone();
         var thenOut = new List<StmtNode>();
-        int end = WalkSequence(node.Fall, region.Child(), thenOut);
+        int end;
+        if (_ctx.Version >= PythonVersion.V3_12 && HasFoldedNot(JumpTest(node.FallCond)) && !HasFoldedNot(JumpTest(Negate(node.FallCond))))
+        {
+            // `if not a in b: rest` compiles otherwise (the not folds into the comparison). Unless the rest is an
+            // assert's raise (an assert negates its test), the jump to the head is a `continue` on the if's line:
+            // 3.12+ lay out both with the jump back after the condition (before, a `continue` keeps a jump of its own).
+            if (TrialWalk(node.Fall, region.Child(), thenOut, _ => thenOut is [var raise] && _ctx.Pseudo.Get(raise) is AssertFailure) is not int walked)
+            {
+                _eval.Stack = atIf;
+                var written = S.Continue();
+                _explicitContinues.Add(written);
+                var skip = S.If(JumpTest(Negate(node.FallCond)), [written]);
+                output.Add(skip);
+                _ctx.SetLine(skip, line);
+                _ctx.SetLine(written, _ops[node.LastOp].Line);
+                return node.Fall;
+            }
+            end = walked;
+        }
+        else end = WalkSequence(node.Fall, region.Child(), thenOut);
         // A then-branch that leaves its except clause (a return there) stops at the clause's POP_EXCEPT.
         end = LeaveClauseFromBranch(end, int.MaxValue, region, thenOut);
         if (EndsInBreakFallingOut(end, region.InnermostLoop!, thenOut)) end = -1;
@@ -1392,8 +1412,7 @@ internal sealed partial class Structurer
             return S.If(test, [assertFalse], []);
         }
         var holds = WithNotOutsideConditional(Negate(test));
-        // 3.11+ compile `not a is b` like `a is not b` (see FoldedNotCheck): the assert is exact as it stands.
-        if (_ctx.Version >= PythonVersion.V3_11 || !HasFoldedNot(holds)) return S.Assert(holds, message);
+        if (!HasFoldedNot(holds)) return S.Assert(holds, message);
         if (holds is BoolOp { Op: Boolop.Or } or)
         {
             for (int k = 1; k < or.Values.Length && or.Values[k - 1] is UnaryOp { Op: Unaryop.Not }; k++)
@@ -1427,7 +1446,7 @@ internal sealed partial class Structurer
     private ExprNode JumpTest(ExprNode test)
     {
         test = WithNotOutsideConditional(test);
-        if (!HasFoldedNot(test)) return test;
+        if (!HasNegatedIsIn(test)) return test;
         return WithNegationsOnBoolOps(test, negate: false, JumpsOnNone) ?? test;
     }
 
@@ -1506,10 +1525,20 @@ internal sealed partial class Structurer
     /// <summary>3.11+ test `x is None` in jump context with a jump on None (POP_JUMP_IF_NONE / NOT_NONE).</summary>
     private bool JumpsOnNone => _ctx.Version >= PythonVersion.V3_11;
 
-    /// <summary>`not a is b`, `not a in b`: the AST optimizer turns it into the inverted comparison (other bytecode).</summary>
-    private static bool HasFoldedNot(ExprNode e) => e switch
+    /// <summary>`not a is b`, `not a in b`: written with the `not` moved onto an and/or where one can take it.</summary>
+    private static bool HasNegatedIsIn(ExprNode e) => e switch
     {
         UnaryOp { Op: Unaryop.Not, Operand: Compare { Ops.Length: 1 } c } => c.Ops[0] is Cmpop.Is or Cmpop.IsNot or Cmpop.In or Cmpop.NotIn,
+        UnaryOp { Op: Unaryop.Not } n => HasNegatedIsIn(n.Operand),
+        BoolOp b => b.Values.Any(HasNegatedIsIn),
+        _ => false,
+    };
+
+    /// <summary>Whether the test holds a `not` the compiler folds into the comparison under it, giving other bytecode
+    /// (see <see cref="FoldedNotCheck.FoldsUnderNot"/>).</summary>
+    private bool HasFoldedNot(ExprNode e) => e switch
+    {
+        UnaryOp { Op: Unaryop.Not, Operand: Compare c } when FoldedNotCheck.FoldsUnderNot(c, _ctx.Version) => true,
         UnaryOp { Op: Unaryop.Not } n => HasFoldedNot(n.Operand),
         BoolOp b => b.Values.Any(HasFoldedNot),
         _ => false,
