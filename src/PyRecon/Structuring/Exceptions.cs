@@ -399,6 +399,28 @@ internal sealed partial class Structurer
     }
 
     /// <summary>
+    /// 3.12+ lay cold code (handlers, a with's exit on an exception) out after all other code, in the order it was
+    /// compiled: a try statement's else before its handler, what follows the try after it. The index of the walked
+    /// else's statement holding the first cold op the walk took that lies past <paramref name="handler"/>'s start
+    /// (0: the walked code is the try's follow); null when there is none or the lines do not say.
+    /// </summary>
+    private int? FirstStatementCompiledAfterHandler(List<StmtNode> orelse, bool[] walkedBefore, ExceptionHandler handler)
+    {
+        if (_ctx.Version < PythonVersion.V3_12) return null;
+        int? coldLine = null;
+        for (int i = RealAt(handler.Target) + 1; i < _ops.Length && coldLine is null; i++)
+            if (_ctx.Consumed[i] && !walkedBefore[i]) coldLine = _ops[i].Instruction.Line;
+        if (coldLine is null) return null;
+        int holding = -1;
+        for (int k = 0; k < orelse.Count; k++)
+        {
+            if (!_ctx.Lines.TryGetValue(orelse[k], out int start)) return null;
+            if (start <= coldLine) holding = k;
+        }
+        return holding < 0 ? null : holding;
+    }
+
+    /// <summary>
     /// 3.12+: the index of the first of <paramref name="orelse"/>'s statements that starts at or after the line of
     /// <paramref name="lateOp"/> and before which every statement starts earlier, when that leaves the else a
     /// statement; null when the lines do not say (a statement without a line, the op in the else's first statement).
@@ -1058,13 +1080,17 @@ internal sealed partial class Structurer
         bool bodyJumpsPastHandlers = FollowAfterHandlers && bodyEnd >= 0 && RealAt(bodyEnd) > RealAt(handler.Target);
         if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
-            && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || RunsIntoReturnNone(end)) && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false) is int elseRunsTo)
+            && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || RunsIntoReturnNone(end)) && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false
+                && FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is not 0) is int elseRunsTo)
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out, or runs into that return where an enclosing
-            // if ends) is its else, up to where the borrow pass stopped (the rest follows the try).
+            // if ends) is its else, up to where the borrow pass stopped or the code compiled after the handler
+            // starts (the rest follows the try).
             resume = elseRunsTo;
-            if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed) MoveToFollow(orelse, unborrowed, afterTry);
+            int? split = FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler);
+            if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
+            if (split is int first) MoveToFollow(orelse, first, afterTry);
         }
         else if (bodyEnd >= 0 && join < 0 && KeepsDeadExitAfterJump && IsCodeEnd(region)
             && TrialWalk(bodyEnd, region.Child(), orelse, end => end < 0 && FollowedByDeadImplicitReturn(bodyEnd)) is not null)
@@ -1086,13 +1112,15 @@ internal sealed partial class Structurer
         else if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || EndsEnclosingBody(end, region))
                 && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
-                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))) is int elseEndsAt)
+                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))
+                && FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is not 0) is int elseEndsAt)
         {
             // Every clause leaves and what the body runs into was compiled before the handler (its constants are
             // numbered first), or was borrow-optimized where the try's end would not be (see BorrowEvidence): it is
             // the try's else, up to where the code leaves or the enclosing construct's body ends.
             resume = elseEndsAt;
             int? split = numbering is { FirstLateOp: >= 0 } ? LaterStatements(orelse, numbering.FirstLateOp) : null;
+            if (FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is int late && (split is null || late < split)) split = late;
             if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
             // The else ends where the code compiled after the handler starts, or where the borrow pass stopped: the
             // rest follows the try (3.12+ lay the follow of a try whose clauses all leave right after the else,
