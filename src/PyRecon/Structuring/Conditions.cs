@@ -1094,36 +1094,42 @@ internal sealed partial class Structurer
         for (int i = RealAt(elseStart) - 1; i >= node.Fall; i--)
             if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { ret = i; break; }
         if (ret < 0 || _ops[ret].Kind != OpKind.Return) return null;
-        int original = -1, copyStart = -1, originalReturn = -1;
-        for (int y = _ops.Length - 1; y > elseStart; y--)
+        int original = -1, copyStart = -1, originalReturn = -1, copied = 0;
+        for (int y = _ops.Length - 1; y > elseStart && original < 0; y--)
         {
             if (_ops[y].Kind != OpKind.Return || _ctx.Consumed[y] || _ops[y].Line != _ops[ret].Line) continue;
-            // The copy is the whole statement: a match of its one or two ops that starts on the stack the if
-            // started with.
+            // The copy is whole statements: a match of up to the block's four ops that starts on the stack the if
+            // started with; the return alone (its load and the return) or, the longest, more statements before it
+            // (`self.value = 0` and the implicit return).
             int c = ret, o = y;
-            for (int k = 1; k <= 2 && c > node.Fall && o > elseStart; k++)
+            for (int k = 1; k <= MaxExitCopySize && c >= node.Fall && o > elseStart; k++)
             {
-                if (LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
-                    (original, copyStart, originalReturn) = (o, c, y);
+                // (Not in a loop, nor a block inside a loop of the else branch: there a `break` copies the loop's
+                // follow too, and the two copies read as one if's branch and its join.)
+                int statements = k <= 2 ? 1
+                    : region.InnermostLoop is null && SameLines(c, o, ret) && !InLoopStartingAfter(elseStart, o) ? CopiedStatements(thenOut, node.Fall, c, ret) : 0;
+                if (statements == 0) { }
+                else if (LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
+                    (original, copyStart, originalReturn, copied) = (o, c, y, statements);
                 // 3.13+: the original's load may be fused with the store before it (STORE_FAST_LOAD_FAST).
                 else if (k == 2 && _ops[c].Depth == atIf.Count && _ops[o].Handler == OpcodeHandler.StoreFastLoadFast
                     && _ops[o].Instruction.Argument is LocalPairArgument pair && _ops[c].Instruction.Argument is LocalArgument loaded
                     && pair.Second.Name == loaded.Name && SameOpcode(_ops[ret].Instruction, _ops[y].Instruction))
-                    (original, copyStart, originalReturn) = (o, c, y);
+                    (original, copyStart, originalReturn, copied) = (o, c, y, 1);
                 c = PrevReal(c);
                 o = PrevReal(o);
             }
-            if (original >= 0) break;
         }
         if (original < 0) return null;
-        var taken = thenOut[^1];
-        thenOut.RemoveAt(thenOut.Count - 1);
+        var taken = thenOut[^copied..];
+        thenOut.RemoveRange(thenOut.Count - copied, copied);
         _eval.Stack = atIf.Clone();
         // The else branch reaches the original, or ends in a copy of it too.
         bool ReachesOriginal(int end)
         {
             if (end >= 0) return Same(end, original);
-            if (elseOut.Count == 0 || elseOut[^1] is not Return) return false;
+            // A copy of more than the return: only an else that runs into the original.
+            if (copied > 1 || elseOut.Count == 0 || elseOut[^1] is not Return) return false;
             if (_ctx.Consumed[originalReturn])
             {
                 fused = elseOut[^1];
@@ -1150,8 +1156,45 @@ internal sealed partial class Structurer
             fusedReturn = fused;
             return original;
         }
-        thenOut.Add(taken);
+        thenOut.AddRange(taken);
         return null;
+    }
+
+    /// <summary>The most instructions of an exit block the optimizer copies into a jump to it (MAX_COPY_SIZE).</summary>
+    private const int MaxExitCopySize = 4;
+
+    /// <summary>Whether <paramref name="pos"/> lies in a loop whose head is at or after <paramref name="from"/> (a jump back
+    /// from past it to between them).</summary>
+    private bool InLoopStartingAfter(int from, int pos)
+    {
+        for (int j = pos + 1; j < _ops.Length; j++)
+            if (_ops[j].Kind is OpKind.Jump or OpKind.CondJump && _ops[j].Target >= from && _ops[j].Target <= pos) return true;
+        return false;
+    }
+
+    /// <summary>Whether the ops from <paramref name="copy"/> to <paramref name="copyEnd"/> are on the lines of those from
+    /// <paramref name="original"/>, op for op (a copy keeps them; the same statements written twice cannot).</summary>
+    private bool SameLines(int copy, int original, int copyEnd)
+    {
+        for (int c = copy, o = original; c <= copyEnd; c = NextReal(c), o = NextReal(o))
+            if (o >= _ops.Length || _ops[c].Line != _ops[o].Line) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// How many of the branch's last statements the ops from <paramref name="copyStart"/> to the return make up: those
+    /// on the copied ops' lines, the first starting at <paramref name="copyStart"/>; 0 when the copy starts inside a
+    /// statement (an op of the branch before it is on one of those lines: `x = a if c else b`, its store copied).
+    /// </summary>
+    private int CopiedStatements(List<StmtNode> branch, int branchStart, int copyStart, int ret)
+    {
+        int? first = _ops[copyStart].Line, last = _ops[ret].Line;
+        if (first is null || last is null) return 0;
+        for (int i = branchStart; i < copyStart; i++)
+            if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip && _ops[i].Line >= first && _ops[i].Line <= last) return 0;
+        int copied = 0;
+        while (copied < branch.Count && _ctx.Lines.TryGetValue(branch[^(copied + 1)], out int at) && at >= first && at <= last) copied++;
+        return copied > 0 && _ctx.Lines.TryGetValue(branch[^copied], out int start) && start == first ? copied : 0;
     }
 
     /// <summary>
