@@ -1087,9 +1087,11 @@ internal sealed partial class Structurer
     {
         fusedReturn = null;
         StmtNode? fused = null;
-        // Only a return of a name or a constant, whose copy is its load and the return (or RETURN_CONST) alone:
-        // a return that leaves a with or try runs their exit code, which repeats whatever the value was.
-        if (!InlinesSmallExitBlocks || thenOut.Count == 0 || thenOut[^1] is not Return { Value: null or Name or Constant }) return null;
+        // A return alone only of a name or a constant, whose copy is its load and the return (or RETURN_CONST): a
+        // return that leaves a with or try runs their exit code, which repeats whatever the value was. A longer copy
+        // (`return a, b`) must match the original's lines op for op.
+        if (!InlinesSmallExitBlocks || thenOut.Count == 0 || thenOut[^1] is not Return last) return null;
+        bool simpleReturn = last.Value is null or Name or Constant;
         int ret = -1;
         for (int i = RealAt(elseStart) - 1; i >= node.Fall; i--)
             if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { ret = i; break; }
@@ -1106,7 +1108,7 @@ internal sealed partial class Structurer
             {
                 // (Not in a loop, nor a block inside a loop of the else branch: there a `break` copies the loop's
                 // follow too, and the two copies read as one if's branch and its join.)
-                int statements = k <= 2 ? 1
+                int statements = k <= 2 ? (simpleReturn ? 1 : 0)
                     : region.InnermostLoop is null && SameLines(c, o, ret) && !InLoopStartingAfter(elseStart, o) ? CopiedStatements(thenOut, node.Fall, c, ret) : 0;
                 if (statements == 0) { }
                 else if (LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
@@ -1140,7 +1142,7 @@ internal sealed partial class Structurer
             for (int i = original - 1; i >= elseStart; i--)
                 if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip) { last = i; break; }
             if (last < 0 || _ops[last].Kind != OpKind.Return || _ops[last].Line != _ops[ret].Line) return false;
-            for (int c = last, k = 1; k <= 2 && c > elseStart; k++, c = PrevReal(c))
+            for (int c = last, k = 1; k <= (simpleReturn ? 2 : MaxExitCopySize) && c > elseStart; k++, c = PrevReal(c))
                 if (_ops[c].Depth == atIf.Count && ExitCopyEnd(c, original) == last)
                 {
                     elseOut.RemoveAt(elseOut.Count - 1);
@@ -1153,6 +1155,9 @@ internal sealed partial class Structurer
         while (runStart > elseStart + 1 && _ops[runStart - 1].Kind == OpKind.Skip) runStart--;
         if (TrialWalk(elseStart, region.Child(stops: [.. Enumerable.Range(runStart, original - runStart + 1)]), elseOut, ReachesOriginal) is not null)
         {
+            // An else that is only a lined NOP before the original is a written `else: pass`.
+            if (elseOut.Count == 0 && LinedNopBetween(elseStart, original) is int passLine && passLine > _ops[node.LastOp].Line && passLine != _ops[original].Line)
+                EmitPass(passLine, elseOut);
             fusedReturn = fused;
             return original;
         }
