@@ -71,8 +71,14 @@ internal sealed class LineMap
         return false;
     }
 
-    /// <summary>The node's line, or 0 when unknown.</summary>
-    public int Of(SyntaxNode? node) => node is not null && _lines.TryGetValue(node, out var line) && line > 0 ? line : 0;
+    /// <summary>The node's line, or 0 when unknown. A tuple or list opens no later than its first element's line
+    /// (an unpacking target may carry the line of a later store).</summary>
+    public int Of(SyntaxNode? node)
+    {
+        if (node is null || !_lines.TryGetValue(node, out var line) || line <= 0) return 0;
+        var first = node switch { Tuple { Elts: [var e, ..] } => e, List { Elts: [var e, ..] } => e, _ => null };
+        return first is not null && Of(first) is > 0 and var firstLine && firstLine < line ? firstLine : line;
+    }
 
     /// <summary>The def/class keyword line of a definition, or 0 when unknown.</summary>
     public int KeywordLine(StmtNode node) => _keywordLines.TryGetValue(node, out var line) && line > 0 ? line : 0;
