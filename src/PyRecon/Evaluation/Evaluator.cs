@@ -335,7 +335,20 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public bool CopyFreeVars(Instruction i) => true;
     public bool Instrumented(Instruction i) => true;
     public bool ReturnGenerator(Instruction i) => true;
-    public bool ToBool(Instruction i) => true;
+    /// <summary>
+    /// TO_BOOL (3.13+) before a conditional jump or a `not` is plumbing. Anywhere else it is what the optimizer
+    /// left of `not not x` (UNARY_NOT twice becomes TO_BOOL).
+    /// </summary>
+    public bool ToBool(Instruction i)
+    {
+        var ops = _ctx.Flow.Ops;
+        int next = _op.Index + 1;
+        while (next < ops.Length && ops[next].Kind == OpKind.Skip) next++;
+        if (next >= ops.Length || ops[next].Kind is OpKind.CondJump or OpKind.KeepJump || ops[next].Name == "UNARY_NOT") return true;
+        var value = PopExpr();
+        Push(S.UnaryOp(Unaryop.Not, S.UnaryOp(Unaryop.Not, value)));
+        return true;
+    }
     public bool InterpreterExit(Instruction i) => throw Unsupported(i);
     public bool ExitInitCheck(Instruction i) => throw Unsupported(i);
 
