@@ -1110,11 +1110,10 @@ internal sealed partial class Structurer
                 // follow too, and the two copies read as one if's branch and its join.)
                 int statements = k <= 2 ? (simpleReturn ? 1 : 0)
                     : region.InnermostLoop is null && SameLines(c, o, ret) && !InLoopStartingAfter(elseStart, o) ? CopiedStatements(thenOut, node.Fall, c, ret) : 0;
-                if (statements == 0) { }
-                else if (LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
+                if (statements > 0 && LoadsItsOwnValue(c, ret) && _ops[c].Depth == atIf.Count && _ops[o].Depth == atIf.Count && ExitCopyEnd(c, o) == ret)
                     (original, copyStart, originalReturn, copied) = (o, c, y, statements);
                 // 3.13+: the original's load may be fused with the store before it (STORE_FAST_LOAD_FAST).
-                else if (k == 2 && _ops[c].Depth == atIf.Count && _ops[o].Handler == OpcodeHandler.StoreFastLoadFast
+                else if (statements > 0 && k == 2 && _ops[c].Depth == atIf.Count && _ops[o].Handler == OpcodeHandler.StoreFastLoadFast
                     && _ops[o].Instruction.Argument is LocalPairArgument pair && _ops[c].Instruction.Argument is LocalArgument loaded
                     && pair.Second.Name == loaded.Name && SameOpcode(_ops[ret].Instruction, _ops[y].Instruction))
                     (original, copyStart, originalReturn, copied) = (o, c, y, 1);

@@ -1075,20 +1075,21 @@ internal sealed partial class Structurer
         int resume = bodyEnd;
         var borrowed = BorrowEvidence(bodyEnd);
         var walkedBefore = (bool[])_ctx.Consumed.Clone();
+        int? compiledAfterHandler = null; // the walked else's first statement compiled after the handler (3.12+)
         // 3.11 lays an else out right after the body and the follow after the handlers: a body whose normal exit jumps
         // past the handlers has no else.
         bool bodyJumpsPastHandlers = FollowAfterHandlers && bodyEnd >= 0 && RealAt(bodyEnd) > RealAt(handler.Target);
         if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers && IsCodeEnd(region) && borrowed != false
             && handlers.Any(h => EndsInImplicitReturn(((ExceptHandler)h).Body))
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || RunsIntoReturnNone(end)) && ReadNumberingOrder(walkedBefore, handler)?.IsElse != false
-                && FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is not 0) is int elseRunsTo)
+                && (compiledAfterHandler = FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler)) is not 0) is int elseRunsTo)
         {
             // A clause ends in the optimizer's copy of the implicit return: the try statement ended the function,
             // and what the body falls into (which never falls out, or runs into that return where an enclosing
             // if ends) is its else, up to where the borrow pass stopped or the code compiled after the handler
             // starts (the rest follows the try).
             resume = elseRunsTo;
-            int? split = FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler);
+            int? split = compiledAfterHandler;
             if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
             if (split is int first) MoveToFollow(orelse, first, afterTry);
         }
@@ -1113,14 +1114,14 @@ internal sealed partial class Structurer
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || EndsEnclosingBody(end, region))
                 && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
                     ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))
-                && FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is not 0) is int elseEndsAt)
+                && (compiledAfterHandler = FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler)) is not 0) is int elseEndsAt)
         {
             // Every clause leaves and what the body runs into was compiled before the handler (its constants are
             // numbered first), or was borrow-optimized where the try's end would not be (see BorrowEvidence): it is
             // the try's else, up to where the code leaves or the enclosing construct's body ends.
             resume = elseEndsAt;
             int? split = numbering is { FirstLateOp: >= 0 } ? LaterStatements(orelse, numbering.FirstLateOp) : null;
-            if (FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler) is int late && (split is null || late < split)) split = late;
+            if (compiledAfterHandler is int late && (split is null || late < split)) split = late;
             if (FirstUnborrowedStatement(orelse, walkedBefore) is int unborrowed && (split is null || unborrowed < split)) split = unborrowed;
             // The else ends where the code compiled after the handler starts, or where the borrow pass stopped: the
             // rest follows the try (3.12+ lay the follow of a try whose clauses all leave right after the else,
