@@ -306,12 +306,17 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         // A module's future imports must come first.
         while (ctx.Scope == ScopeKind.Module && at < body.Count && body[at] is ImportFrom { Module: "__future__" }) at++;
         var nonlocals = new SortedSet<string>(ctx.NonlocalStoresOrEmpty, StringComparer.Ordinal);
-        if (ctx.Scope is ScopeKind.Function or ScopeKind.Class) nonlocals.UnionWith(UntouchedFreeVariables(ctx));
-        if (ctx.Scope is ScopeKind.Function)
+        if (ctx.Scope is ScopeKind.Function or ScopeKind.Class && !(ctx.Code.FreeVars.IsEmpty && ctx.Code.CellVars.IsEmpty))
         {
-            // A cell nothing binds (only nested code reads it) was bound in dead code, which the compiler drops.
-            foreach (var name in UnboundCells(ctx))
-                body.Insert(at, S.If(S.Constant(PyBool.False), [S.Assign([S.Name(name, ExprContext.Store)], S.Constant(PyNone.Instance))]));
+            var (named, bound) = VariablesInOps(ctx);
+            // A free variable that no instruction names (a load, a store or a nested function's closure would) is
+            // there only for a `nonlocal` declaration of a name the body never uses.
+            nonlocals.UnionWith(ctx.Code.FreeVars.Where(v => !named.Contains(v) && IsWrittenVariable(v)));
+            // A function's cell that nothing binds (only nested code reads it) was bound in dead code, which the
+            // compiler drops.
+            if (ctx.Scope is ScopeKind.Function)
+                foreach (var name in ctx.Code.CellVars.Where(v => !bound.Contains(v) && IsWrittenVariable(v)).Reverse())
+                    body.Insert(at, S.If(S.Constant(PyBool.False), [S.Assign([S.Name(name, ExprContext.Store)], S.Constant(PyNone.Instance))]));
         }
         if (nonlocals.Count == 0 && globals.Count == 0) return body;
         // A declaration is a statement: the pass that held an otherwise empty body's line gives it to the declaration.
@@ -325,35 +330,29 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
         return body;
     }
 
-    /// <summary>Free variables that no instruction names: a load, a store or a nested function's closure would, so
-    /// only a `nonlocal` declaration (of a name the body never uses) puts them there.</summary>
-    private static IEnumerable<string> UntouchedFreeVariables(CodeContext ctx)
+    /// <summary>In one scan of the ops: the variables any instruction names (a local, cell or free variable loaded,
+    /// stored or closed over) and those bound (the parameters, and cells stored or deleted).</summary>
+    private static (HashSet<string> Named, HashSet<string> Bound) VariablesInOps(CodeContext ctx)
     {
-        if (ctx.Code.FreeVars.IsEmpty) return [];
         var named = new HashSet<string>(StringComparer.Ordinal);
+        var bound = new HashSet<string>(ctx.Code.VarNames.Take(ctx.Code.ParameterCount), StringComparer.Ordinal);
         foreach (var op in ctx.Flow.Ops)
         {
             switch (op.Instruction.Argument)
             {
-                case FreeArgument f: named.Add(f.Name); break;
+                case FreeArgument f:
+                    named.Add(f.Name);
+                    if (op.Instruction.Opcode.Handler is OpcodeHandler.StoreDeref or OpcodeHandler.DeleteDeref) bound.Add(f.Name);
+                    break;
                 case LocalArgument l: named.Add(l.Name); break;
                 case LocalPairArgument p: named.Add(p.First.Name); named.Add(p.Second.Name); break;
             }
         }
-        // The compiler's own cells (`__class__`, `__classdict__`) are never declared.
-        return ctx.Code.FreeVars.Where(v => !named.Contains(v) && !v.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(v));
+        return (named, bound);
     }
 
-    /// <summary>Cell variables of a function that are not parameters and that no instruction stores or deletes.</summary>
-    private static IEnumerable<string> UnboundCells(CodeContext ctx)
-    {
-        if (ctx.Code.CellVars.IsEmpty) return [];
-        var bound = new HashSet<string>(ctx.Code.VarNames.Take(ctx.Code.ParameterCount), StringComparer.Ordinal);
-        foreach (var op in ctx.Flow.Ops)
-            if (op.Instruction.Opcode.Handler is OpcodeHandler.StoreDeref or OpcodeHandler.DeleteDeref && op.Instruction.Argument is FreeArgument f)
-                bound.Add(f.Name);
-        return ctx.Code.CellVars.Where(v => !bound.Contains(v) && !v.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(v)).Reverse();
-    }
+    /// <summary>A variable source can declare: not one of the compiler's own cells (`__class__`, `__classdict__`).</summary>
+    private static bool IsWrittenVariable(string name) => !name.StartsWith("__class", StringComparison.Ordinal) && SyntaxFacts.IsIdentifier(name);
 
     private static HashSet<string> StoredGlobalsOfNested(CodeObject code)
     {

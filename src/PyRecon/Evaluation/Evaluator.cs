@@ -342,8 +342,7 @@ internal sealed partial class Evaluator : IOpcodeHandlers<bool>
     public bool ToBool(Instruction i)
     {
         var ops = _ctx.Flow.Ops;
-        int next = _op.Index + 1;
-        while (next < ops.Length && ops[next].Kind == OpKind.Skip) next++;
+        int next = _ctx.Flow.NextReal(_op.Index);
         if (next >= ops.Length || ops[next].Kind is OpKind.CondJump or OpKind.KeepJump || ops[next].Name == "UNARY_NOT") return true;
         var value = PopExpr();
         Push(S.UnaryOp(Unaryop.Not, S.UnaryOp(Unaryop.Not, value)));

@@ -88,6 +88,14 @@ public sealed class FunctionFlow
         return false;
     }
 
+    /// <summary>The first op after <paramref name="i"/> that is not a Skip (the op count when none is).</summary>
+    public int NextReal(int i)
+    {
+        for (int k = i + 1; k < Ops.Length; k++)
+            if (Ops[k].Kind != OpKind.Skip) return k;
+        return Ops.Length;
+    }
+
     /// <summary>The first op of a block that is not a Skip (or its end when all are).</summary>
     public int FirstRealOp(BasicBlock block)
     {

@@ -148,12 +148,7 @@ internal sealed partial class Structurer
 
     // ---------------------------------------------------------------- op navigation
 
-    internal int NextReal(int i)
-    {
-        for (int k = i + 1; k < _ops.Length; k++)
-            if (_ops[k].Kind != OpKind.Skip) return k;
-        return _ops.Length;
-    }
+    internal int NextReal(int i) => _flow.NextReal(i);
 
     /// <summary>The op itself when it is not a Skip, else the next real op.</summary>
     internal int PrevReal(int i)
