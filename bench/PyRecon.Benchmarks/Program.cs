@@ -3,8 +3,11 @@ using PyRecon.Decompilation;
 
 // Steady-state decompilation throughput on one core, in process:
 //   PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N]
-// Reads every .pyc under DIR into memory (disk I/O is not timed), decompiles the whole set N times to warm up
-// (JIT tiers, caches), then decompiles it again and again, on this one thread, for at least S seconds. Prints one
+// Reads every .pyc under DIR into memory (disk I/O is not timed), decompiles the whole set at least N times to warm
+// up, and then on until the JIT has settled: tiered compilation (instrumented tier, then the optimized rejit of each
+// hot method) goes on in the background for many seconds after the first passes, and passes timed before it ends
+// read 15-20% slow. Settled = two passes in a row in which the runtime compiled fewer than 10 methods (at most 40
+// passes). Then it decompiles it again and again, on this one thread, for at least S seconds. Prints one
 // line of key=value figures: files/s and MB/s by wall clock and by this process's CPU time (the CPU figure is the
 // steadier one on a shared machine), allocated MB per pass, and the files with a marked failure (a check that the
 // work is the real work).
@@ -54,8 +57,14 @@ if (allocTypes > 0) return AllocationsByType(allocTypes);
 // Exceptions thrown inside the library (caught there or not): each costs tens of microseconds.
 long exceptions = 0;
 AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
-int marked = 0;
-for (int i = 0; i < warmup; i++) marked = Pass();
+int marked = 0, warmPasses = 0, quietPasses = 0;
+while (warmPasses < 40 && (warmPasses < warmup || quietPasses < 2))
+{
+    long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    marked = Pass();
+    warmPasses++;
+    quietPasses = System.Runtime.JitInfo.GetCompiledMethodCount() - compiled < 10 ? quietPasses + 1 : 0;
+}
 var process = Process.GetCurrentProcess();
 process.Refresh();
 var cpu0 = process.TotalProcessorTime;
@@ -76,7 +85,7 @@ double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
 double allocMb = (GC.GetTotalAllocatedBytes(precise: true) - alloc0) / 1e6 / passes;
 var inv = System.Globalization.CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv,
-    $"files={files.Length} MB={bytes / 1e6:0.00} passes={passes} files_per_s={files.Length * passes / wall:0} " +
+    $"files={files.Length} MB={bytes / 1e6:0.00} warmup_passes={warmPasses} passes={passes} files_per_s={files.Length * passes / wall:0} " +
     $"MB_per_s={bytes * passes / 1e6 / wall:0.00} cpu_files_per_s={files.Length * passes / cpu:0} " +
     $"alloc_MB_per_pass={allocMb:0} gc_pause_share={(GC.GetTotalPauseDuration() - pause0).TotalSeconds / wall:0.00} gen0={GC.CollectionCount(0) - gen0} gen2={GC.CollectionCount(2) - gen2} " +
     $"exceptions_per_pass={(Interlocked.Read(ref exceptions) - exceptions0) / passes} marked_failures={marked} peak_MB={process.PeakWorkingSet64 / 1e6:0}"));
