@@ -282,7 +282,9 @@ internal sealed partial class Structurer
         _eval.Stack = atLoop.Clone();
         _eval.Stack.Pop();
         var orelse = new List<StmtNode>();
-        if (loop.InlinedBreak) breakTarget = loop.BreakTarget;
+        // A break the optimizer replaced with a copy of the follow names its target while the body is walked: the copy
+        // itself (InlinedBreak), or the original standing after the loop (then the loop's else ends there).
+        breakTarget = loop.BreakTarget;
         int after = breakTarget;
         // 3.8-3.9: the exit falls into a jump on (a then-branch's jump over its else, threaded back to an outer loop's
         // head) and the break went to the jump that one once led to (the peephole threads one step at a time). Neither
