@@ -35,6 +35,8 @@ internal interface IBodyRewriter
 /// unmangled too.</item>
 /// <item><see cref="SameLineAndRewriter"/>: nested ifs on one line are an `and`; after the rewrites that make
 /// ifs, independent of the rest.</item>
+/// <item><see cref="SameLineConditionalExpressionRewriter"/>: an if/else of two expression statements on one line is
+/// a conditional expression statement; after the `and` merge, which leaves no else behind.</item>
 /// <item><see cref="ConstantFalseAssertRewriter"/>: resolves the asserts no if statement made, before the check for
 /// unresolved internal statements.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
@@ -59,6 +61,7 @@ internal static class CleanupPipeline
         new ScopeDeclarationRewriter(),
         new PrivateNameRewriter(),
         new SameLineAndRewriter(),
+        new SameLineConditionalExpressionRewriter(),
         new ConstantFalseAssertRewriter(),
         new PseudoStatementCheck(),
         new ReturnOutsideFunctionCheck(),

@@ -398,6 +398,30 @@ internal sealed class SameLineAndRewriter : IBodyRewriter
     private static IEnumerable<ExprNode> Operands(ExprNode test) => test is BoolOp { Op: Boolop.And } and ? and.Values : [test];
 }
 
+/// <summary>
+/// `a if c else b` as a statement pops its value once, after the join; when the join is a small exit block the
+/// optimizer copies it into both branches (3.10+), and the code reads as `if c: a` / `else: b`, each popping its
+/// own value. Both forms compile alike then, but an else branch always stands on a line of its own: when the test and
+/// both branches share one line, the source was the conditional expression.
+/// </summary>
+internal sealed class SameLineConditionalExpressionRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx) =>
+        StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Merge(s, ctx)));
+
+    private static StmtNode Merge(StmtNode s, CodeContext ctx)
+    {
+        if (s is not If { Body: [Expr then], Orelse: [Expr otherwise] } test) return s;
+        if (!ctx.Lines.TryGetValue(test, out int line) || line <= 0) return s;
+        if (!ctx.Lines.TryGetValue(then, out int thenLine) || thenLine != line) return s;
+        if (!ctx.Lines.TryGetValue(otherwise, out int elseLine) || elseLine != line) return s;
+        if (ctx.Pseudo.Get(then) is not null || ctx.Pseudo.Get(otherwise) is not null) return s;
+        var merged = S.Expr(S.IfExp(test.Test, then.Value, otherwise.Value));
+        ctx.SetLine(merged, line);
+        return merged;
+    }
+}
+
 internal sealed class PseudoStatementCheck : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
