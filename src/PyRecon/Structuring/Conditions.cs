@@ -1214,7 +1214,10 @@ internal sealed partial class Structurer
         if (branchEnd < 0 || RealAt(branchEnd) >= RealAt(rejoin) || _ops[RealAt(branchEnd)].Name != "POP_EXCEPT") return branchEnd;
         if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return branchEnd;
         int after = exit.MatchUnwinding(branchEnd);
-        if (after < 0 || !IsAbrupt(after, exit.Outer)) return branchEnd;
+        // Before 3.13 the clause's normal end (a join) is laid out after an if's else, never copied into the
+        // then-branch: a jump back to the loop head there is a continue even when it is the loop's last.
+        bool beforeElse = rejoin != int.MaxValue && !InlinesSmallLinelessBlocks;
+        if (after < 0 || !IsAbrupt(after, exit.Outer, leftWithBeforeItsFollow: beforeElse)) return branchEnd;
         exit.ConsumeUnwinding(branchEnd, after);
         var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
         int end = WalkAfterUnwinding(after, abruptIn.Child(), branch);
