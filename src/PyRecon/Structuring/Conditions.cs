@@ -1214,9 +1214,12 @@ internal sealed partial class Structurer
         if (branchEnd < 0 || RealAt(branchEnd) >= RealAt(rejoin) || _ops[RealAt(branchEnd)].Name != "POP_EXCEPT") return branchEnd;
         if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return branchEnd;
         int after = exit.MatchUnwinding(branchEnd);
-        // Before 3.13 the clause's normal end (a join) is laid out after an if's else, never copied into the
-        // then-branch: a jump back to the loop head there is a continue even when it is the loop's last.
-        bool beforeElse = rejoin != int.MaxValue && !InlinesSmallLinelessBlocks;
+        // The clause's normal end (a join) is laid out after an if's else. 3.13+ copy it into the then-branch, but
+        // lineless: it takes the line of the code before it. So a jump back to the loop head there, on a line of its
+        // own before 3.13 or always, is a continue even when it is the loop's last.
+        int exitAt = RealAt(branchEnd), before = PrevReal(exitAt);
+        bool beforeElse = rejoin != int.MaxValue
+            && (!InlinesSmallLinelessBlocks || before >= 0 && _ops[exitAt].Line > 0 && _ops[exitAt].Line != _ops[before].Line);
         if (after < 0 || !IsAbrupt(after, exit.Outer, leftWithBeforeItsFollow: beforeElse)) return branchEnd;
         exit.ConsumeUnwinding(branchEnd, after);
         var abruptIn = LeaveEnclosingExits(ref after, exit.Outer);
