@@ -254,6 +254,10 @@ internal sealed partial class Structurer
         }
         var loopBlocks = NaturalLoop(_flow.BlockIdOf(pos));
         int breakTarget = FindBreakTarget(NextReal(real), loopBlocks, pos, afterExit, region);
+        // The breaks were threaded through the exit's jump (they jump where it goes): they end the loop, which has no
+        // else, and the jump is the end of the enclosing loop's body, reached by falling off this loop.
+        bool threadedExit = IsThreadedExitJump(afterExit, breakTarget, line, region);
+        if (threadedExit) _threadedExitJumps.Add(RealAt(afterExit));
         if (breakTarget < 0) breakTarget = afterExit;
 
         var loop = new LoopInfo
@@ -284,7 +288,7 @@ internal sealed partial class Structurer
         var orelse = new List<StmtNode>();
         // A break the optimizer replaced with a copy of the follow names its target while the body is walked: the copy
         // itself (InlinedBreak), or the original standing after the loop (then the loop's else ends there).
-        breakTarget = loop.BreakTarget;
+        breakTarget = threadedExit && !loop.InlinedBreak && loop.BreakTarget == breakTarget ? afterExit : loop.BreakTarget;
         int after = breakTarget;
         // 3.8-3.9: the exit falls into a jump on (a then-branch's jump over its else, threaded back to an outer loop's
         // head) and the break went to the jump that one once led to (the peephole threads one step at a time). Neither
@@ -310,6 +314,23 @@ internal sealed partial class Structurer
         _eval.StatementLine = 0;
         return after;
     }
+
+    /// <summary>
+    /// 3.12+: whether the loop's exit goes on through a jump of the compiler's (no line of its own past the loop's)
+    /// straight to where its breaks go, an enclosing loop's head: the end of that loop's body, reached by falling off
+    /// this loop (an if's then-branch ending with it, its jump over the else threaded to the head). The optimizer
+    /// threads the breaks through it; a `continue` written there would stand on a line of its own and keep them.
+    /// </summary>
+    private bool IsThreadedExitJump(int afterExit, int breakTarget, int loopLine, Region region)
+    {
+        int jump = RealAt(afterExit);
+        return _ctx.Version >= PythonVersion.V3_12 && breakTarget >= 0
+            && region.InnermostLoop is { } enclosing && enclosing.ContinueTargets.Contains(breakTarget)
+            && jump < _ops.Length && _ops[jump].Kind == OpKind.Jump && Same(_ops[jump].Target, breakTarget) && _ops[jump].Line == loopLine;
+    }
+
+    /// <summary>The jumps <see cref="IsThreadedExitJump"/> found: each reads as the end of its loop body.</summary>
+    private readonly HashSet<int> _threadedExitJumps = [];
 
     /// <summary>A while loop whose test is at its head (3.8-3.9, 3.14; 3.10-3.13 when a continue targets the test).</summary>
     private int StructureWhileAtHead(int pos, Op term, HashSet<int> loopBlocks, Region region, List<StmtNode> output)

@@ -821,6 +821,7 @@ internal sealed partial class Structurer
     private bool IsThreadedLoopEnd(Op jump)
     {
         if (_ctx.Version < PythonVersion.V3_12 || jump.Target > jump.Index) return false;
+        if (_threadedExitJumps.Contains(jump.Index)) return true;
         var block = _flow.BlockOf(jump.Index);
         if (_flow.FirstRealOp(block) != jump.Index || block.Predecessors.Count == 0) return false;
         foreach (int p in block.Predecessors)
