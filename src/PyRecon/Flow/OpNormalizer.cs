@@ -65,6 +65,7 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
         if (version >= PythonVersion.V3_11) SendLoops();
         if (version < PythonVersion.V3_11) AsyncForBlockStack();
         if (version <= PythonVersion.V3_9) UnthreadJumpOnlyElses();
+        if (version >= PythonVersion.V3_11 && version <= PythonVersion.V3_13) JumpsBackToLoopHeadNops();
         if (version >= PythonVersion.V3_14) BuiltinFastPaths();
         if (version >= PythonVersion.V3_12)
         {
@@ -382,6 +383,29 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
             Absorb(ops[copy], "copy-jump");
             if (toBool >= 0) Absorb(ops[toBool], "copy-jump");
             if (ops[t].Kind != OpKind.Skip) jump.Target = t + 1;
+        }
+    }
+
+    /// <summary>
+    /// 3.11-3.13: a jump to a NOP that keeps a line is moved past the NOP when the jump stands on that line too (the
+    /// line event would repeat). A `while True:` loop's NOP is its head, which a `continue` on another line still
+    /// jumps to, while the jump back ending the body, on the `while` line, lands after it. When it lands on the NOP of
+    /// a try starting the body, the loop would read as two nested ones (the try's NOP a head of its own). Such a jump
+    /// is pointed back at the NOP another backward jump keeps as its target.
+    /// </summary>
+    private void JumpsBackToLoopHeadNops()
+    {
+        int[]? targets = null;
+        foreach (var jump in ops)
+        {
+            if (jump.Kind != OpKind.Jump || jump.Target <= 0 || jump.Target >= jump.Index || jump.Line <= 0) continue;
+            var nop = ops[jump.Target - 1];
+            if (nop.Kind != OpKind.Skip || nop.Name != "NOP" || nop.Line != jump.Line || ops[jump.Target].Name != "NOP") continue;
+            targets ??= CountTargets();
+            if (targets[nop.Index] == 0 || !ops.Any(other => other.Target == nop.Index && other.Index > nop.Index && other.Kind != OpKind.Skip)) continue;
+            targets[jump.Target]--;
+            targets[nop.Index]++;
+            jump.Target = nop.Index;
         }
     }
 
