@@ -88,20 +88,32 @@ public static class Decompiler
         var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
+        string Format(Module mod) => PythonFormatter.Format(mod, module.Version, new FormatOptions
+        {
+            LeadingComments = run.Comments,
+            Lines = options.LineLayout ? run.Lines : null,
+            KeywordLines = options.LineLayout ? run.KeywordLines : null,
+        });
         string source;
         try
         {
-            source = PythonFormatter.Format(tree, module.Version, new FormatOptions
-            {
-                LeadingComments = run.Comments,
-                Lines = options.LineLayout ? run.Lines : null,
-                KeywordLines = options.LineLayout ? run.KeywordLines : null,
-            });
+            source = Format(tree);
         }
         catch (Exception e) when (e is SyntaxNotSupportedException or ArgumentException or InvalidOperationException)
         {
-            run.Report(module, new DecompileFailure("format", e.Message));
-            source = $"# PYRECON: the decompiled module could not be written as Python {module.Version} source: {e.Message}\n";
+            // The functions and classes the version cannot spell get failure bodies; the rest is written.
+            string? confined = null;
+            if (new FormatConfinement(module.Version, run).Confine(tree) is { } withMarkers)
+            {
+                try
+                {
+                    confined = Format(withMarkers);
+                    tree = withMarkers;
+                }
+                catch (Exception again) when (again is SyntaxNotSupportedException or ArgumentException or InvalidOperationException) { }
+            }
+            if (confined is null) run.Report(module, new DecompileFailure("format", e.Message));
+            source = confined ?? $"# PYRECON: the decompiled module could not be written as Python {module.Version} source: {e.Message}\n";
         }
         source += FailureListings(run.FailureListings);
         return new DecompileResult(module.Version, tree, source, [.. run.Diagnostics]);
