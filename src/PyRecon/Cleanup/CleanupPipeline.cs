@@ -37,6 +37,8 @@ internal interface IBodyRewriter
 /// ifs, independent of the rest.</item>
 /// <item><see cref="SameLineConditionalExpressionRewriter"/>: an if/else of two expression statements on one line is
 /// a conditional expression statement; after the `and` merge, which leaves no else behind.</item>
+/// <item><see cref="PercentFormatRewriter"/>: 3.11 f-strings that cannot be written go back to the %-format the
+/// optimizer made them of; after every rewrite that builds expressions.</item>
 /// <item><see cref="ConstantFalseAssertRewriter"/>: resolves the asserts no if statement made, before the check for
 /// unresolved internal statements.</item>
 /// <item><see cref="PseudoStatementCheck"/> last: nothing the structurer used internally may survive.</item>
@@ -62,6 +64,7 @@ internal static class CleanupPipeline
         new PrivateNameRewriter(),
         new SameLineAndRewriter(),
         new SameLineConditionalExpressionRewriter(),
+        new PercentFormatRewriter(),
         new ConstantFalseAssertRewriter(),
         new PseudoStatementCheck(),
         new ReturnOutsideFunctionCheck(),

@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using System.Text;
+using PyRecon.Decompilation;
+using PyRecon.Model;
+using PyRecon.Syntax;
+using S = PyRecon.Syntax.SyntaxFactory;
+
+namespace PyRecon.Cleanup;
+
+/// <summary>
+/// 3.11's AST optimizer turns `'...%s...%r...' % (a, b)` (only %s, %r and %a, a tuple on the right) into the f-string
+/// it equals, which the bytecode then shows. 3.11 f-strings cannot hold a backslash, or every quote, in a replacement
+/// field, so some of those f-strings cannot be written (`'\n| '.join(lines)` in a field): the source was the
+/// %-format, which compiles to the same code. Only such unwritable f-strings change; the rest stay f-strings.
+/// </summary>
+internal sealed class PercentFormatRewriter : IBodyRewriter
+{
+    public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
+    {
+        if (ctx.Version != PythonVersion.V3_11) return body;
+        var rewriter = new Unfolder(ctx);
+        return StatementLists.Rewrite(body, ctx, list =>
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                var rewritten = (StmtNode)rewriter.Visit(list[i]);
+                if (ReferenceEquals(rewritten, list[i])) continue;
+                if (ctx.Lines.TryGetValue(list[i], out int line)) ctx.SetLine(rewritten, line);
+                list[i] = rewritten;
+            }
+            return list;
+        });
+    }
+
+    private sealed class Unfolder(CodeContext ctx) : SyntaxRewriter
+    {
+        // Nested functions and classes are their own code objects, cleaned up when they were decompiled.
+        public override SyntaxNode VisitFunctionDef(FunctionDef node) => node;
+        public override SyntaxNode VisitAsyncFunctionDef(AsyncFunctionDef node) => node;
+        public override SyntaxNode VisitClassDef(ClassDef node) => node;
+        public override SyntaxNode VisitLambda(Lambda node) => node;
+
+        public override SyntaxNode VisitJoinedStr(JoinedStr node)
+        {
+            if (Writable(node) || PercentFormat(node) is not { } format) return node;
+            if (ctx.ExprLines.TryGetValue(node, out int line)) ctx.ExprLines[format] = line;
+            return format;
+        }
+
+        private bool Writable(JoinedStr node)
+        {
+            try
+            {
+                PythonFormatter.FormatExpression(node, ctx.Version);
+                return true;
+            }
+            catch (Exception e) when (e is SyntaxNotSupportedException or ArgumentException or InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The %-format the optimizer made <paramref name="node"/> of, or null when it made no such f-string.</summary>
+        private static BinOp? PercentFormat(JoinedStr node)
+        {
+            var text = new StringBuilder();
+            var arguments = ImmutableArray.CreateBuilder<ExprNode>();
+            foreach (var part in node.Values)
+            {
+                switch (part)
+                {
+                    case Constant { Value: PyStr literal }:
+                        text.Append(literal.Value.Replace("%", "%%", StringComparison.Ordinal));
+                        break;
+                    case FormattedValue { Conversion: 's' or 'r' or 'a', FormatSpec: null } field when field.Value is not Starred:
+                        text.Append('%').Append((char)field.Conversion);
+                        arguments.Add(field.Value);
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            if (arguments.Count == 0) return null;
+            return S.BinOp(S.Constant(new PyStr(text.ToString())), Operator.Mod, S.Tuple(arguments.ToImmutable(), ExprContext.Load));
+        }
+    }
+}
