@@ -19,17 +19,7 @@ internal sealed class PercentFormatRewriter : IBodyRewriter
     {
         if (ctx.Version != PythonVersion.V3_11) return body;
         var rewriter = new Unfolder(ctx);
-        return StatementLists.Rewrite(body, ctx, list =>
-        {
-            for (int i = 0; i < list.Count; i++)
-            {
-                var rewritten = (StmtNode)rewriter.Visit(list[i]);
-                if (ReferenceEquals(rewritten, list[i])) continue;
-                if (ctx.Lines.TryGetValue(list[i], out int line)) ctx.SetLine(rewritten, line);
-                list[i] = rewritten;
-            }
-            return list;
-        });
+        return StatementLists.Rewrite(body, ctx, list => StatementLists.VisitEach(list, ctx, rewriter));
     }
 
     private sealed class Unfolder(CodeContext ctx) : SyntaxRewriter
@@ -40,9 +30,14 @@ internal sealed class PercentFormatRewriter : IBodyRewriter
         public override SyntaxNode VisitClassDef(ClassDef node) => node;
         public override SyntaxNode VisitLambda(Lambda node) => node;
 
+        // The list rewrite visits an outer statement after its nested lists: their f-strings were checked already.
+        private readonly HashSet<SyntaxNode> _writable = new(SyntaxNodeIdentity.Instance);
+
         public override SyntaxNode VisitJoinedStr(JoinedStr node)
         {
-            if (Writable(node) || PercentFormat(node) is not { } format) return node;
+            if (_writable.Contains(node)) return node;
+            if (Writable(node)) { _writable.Add(node); return node; }
+            if (PercentFormat(node) is not { } format) return node;
             if (ctx.ExprLines.TryGetValue(node, out int line)) ctx.ExprLines[format] = line;
             return format;
         }

@@ -15,15 +15,7 @@ internal sealed class PrivateNameRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (PrefixOf(ctx.PrivateClass) is not { } prefix) return body;
-        var rewriter = new Demangler(prefix);
-        for (int i = 0; i < body.Count; i++)
-        {
-            var rewritten = (StmtNode)rewriter.Visit(body[i]);
-            if (ReferenceEquals(rewritten, body[i])) continue;
-            if (ctx.Lines.TryGetValue(body[i], out int line)) ctx.SetLine(rewritten, line);
-            body[i] = rewritten;
-        }
-        return body;
+        return StatementLists.VisitEach(body, ctx, new Demangler(prefix));
     }
 
     /// <summary>What names mangled in <paramref name="privateClass"/> start with (`_Class__`), or null when it mangles nothing.</summary>

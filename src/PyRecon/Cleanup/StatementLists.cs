@@ -62,6 +62,20 @@ internal static class StatementLists
         return true;
     }
 
+    /// <summary>Runs <paramref name="rewriter"/> over each statement of <paramref name="list"/> in place; a rebuilt
+    /// statement keeps its source line. Returns the list.</summary>
+    public static List<StmtNode> VisitEach(List<StmtNode> list, CodeContext ctx, SyntaxRewriter rewriter)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            var rewritten = (StmtNode)rewriter.Visit(list[i]);
+            if (ReferenceEquals(rewritten, list[i])) continue;
+            if (ctx.Lines.TryGetValue(list[i], out int line)) ctx.SetLine(rewritten, line);
+            list[i] = rewritten;
+        }
+        return list;
+    }
+
     // Loops, not lambdas: a lambda capturing the parameters would cost a closure on every statement visited.
     private static ImmutableArray<ExcepthandlerNode> Handlers(ImmutableArray<ExcepthandlerNode> handlers, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
     {

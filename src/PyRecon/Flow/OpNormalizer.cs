@@ -395,17 +395,12 @@ internal sealed class OpNormalizer(PythonVersion version, Op[] ops, bool moduleO
     /// </summary>
     private void JumpsBackToLoopHeadNops()
     {
-        int[]? targets = null;
         foreach (var jump in ops)
         {
             if (jump.Kind != OpKind.Jump || jump.Target <= 0 || jump.Target >= jump.Index || jump.Line <= 0) continue;
             var nop = ops[jump.Target - 1];
             if (nop.Kind != OpKind.Skip || nop.Name != "NOP" || nop.Line != jump.Line || ops[jump.Target].Name != "NOP") continue;
-            targets ??= CountTargets();
-            if (targets[nop.Index] == 0 || !ops.Any(other => other.Target == nop.Index && other.Index > nop.Index && other.Kind != OpKind.Skip)) continue;
-            targets[jump.Target]--;
-            targets[nop.Index]++;
-            jump.Target = nop.Index;
+            if (ops.Any(other => other.Target == nop.Index && other.Index > nop.Index && other.Kind != OpKind.Skip)) jump.Target = nop.Index;
         }
     }
 

@@ -1214,9 +1214,10 @@ internal sealed partial class Structurer
         if (branchEnd < 0 || RealAt(branchEnd) >= RealAt(rejoin) || _ops[RealAt(branchEnd)].Name != "POP_EXCEPT") return branchEnd;
         if (ExitRegion(region) is not { Exit: ExceptBodyExit exit }) return branchEnd;
         int after = exit.MatchUnwinding(branchEnd);
-        // The clause's normal end (a join) is laid out after an if's else. 3.13+ copy it into the then-branch, but
-        // lineless: it takes the line of the code before it. So a jump back to the loop head there, on a line of its
-        // own before 3.13 or always, is a continue even when it is the loop's last.
+        // The clause's normal end (a join) is laid out after an if's else; 3.13+ copy it into the then-branch, but
+        // lineless, so it takes the line of the code before it. A jump back to the loop head in the then-branch is
+        // then a continue even when it is the loop's last: always before 3.13, in 3.13+ when the clause's exit stands
+        // on a line of its own.
         int exitAt = RealAt(branchEnd), before = PrevReal(exitAt);
         bool beforeElse = rejoin != int.MaxValue
             && (!InlinesSmallLinelessBlocks || before >= 0 && _ops[exitAt].Line > 0 && _ops[exitAt].Line != _ops[before].Line);

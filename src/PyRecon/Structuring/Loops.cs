@@ -287,7 +287,8 @@ internal sealed partial class Structurer
         _eval.Stack.Pop();
         var orelse = new List<StmtNode>();
         // A break the optimizer replaced with a copy of the follow names its target while the body is walked: the copy
-        // itself (InlinedBreak), or the original standing after the loop (then the loop's else ends there).
+        // itself (InlinedBreak), or the original standing after the loop (then the loop's else ends there). Breaks
+        // threaded through the exit's jump go to the exit.
         breakTarget = threadedExit && !loop.InlinedBreak && loop.BreakTarget == breakTarget ? afterExit : loop.BreakTarget;
         int after = breakTarget;
         // 3.8-3.9: the exit falls into a jump on (a then-branch's jump over its else, threaded back to an outer loop's
