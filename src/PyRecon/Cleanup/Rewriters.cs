@@ -382,7 +382,7 @@ internal sealed class ScopeDeclarationRewriter : IBodyRewriter
 internal sealed class SameLineAndRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx) =>
-        StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Merge(s, ctx)));
+        StatementLists.Rewrite(body, ctx, list => StatementLists.ReplaceEach(list, ctx, Merge));
 
     private static StmtNode Merge(StmtNode s, CodeContext ctx)
     {
@@ -407,7 +407,7 @@ internal sealed class SameLineAndRewriter : IBodyRewriter
 internal sealed class SameLineConditionalExpressionRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx) =>
-        StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Merge(s, ctx)));
+        StatementLists.Rewrite(body, ctx, list => StatementLists.ReplaceEach(list, ctx, Merge));
 
     private static StmtNode Merge(StmtNode s, CodeContext ctx)
     {
@@ -621,7 +621,7 @@ internal sealed class FutureAnnotationRewriter : IBodyRewriter
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
         if (!ctx.Code.Flags.HasFlag(CodeFlags.FutureAnnotations)) return body;
-        return StatementLists.Rewrite(body, ctx, list => list.ConvertAll(s => Unquoted(s, ctx)));
+        return StatementLists.Rewrite(body, ctx, list => StatementLists.ReplaceEach(list, ctx, Unquoted));
     }
 
     private static StmtNode Unquoted(StmtNode s, CodeContext ctx)

@@ -62,6 +62,14 @@ internal static class StatementLists
         return true;
     }
 
+    /// <summary>Replaces each statement of <paramref name="list"/> by what <paramref name="replace"/> makes of it, in
+    /// place (no list per statement list of every body). Returns the list.</summary>
+    public static List<StmtNode> ReplaceEach(List<StmtNode> list, CodeContext ctx, Func<StmtNode, CodeContext, StmtNode> replace)
+    {
+        for (int i = 0; i < list.Count; i++) list[i] = replace(list[i], ctx);
+        return list;
+    }
+
     /// <summary>Runs <paramref name="rewriter"/> over each statement of <paramref name="list"/> in place; a rebuilt
     /// statement keeps its source line. Returns the list.</summary>
     public static List<StmtNode> VisitEach(List<StmtNode> list, CodeContext ctx, SyntaxRewriter rewriter)
