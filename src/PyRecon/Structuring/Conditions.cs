@@ -1217,9 +1217,9 @@ internal sealed partial class Structurer
         // The clause's normal end (a join) is laid out after an if's else; 3.13+ copy it into the then-branch, but
         // lineless, so it takes the line of the code before it. A jump back to the loop head in the then-branch is
         // then a continue even when it is the loop's last: always in 3.10-3.12, in 3.13+ when the clause's exit stands
-        // on a line of its own. (3.8-3.9 keep the jump over the else, whose reading is not this one.)
+        // on a line of its own. (3.8-3.9 keep the dead jump over the else, which tells the two apart elsewhere.)
         int exitAt = RealAt(branchEnd), before = PrevReal(exitAt);
-        bool beforeElse = rejoin != int.MaxValue && _ctx.Version >= PythonVersion.V3_10
+        bool beforeElse = rejoin != int.MaxValue && !KeepsDeadExitAfterJump
             && (!InlinesSmallLinelessBlocks || before >= 0 && _ops[exitAt].Line > 0 && _ops[exitAt].Line != _ops[before].Line);
         if (after < 0 || !IsAbrupt(after, exit.Outer, leftWithBeforeItsFollow: beforeElse)) return branchEnd;
         exit.ConsumeUnwinding(branchEnd, after);
