@@ -1,8 +1,12 @@
 using System.Diagnostics;
+using PyRecon.Bytecode;
 using PyRecon.Decompilation;
+using PyRecon.Flow;
+using PyRecon.Model;
+using PyRecon.Pyc;
 
 // Steady-state decompilation throughput on one core, in process:
-//   PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N]
+//   PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N] [--stages]
 // Reads every .pyc under DIR into memory (disk I/O is not timed), decompiles the whole set at least N times to warm
 // up, and then on until the JIT has settled: tiered compilation (instrumented tier, then the optimized rejit of each
 // hot method) goes on in the background for many seconds after the first passes, and passes timed before it ends
@@ -14,6 +18,7 @@ using PyRecon.Decompilation;
 string? dir = null;
 double seconds = 10;
 int top = 0, warmup = 2, allocTypes = 0;
+bool stages = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,12 +27,13 @@ for (int i = 0; i < args.Length; i++)
         case "--warmup": warmup = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--top": top = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--alloc": allocTypes = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--stages": stages = true; break;
         default: dir = args[i]; break;
     }
 }
 if (dir is null || !Directory.Exists(dir))
 {
-    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N]");
+    Console.Error.WriteLine("usage: PyRecon.Benchmarks DIR [--seconds S] [--warmup N] [--top N] [--alloc N] [--stages]");
     return 2;
 }
 var paths = Directory.EnumerateFiles(dir, "*.pyc", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
@@ -53,6 +59,7 @@ int Pass()
 
 if (top > 0) return Top(top);
 if (allocTypes > 0) return AllocationsByType(allocTypes);
+if (stages) return Stages();
 
 // Exceptions thrown inside the library (caught there or not): each costs tens of microseconds.
 long exceptions = 0;
@@ -108,6 +115,44 @@ int Top(int n)
     Console.WriteLine($"total {totalMs:0} ms, {totalMb:0} MB allocated");
     foreach (var r in rows.OrderByDescending(r => Environment.GetEnvironmentVariable("TOP_BY_RATE") == "1" ? r.Ms / Math.Max(1, r.Kb) : r.Ms).Take(n))
         Console.WriteLine($"{r.Ms,8:0.0} ms {100 * r.Ms / totalMs,5:0.0}% {r.AllocMb,7:0.0} MB {r.Kb,5} KB pyc  {r.Ms / Math.Max(1, r.Kb),5:0.00} ms/KB  {r.Path}");
+    return 0;
+}
+
+// --stages: the cost of the pipeline's front alone, layer by layer, each timed over whole passes after warm-up: reading
+// the .pyc (marshal), then also decoding every code object, then also building each one's flow (stack depths,
+// blocks, dominators, op normalization), then the whole decompilation. Each layer's time per pass includes the ones
+// before it: what is left for evaluation, structuring, cleanup and formatting is the last minus the third.
+int Stages()
+{
+    static void Walk(CodeObject code, bool flow, bool moduleOrClass)
+    {
+        var instructions = Decoder.Decode(code);
+        if (flow) FunctionFlow.Build(code, instructions, moduleOrClass);
+        foreach (var c in code.Consts)
+            if (c is PyCode nested) Walk(nested.Code, flow, moduleOrClass: false);
+    }
+    var layers = new (string Name, Action<byte[]> Run)[]
+    {
+        ("read", data => PycReader.ReadAny(data, null)),
+        ("read+decode", data => Walk(PycReader.ReadAny(data, null).Code, flow: false, moduleOrClass: true)),
+        ("read+decode+flow", data => Walk(PycReader.ReadAny(data, null).Code, flow: true, moduleOrClass: true)),
+        ("decompile", data => Decompiler.Decompile(data)),
+    };
+    foreach (var (name, run) in layers)
+    {
+        void LayerPass()
+        {
+            foreach (var data in files)
+                try { run(data); } catch (Exception) { }
+        }
+        for (int i = 0; i < Math.Max(3, warmup); i++) LayerPass();
+        var clock = Stopwatch.StartNew();
+        int passes = 0;
+        do { LayerPass(); passes++; } while (clock.Elapsed.TotalSeconds < seconds / layers.Length);
+        double perPass = clock.Elapsed.TotalSeconds / passes;
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{name,-18} {perPass * 1000,8:0} ms per pass  {files.Length / perPass,8:0} files/s"));
+    }
     return 0;
 }
 
