@@ -8,16 +8,18 @@ using S = PyRecon.Syntax.SyntaxFactory;
 namespace PyRecon.Cleanup;
 
 /// <summary>
-/// 3.11's AST optimizer turns `'...%s...%r...' % (a, b)` (only %s, %r and %a, a tuple on the right) into the f-string
-/// it equals, which the bytecode then shows. 3.11 f-strings cannot hold a backslash, or every quote, in a replacement
-/// field, so some of those f-strings cannot be written (`'\n| '.join(lines)` in a field): the source was the
-/// %-format, which compiles to the same code. Only such unwritable f-strings change; the rest stay f-strings.
+/// From 3.11 the AST optimizer turns `'...%s...%r...' % (a, b)` (only %s, %r and %a, a tuple on the right) into the
+/// f-string it equals, which the bytecode then shows. The %-format compiles to the same code, and it is written back
+/// where the f-string cannot be: 3.11 f-strings cannot hold a backslash, or every quote, in a replacement field
+/// (`'\n| '.join(lines)` in a field); and where the fields' values come from other lines than the string (the
+/// tuple spread over lines), which a one-line f-string cannot place (3.13+ then pair the loads of locals on one
+/// line). The rest stay f-strings.
 /// </summary>
 internal sealed class PercentFormatRewriter : IBodyRewriter
 {
     public List<StmtNode> Run(List<StmtNode> body, CodeContext ctx)
     {
-        if (ctx.Version != PythonVersion.V3_11) return body;
+        if (ctx.Version < PythonVersion.V3_11) return body;
         var rewriter = new Unfolder(ctx);
         return StatementLists.Rewrite(body, ctx, list => StatementLists.VisitEach(list, ctx, rewriter));
     }
@@ -36,10 +38,23 @@ internal sealed class PercentFormatRewriter : IBodyRewriter
         public override SyntaxNode VisitJoinedStr(JoinedStr node)
         {
             if (_writable.Contains(node)) return node;
-            if (Writable(node)) { _writable.Add(node); return node; }
+            if (Writable(node) && !SpreadOverLines(node)) { _writable.Add(node); return node; }
             if (PercentFormat(node) is not { } format) return node;
             if (ctx.ExprLines.TryGetValue(node, out int line)) ctx.ExprLines[format] = line;
             return format;
+        }
+
+        /// <summary>Whether the string and its fields' values have known lines that are not all one.</summary>
+        private bool SpreadOverLines(JoinedStr node)
+        {
+            int line = ctx.ExprLines.TryGetValue(node, out int own) ? own : 0;
+            foreach (var part in node.Values)
+            {
+                if (part is not FormattedValue field || !ctx.ExprLines.TryGetValue(field.Value, out int valueLine) || valueLine <= 0) continue;
+                if (line <= 0) line = valueLine;
+                else if (valueLine != line) return true;
+            }
+            return false;
         }
 
         private bool Writable(JoinedStr node)

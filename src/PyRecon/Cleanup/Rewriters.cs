@@ -82,7 +82,7 @@ internal sealed class DocstringRewriter : IBodyRewriter
 /// A generator whose every `yield` was dead code (`return x` then `yield`; `while False: yield None`, the idiom for
 /// an empty generator) has no yield left in its bytecode but keeps the generator flag, which only a yield in the
 /// source sets. The body gets one back where the compiler drops it again: after a final return or raise, else as
-/// `while False: yield None`.
+/// `while False: yield None` (3.14: `return` and `yield` when co_consts holds no False).
 /// </summary>
 internal sealed class DeadYieldRewriter : IBodyRewriter
 {
@@ -102,6 +102,18 @@ internal sealed class DeadYieldRewriter : IBodyRewriter
         }
         // The pass holding the implicit return's line is where the loop stood.
         if (body is [.., Pass]) body.RemoveAt(body.Count - 1);
+        if (ctx.Version >= PythonVersion.V3_14 && !ctx.Code.Consts.Any(c => c is PyBool { Value: false }))
+        {
+            // 3.14 keeps a constant test's value in co_consts (`while False` leaves False there): without it the
+            // yield followed a return.
+            var ret = S.Return();
+            body.Add(ret);
+            ctx.SetLine(ret, line);
+            var after = S.Expr(S.Yield());
+            body.Add(after);
+            ctx.SetLine(after, line);
+            return body;
+        }
         var loop = S.While(S.Constant(PyBool.False), [S.Expr(S.Yield(S.Constant(PyNone.Instance)))]);
         body.Add(loop);
         ctx.SetLine(loop, line);

@@ -88,12 +88,18 @@ public static class Decompiler
         var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
-        string Format(Module mod) => PythonFormatter.Format(mod, module.Version, new FormatOptions
+        var misplaced = new List<(StmtNode Statement, int Wanted, int Written)>();
+        string Format(Module mod)
         {
-            LeadingComments = run.Comments,
-            Lines = options.LineLayout ? run.Lines : null,
-            KeywordLines = options.LineLayout ? run.KeywordLines : null,
-        });
+            misplaced.Clear();
+            return PythonFormatter.Format(mod, module.Version, new FormatOptions
+            {
+                LeadingComments = run.Comments,
+                Lines = options.LineLayout ? run.Lines : null,
+                KeywordLines = options.LineLayout ? run.KeywordLines : null,
+                Misplaced = misplaced,
+            });
+        }
         string source;
         try
         {
@@ -115,8 +121,40 @@ public static class Decompiler
             if (confined is null) run.Report(module, new DecompileFailure("format", e.Message));
             source = confined ?? $"# PYRECON: the decompiled module could not be written as Python {module.Version} source: {e.Message}\n";
         }
-        source += FailureListings(run.FailureListings);
+        source += MisplacedClasses(module, misplaced, run) + FailureListings(run.FailureListings);
         return new DecompileResult(module.Version, tree, source, [.. run.Diagnostics]);
+    }
+
+    /// <summary>
+    /// 3.13+ store a class's first line in its body's constants (<c>__firstlineno__</c>): a class the layout could not
+    /// start on its line (the code before it took more lines than it had) compiles to different constants. Each is
+    /// reported, and a comment at the end of the file says so.
+    /// </summary>
+    private static string MisplacedClasses(CodeObject module, List<(StmtNode Statement, int Wanted, int Written)> misplaced, CodeDecompiler run)
+    {
+        if (module.Version < PythonVersion.V3_13) return "";
+        var text = new System.Text.StringBuilder();
+        foreach (var (statement, wanted, written) in misplaced)
+        {
+            if (statement is not ClassDef cls) continue;
+            var code = ClassBodyCode(module, cls.Name, wanted);
+            string message = $"class {cls.Name} starts on line {written}, not {wanted}: its __firstlineno__ differs";
+            run.Report(code ?? module, new DecompileFailure("layout", message));
+            text.Append("# PYRECON: ").Append(message).Append('\n');
+        }
+        return text.Length == 0 ? "" : "\n" + text;
+    }
+
+    /// <summary>The body of class <paramref name="name"/> that starts on <paramref name="line"/>, among the code nested in <paramref name="code"/>.</summary>
+    private static CodeObject? ClassBodyCode(CodeObject code, string name, int line)
+    {
+        foreach (var c in code.Consts)
+        {
+            if (c is not PyCode { Code: var nested }) continue;
+            if (nested.Name == name && nested.FirstLineNo == line) return nested;
+            if (ClassBodyCode(nested, name, line) is { } found) return found;
+        }
+        return null;
     }
 
     /// <summary>Comment blocks with the disassembly of each code object that failed, for the end of the file.</summary>

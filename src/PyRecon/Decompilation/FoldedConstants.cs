@@ -70,11 +70,12 @@ internal sealed class FoldedConstants
         _leftover = left;
         int earliest = int.MaxValue;
         for (int k = Math.Max(numericTail, 1); k < firstUse.Length; k++)
-            if (firstUse[k] >= 0 && firstUse[k] < earliest && (IsSpelledAsFold(code.Consts[k]) || code.Consts[k] is PyFloat { Value: < 0 })
-                && WithLeftOperand(left, code.Consts[k]) is not null)
+            if (firstUse[k] >= 0 && firstUse[k] < earliest && (IsNegationOf(left, code.Consts[k])
+                || (IsSpelledAsFold(code.Consts[k]) || code.Consts[k] is PyFloat { Value: < 0 }) && WithLeftOperand(left, code.Consts[k]) is not null))
                 (earliest, _leftoverUser) = (firstUse[k], k);
         if (_leftoverUser < 0) return;
-        _late.Add(_leftoverUser);
+        // A negated literal (`-0.25`) numbers its operand and folds to its value as written: no other spelling.
+        if (!IsNegationOf(left, code.Consts[_leftoverUser])) _late.Add(_leftoverUser);
         // The folder appends after everything code generation numbered: what follows its result was folded too.
         for (int k = _leftoverUser; k < firstUse.Length; k++)
             if (firstUse[k] >= 0 && IsSpelledAsFold(code.Consts[k])) _late.Add(k);
@@ -194,6 +195,13 @@ internal sealed class FoldedConstants
     }
 
     /// <summary><paramref name="value"/> as an expression whose left operand is <paramref name="left"/> (null when none reads naturally).</summary>
+    private static bool IsNegationOf(PyObject left, PyObject value) => (left, value) switch
+    {
+        (PyInt { Value: var l }, PyInt { Value: var n }) => l > 0 && n == -l,
+        (PyFloat { Value: var l }, PyFloat { Value: var f }) => l > 0 && f == -l,
+        _ => false,
+    };
+
     private static ExprNode? WithLeftOperand(PyObject left, PyObject value) => (left, value) switch
     {
         (PyInt { Value: var l }, PyInt { Value: var n }) => WithLeftOperand(l, n),

@@ -238,6 +238,42 @@ internal sealed partial class Structurer
         return null;
     }
 
+    /// <summary>
+    /// When the body and every clause leave, the body's last statements may be the code after the try: a return needs
+    /// no handler, so the compiler leaves it out of the protected range wherever it is written, and the optimizer copies a
+    /// small exit block into the body's end. A statement on a line past the first clause's first statement cannot be
+    /// written in the body: it follows the try or is its else. The index of the first such statement (the body keeps
+    /// one), or null.
+    /// </summary>
+    private int? StatementsPastClauses(List<StmtNode> body, IReadOnlyList<ExcepthandlerNode> handlers)
+    {
+        int clauseLine = int.MaxValue;
+        foreach (var handler in handlers)
+        {
+            // A clause ending in the same statement without a line of its own (on its previous statement's line): both
+            // are copies of the exit after the try, which the cleanup merges.
+            if (handler is ExceptHandler { Body: [.., var previous, var last] } && body is [.., var bodyLast] && last.Equals(bodyLast)
+                && (!_ctx.Lines.TryGetValue(last, out int lastLine) || !_ctx.Lines.TryGetValue(previous, out int previousLine) || lastLine == previousLine))
+                return null;
+            if (handler is ExceptHandler { Body: [var first, ..] } && _ctx.Lines.TryGetValue(first, out int line) && line > 0)
+                clauseLine = Math.Min(clauseLine, line);
+        }
+        int keep = body.Count;
+        while (keep > 1 && _ctx.Lines.TryGetValue(body[keep - 1], out int line) && line > clauseLine) keep--;
+        return keep < body.Count ? keep : null;
+    }
+
+    /// <summary>Whether <paramref name="stmt"/> is a compound statement whose code branches (not a def or class).</summary>
+    private static bool HasBranches(StmtNode stmt) => stmt is If or While or For or AsyncFor or With or AsyncWith or Try or TryStar or Match;
+
+    /// <summary>Whether code walked on <paramref name="line"/> lies past <paramref name="from"/> in the layout.</summary>
+    private bool LaidOutAfter(int line, int from)
+    {
+        for (int i = from + 1; i < _ops.Length; i++)
+            if (_ctx.Consumed[i] && _ops[i].Kind != OpKind.Skip && _ops[i].Instruction.Line == line) return true;
+        return false;
+    }
+
     private static void MoveToFollow(List<StmtNode> orelse, int first, List<StmtNode> afterTry)
     {
         afterTry.AddRange(orelse.Skip(first));
@@ -1112,8 +1148,14 @@ internal sealed partial class Structurer
         }
         else if (bodyEnd >= 0 && join < 0 && !bodyJumpsPastHandlers
             && TrialWalk(bodyEnd, region.Child(), orelse, end => (end < 0 || EndsEnclosingBody(end, region))
-                && ((numbering = ReadNumberingOrder(walkedBefore, handler))?.IsElse
-                    ?? (borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler))))
+                && ((numbering = ReadNumberingOrder(walkedBefore, handler)) is { } read
+                    // Numbered after the handler, but the statements before the first new number have none: the borrow
+                    // pass reaching them straight from a body that falls through says they are the else (the numbered
+                    // ones follow the try, split off below). A body ending in branches jumps to the follow, which the
+                    // pass then reaches as well.
+                    ? read.IsElse || borrowed == true && body is [.., var bodyLast] && !HasBranches(bodyLast)
+                        && read.FirstLateOp >= 0 && LaterStatements(orelse, read.FirstLateOp) is not null
+                    : borrowed != false && (borrowed == true || NumberedBeforeHandler(bodyEnd, handler)))
                 && (compiledAfterHandler = FirstStatementCompiledAfterHandler(orelse, walkedBefore, handler)) is not 0) is int elseEndsAt)
         {
             // Every clause leaves and what the body runs into was compiled before the handler (its constants are
@@ -1190,6 +1232,13 @@ internal sealed partial class Structurer
         // The follow may be past the else of the ifs the try is in (its exits' jumps threaded to their join, which
         // handlers laid out in line leave in order): their then-branches end there.
         if (resume >= 0 && HandlersInLine) EndThenBranchesAt(resume, region, pos);
+        if (bodyEnd < 0 && join < 0 && orelse.Count == 0 && afterTry.Count == 0 && StatementsPastClauses(body, handlers) is int past)
+        {
+            // 3.11 lays the follow out after the handlers (the body jumps there) and an else before them.
+            bool laidOutAfterHandler = _ctx.Lines.TryGetValue(body[past], out int pastLine) && LaidOutAfter(pastLine, RealAt(handler.Target));
+            bool isElse = FollowAfterHandlers && !laidOutAfterHandler;
+            MoveToFollow(body, past, isElse ? orelse : afterTry);
+        }
         _eval.Stack = atTry.Clone();
         var stmt = S.Try(Body(body), handlers.ToImmutable(), [.. orelse], []);
         output.Add(stmt);

@@ -31,6 +31,10 @@ public sealed record FormatOptions
     /// Without an entry the keyword goes on the line after the last decorator. For an undecorated definition
     /// it is used only when <see cref="Lines"/> has no entry for the node.</summary>
     public IReadOnlyDictionary<StmtNode, int>? KeywordLines { get; init; }
+
+    /// <summary>When set, the formatter adds each statement it could not start on its line from <see cref="Lines"/>
+    /// (the lines before were taken already), with that line and the one it was written on.</summary>
+    public List<(StmtNode Statement, int Wanted, int Written)>? Misplaced { get; init; }
 }
 
 /// <summary>The line maps of <see cref="FormatOptions"/> as reference-keyed dictionaries: the caller's own when it keys

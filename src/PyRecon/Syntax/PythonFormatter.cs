@@ -20,7 +20,7 @@ public static class PythonFormatter
 
     /// <summary>As <see cref="Format(ModNode, PythonVersion)"/>, with comments and line placement from <paramref name="options"/>.</summary>
     public static string Format(ModNode mod, PythonVersion target, FormatOptions options) =>
-        new StatementWriter(target, options.LeadingComments, LineMap.From(options)).Module(mod);
+        new StatementWriter(target, options.LeadingComments, LineMap.From(options), options.Misplaced).Module(mod);
 
     /// <summary>One expression as it would appear on the right of an assignment.</summary>
     public static string FormatExpression(ExprNode expression, PythonVersion target) =>
@@ -54,8 +54,12 @@ internal sealed class StatementWriter
     private readonly ExpressionWriter _expr;
     private int _depth;
 
-    public StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments, LineMap? lines)
+    private readonly List<(StmtNode Statement, int Wanted, int Written)>? _misplaced;
+
+    public StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments, LineMap? lines,
+        List<(StmtNode Statement, int Wanted, int Written)>? misplaced = null)
     {
+        _misplaced = misplaced;
         this.target = target;
         this.leadingComments = leadingComments;
         _lines = lines;
@@ -184,6 +188,7 @@ internal sealed class StatementWriter
             {
                 Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
             }
+            if (line > 0 && _out.Line != line) _misplaced?.Add((s, line, _out.Line));
             _nextStatementLine = i + 1 < body.Length ? StatementLine(body[i + 1]) : 0;
             _headerLine = line;
             if (docstring) W(doc);
@@ -592,7 +597,8 @@ internal sealed class StatementWriter
         {
             if (star && h.Type is null) throw new SyntaxNotSupportedException("except* needs an exception type");
             if (h.Type is null && h.Name is not null) throw new SyntaxNotSupportedException("a bare except cannot bind a name");
-            Clause(_lines?.Of(h) ?? 0);
+            // Without a line of its own, the clause goes on its type's line (not a line break inside the type).
+            Clause(_lines is null ? 0 : _lines.Of(h) is > 0 and var clauseLine ? clauseLine : h.Type is null ? 0 : _lines.Of(h.Type));
             W(star ? "except*" : "except");
             if (h.Type is not null)
             {

@@ -48,6 +48,24 @@ public sealed class LinePlacementTests
     private static ExprNode I(long v) => Constant(new PyInt(v));
 
     [Fact]
+    public void StatementsThatCannotStartOnTheirLinesAreReported()
+    {
+        var m = new LineMapBuilder();
+        var late = m.L(2, ClassDef("C", body: [Pass()]));
+        var misplaced = new List<(StmtNode Statement, int Wanted, int Written)>();
+        var text = PythonFormatter.Format(Module([
+            m.L(1, Assign([S("x")], I(1))),
+            m.L(2, Assign([S("y")], I(2))),  // takes line 2 first
+            late,
+            m.L(9, Assign([S("z")], I(3))),
+        ]), V313, m.Options with { Misplaced = misplaced });
+        Assert.StartsWith("x = 1\ny = 2\nclass C:", text);
+        var (statement, wanted, written) = Assert.Single(misplaced);
+        Assert.Same(late, statement);
+        Assert.Equal((2, 3), (wanted, written));
+    }
+
+    [Fact]
     public void StatementsStartOnTheirLinesOrTheNextFreeOne()
     {
         var m = new LineMapBuilder();
