@@ -1633,6 +1633,44 @@ internal sealed partial class Structurer
         }
     }
 
+    /// <summary>
+    /// 3.8-3.9, an if/else in a loop body whose then-branch was read ending in a `continue` without a line of its own:
+    /// that is the branch's jump over the else, threaded to the loop head (dead after a statement that never completes,
+    /// which these versions keep). A written `continue` would add a jump of its own. After a try or with that completes
+    /// it is that statement's exit, threaded past a written `continue` (whose own jump is left dead): it stays.
+    /// </summary>
+    private void StripJumpsOverElse(List<StmtNode> body)
+    {
+        if (!KeepsDeadExitAfterJump) return;
+        for (int i = 0; i < body.Count; i++)
+            if (body[i] is If stmt && WithoutJumpsOverElse(stmt) is { } stripped && !ReferenceEquals(stripped, stmt)) body[i] = stripped;
+    }
+
+    private If WithoutJumpsOverElse(If stmt)
+    {
+        var then = stmt.Body;
+        if (!stmt.Orelse.IsEmpty && then is [.., var before, Continue last] && _linelessContinues.Contains(last)
+            && (NeverCompletes(before) || before is not (Try or TryStar or With or AsyncWith)))
+            then = then.RemoveAt(then.Length - 1);
+        var thenList = then.ToList();
+        var elseList = stmt.Orelse.ToList();
+        StripJumpsOverElse(thenList);
+        StripJumpsOverElse(elseList);
+        if (thenList.SequenceEqual(stmt.Body, ReferenceEqualityComparer.Instance) && elseList.SequenceEqual(stmt.Orelse, ReferenceEqualityComparer.Instance))
+            return stmt;
+        var rebuilt = S.If(stmt.Test, [.. thenList], [.. elseList]);
+        if (_ctx.Lines.TryGetValue(stmt, out int line)) _ctx.SetLine(rebuilt, line);
+        return rebuilt;
+    }
+
+    /// <summary>Whether control never runs past <paramref name="stmt"/>: it leaves, or is an if/else whose branches all do.</summary>
+    private static bool NeverCompletes(StmtNode stmt) => stmt switch
+    {
+        Return or Raise or Continue or Break => true,
+        If { Orelse: [.., var elseLast], Body: [.., var thenLast] } => NeverCompletes(thenLast) && NeverCompletes(elseLast),
+        _ => false,
+    };
+
     /// <summary>3.8-3.9 returns and raises followed by a dead jump back to a loop head (see <see cref="FoldThreadedElses"/>).</summary>
     private readonly HashSet<StmtNode> _beforeDeadJumpBack = new(SyntaxNodeIdentity.Instance);
 

@@ -281,6 +281,7 @@ internal sealed partial class Structurer
         if (end >= 0) throw Fail($"for loop body stops at op {end}", real);
         if (group.Targets[0] is not ExprNode target) throw Fail("for loop without a target", real);
         FoldThreadedElses(body);
+        StripJumpsOverElse(body);
         StripTrailingContinue(body);
 
         _eval.Stack = atLoop.Clone();
@@ -433,6 +434,7 @@ internal sealed partial class Structurer
         if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while loop body stops at op {end}", head);
         FoldThreadedElses(body);
+        StripJumpsOverElse(body);
         StripTrailingContinue(body);
 
         _eval.Stack = atLoop.Clone();
@@ -705,6 +707,7 @@ internal sealed partial class Structurer
         if (EndsInBreakFallingOut(end, loop, body)) end = -1;
         if (end >= 0) throw Fail($"while True body stops at op {end}", pos);
         FoldThreadedElses(body, whileTrue: true);
+        StripJumpsOverElse(body);
         StripTrailingContinue(body);
         _eval.Stack = atLoop.Clone();
         var stmt = S.While(S.Constant(WhileTrueConstant(pos)), Body(body));
