@@ -194,7 +194,7 @@ internal sealed class FoldedConstants
         return null;
     }
 
-    /// <summary><paramref name="value"/> as an expression whose left operand is <paramref name="left"/> (null when none reads naturally).</summary>
+    /// <summary>Whether <paramref name="value"/> is the negated (positive) <paramref name="left"/>: the fold of `-left` as written.</summary>
     private static bool IsNegationOf(PyObject left, PyObject value) => (left, value) switch
     {
         (PyInt { Value: var l }, PyInt { Value: var n }) => l > 0 && n == -l,
@@ -202,6 +202,7 @@ internal sealed class FoldedConstants
         _ => false,
     };
 
+    /// <summary><paramref name="value"/> as an expression whose left operand is <paramref name="left"/> (null when none reads naturally).</summary>
     private static ExprNode? WithLeftOperand(PyObject left, PyObject value) => (left, value) switch
     {
         (PyInt { Value: var l }, PyInt { Value: var n }) => WithLeftOperand(l, n),

@@ -48,6 +48,13 @@ internal sealed class ExpressionWriter
         else if (_out.CanParenthesize) _out.ParenthesesWanted = true;
     }
 
+    /// <summary>The node whose text starts <paramref name="e"/>'s, among those with a line (a.b.c: a), else <paramref name="e"/>.</summary>
+    private ExprNode Leftmost(ExprNode e)
+    {
+        var inner = e switch { Attribute a => a.Value, Subscript s => s.Value, Call c => c.Func, _ => null };
+        return inner is not null && Leftmost(inner) is var left && _lines!.Of(left) > 0 ? left : e;
+    }
+
     /// <summary>Writes <paramref name="e"/> in a position that requires at least <paramref name="context"/>.</summary>
     public void Expr(ExprNode e, Precedence context)
     {
@@ -180,7 +187,12 @@ internal sealed class ExpressionWriter
                 SubscriptSlice(s.Slice);
                 _out.Close(']');
                 break;
-            case Starred st: W("*"); Expr(st.Value, Precedence.BitOr); break;
+            case Starred st:
+                // Without a line of its own, the star goes where its value's text starts.
+                if (_lines is not null && _lines.Of(st) == 0) At(Leftmost(st.Value));
+                W("*");
+                Expr(st.Value, Precedence.BitOr);
+                break;
             case BinOp b:
             {
                 var level = Operators.Level(b.Op);
@@ -336,16 +348,51 @@ internal sealed class ExpressionWriter
             GeneratorBody(ge);
             return;
         }
-        Tests(args);
+        int split = TrailingStarredStart(args);
+        int early = KeywordsBeforeStarred(args, split, keywords);
+        int positional = early > 0 ? split : args.Length;
+        Tests(args.AsSpan(0, positional));
         for (int i = 0; i < keywords.Length; i++)
         {
-            if (i > 0 || args.Length > 0) W(", ");
+            if (i > 0 || positional > 0) W(", ");
             var k = keywords[i];
             // A keyword has no op of its own: it goes where its value starts, so `name=` and value stay together.
-            At(_lines is not null && _lines.Of(k) == 0 && !IsPlacedByItsName(k.Value) ? k.Value : k);
+            At(KeywordPlace(k));
             W(k.Arg is null ? "**" : k.Arg + "=");
             Test(k.Value);
+            if (i == early - 1)
+                for (int a = split; a < args.Length; a++)
+                {
+                    W(", ");
+                    Test(args[a]);
+                }
         }
+    }
+
+    private SyntaxNode KeywordPlace(Keyword k) => _lines is not null && _lines.Of(k) == 0 && !IsPlacedByItsName(k.Value) ? k.Value : k;
+
+    /// <summary>Where the starred arguments that end <paramref name="args"/> start (its length when it ends otherwise).</summary>
+    private static int TrailingStarredStart(ImmutableArray<ExprNode> args)
+    {
+        int split = args.Length;
+        while (split > 0 && args[split - 1] is Starred) split--;
+        return split;
+    }
+
+    /// <summary>
+    /// How many named keywords go before the starred arguments that end the positional ones: `f(a, k=v, *rest)` keeps
+    /// the order of its lines. The call is the same either way (keywords are evaluated after every positional
+    /// argument), but a keyword's value written after the starred argument would move below its line.
+    /// </summary>
+    private int KeywordsBeforeStarred(ImmutableArray<ExprNode> args, int split, ImmutableArray<Keyword> keywords)
+    {
+        if (_lines is null || split == args.Length) return 0;
+        int starredLine = _lines.Of(args[split]) is > 0 and var own ? own : _lines.Of(((Starred)args[split]).Value);
+        if (starredLine <= 0) return 0;
+        int early = 0;
+        while (early < keywords.Length && keywords[early].Arg is not null && _lines.Of(KeywordPlace(keywords[early])) is > 0 and var line && line < starredLine)
+            early++;
+        return early;
     }
 
     private void SubscriptSlice(ExprNode slice)
