@@ -397,7 +397,7 @@ internal sealed partial class Structurer
                 LocalPairArgument { First.Index: var l1, Second.Index: var l2 } => [.. new[] { l1, l2 }.Where(l => l >= arguments)],
                 _ => [],
             },
-            -1);
+            -1, sharedOrderCounts: true);
         var byNames = ReadNumbers(walkedBefore, handlerCode, op => op.Instruction.Argument is NameArgument { Index: var n } ? [n] : [], -1);
         var readings = new[] { byConstants, byLocals, byNames }.OfType<NumberingReading>().ToList();
         if (readings.Count == 0 || readings.Any(r => r.IsElse != readings[0].IsElse)) return null;
@@ -410,7 +410,7 @@ internal sealed partial class Structurer
     /// of an op). A number both sides use says nothing: either may have been first (the walked code's `return
     /// None` may be the implicit return, compiled last).
     /// </summary>
-    private NumberingReading? ReadNumbers(bool[] walkedBefore, bool[] handlerCode, Func<Op, int[]> numbers, int seenFirst)
+    private NumberingReading? ReadNumbers(bool[] walkedBefore, bool[] handlerCode, Func<Op, int[]> numbers, int seenFirst, bool sharedOrderCounts = false)
     {
         var seen = new HashSet<int> { seenFirst };
         var walked = new List<(int Op, int Number)>(); // in layout order
@@ -425,8 +425,16 @@ internal sealed partial class Structurer
         handlerOnly.ExceptWith(seen);
         var shared = walked.Select(w => w.Number).Where(handlerOnly.Contains).ToHashSet();
         handlerOnly.ExceptWith(shared);
-        walked.RemoveAll(w => seen.Contains(w.Number) || shared.Contains(w.Number));
-        if (walked.Count == 0 || handlerOnly.Count == 0) return null;
+        walked.RemoveAll(w => seen.Contains(w.Number));
+        // A local both sides use was numbered where the symbol table met it first: in the else reading, in the walked
+        // code. Walked after a local new to it yet numbered lower, it was numbered by the handler first. (Not for
+        // constants: None is numbered by the `is None` tests the optimizer turned into jumps.)
+        int firstNew = walked.FindIndex(w => !shared.Contains(w.Number));
+        bool sharedNumberedFirst = sharedOrderCounts && firstNew >= 0
+            && walked.Skip(firstNew + 1).Any(w => shared.Contains(w.Number) && w.Number < walked[firstNew].Number);
+        int firstNewOp = firstNew >= 0 ? walked[firstNew].Op : -1;
+        walked.RemoveAll(w => shared.Contains(w.Number));
+        if (walked.Count == 0 || handlerOnly.Count == 0) return sharedNumberedFirst ? new NumberingReading(false, firstNewOp) : null;
         // The walked code's first statement decides: in the else reading it is the else's, compiled before the
         // handler; what follows it may be the try's follow either way (compiled after).
         int handlerFirst = handlerOnly.Min();
