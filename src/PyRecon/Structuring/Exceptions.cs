@@ -407,8 +407,9 @@ internal sealed partial class Structurer
 
     /// <summary>
     /// The numbering test of <see cref="ReadNumberingOrder"/> for one kind of number (<paramref name="numbers"/>
-    /// of an op). A number both sides use says nothing: either may have been first (the walked code's `return
-    /// None` may be the implicit return, compiled last).
+    /// of an op). A number both sides use says nothing about the order by itself: either may have been first (the
+    /// walked code's `return None` may be the implicit return, compiled last). With <paramref name="sharedOrderCounts"/>
+    /// (locals) it does when it is lower than a number new to the walked code that comes before it there.
     /// </summary>
     private NumberingReading? ReadNumbers(bool[] walkedBefore, bool[] handlerCode, Func<Op, int[]> numbers, int seenFirst, bool sharedOrderCounts = false)
     {
