@@ -26,19 +26,11 @@ internal sealed class FinalElseRewriter : IBodyRewriter
         if (body[^1] is Return { Value: null }) return [.. body.Take(body.Count - 1)];
         for (int i = body.Count - 2; i >= 0; i--)
         {
-            if (body[i] is not If { Orelse.IsEmpty: true } last || !Leaves(last.Body)) continue;
+            if (body[i] is not If { Orelse.IsEmpty: true } last || !StatementLists.Leaves(last.Body)) continue;
             var folded = S.If(last.Test, last.Body, [.. body.Skip(i + 1)]);
             if (ctx.Lines.TryGetValue(last, out int line)) ctx.SetLine(folded, line);
             return [.. body.Take(i), folded];
         }
         return body;
     }
-
-    /// <summary>True when control never runs off the end of <paramref name="body"/>.</summary>
-    private static bool Leaves(ImmutableArray<StmtNode> body) => body.Length > 0 && body[^1] switch
-    {
-        Return or Raise or Continue or Break => true,
-        If { Orelse.IsEmpty: false } i => Leaves(i.Body) && Leaves(i.Orelse),
-        _ => false,
-    };
 }

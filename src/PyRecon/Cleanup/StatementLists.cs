@@ -11,6 +11,15 @@ namespace PyRecon.Cleanup;
 /// </summary>
 internal static class StatementLists
 {
+    /// <summary>True when control never runs off the end of <paramref name="body"/>: it ends in a return, raise, continue
+    /// or break, or in an if/else whose branches both do.</summary>
+    public static bool Leaves(ImmutableArray<StmtNode> body) => body.Length > 0 && body[^1] switch
+    {
+        Return or Raise or Continue or Break => true,
+        If { Orelse.IsEmpty: false } i => Leaves(i.Body) && Leaves(i.Orelse),
+        _ => false,
+    };
+
     public static List<StmtNode> Rewrite(List<StmtNode> body, CodeContext ctx, Func<List<StmtNode>, List<StmtNode>> rewrite)
     {
         var result = new List<StmtNode>(body.Count);

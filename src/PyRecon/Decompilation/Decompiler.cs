@@ -88,7 +88,7 @@ public static class Decompiler
         var run = new CodeDecompiler(options, expectedLines: Instructions(module) * 5 / 4);
         var body = run.ModuleBody(module);
         var tree = SyntaxFactory.Module([.. body]);
-        var misplaced = new List<(StmtNode Statement, int Wanted, int Written)>();
+        var misplaced = new List<MisplacedStatement>();
         string Format(Module mod)
         {
             misplaced.Clear();
@@ -130,7 +130,7 @@ public static class Decompiler
     /// start on its line (the code before it took more lines than it had) compiles to different constants. Each is
     /// reported, and a comment at the end of the file says so.
     /// </summary>
-    private static string MisplacedClasses(CodeObject module, List<(StmtNode Statement, int Wanted, int Written)> misplaced, CodeDecompiler run)
+    private static string MisplacedClasses(CodeObject module, List<MisplacedStatement> misplaced, CodeDecompiler run)
     {
         if (module.Version < PythonVersion.V3_13) return "";
         var text = new System.Text.StringBuilder();

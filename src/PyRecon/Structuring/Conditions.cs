@@ -1643,33 +1643,35 @@ internal sealed partial class Structurer
     {
         if (!KeepsDeadExitAfterJump) return;
         for (int i = 0; i < body.Count; i++)
-            if (body[i] is If stmt && WithoutJumpsOverElse(stmt) is { } stripped && !ReferenceEquals(stripped, stmt)) body[i] = stripped;
+            if (body[i] is If stmt) body[i] = WithoutJumpsOverElse(stmt);
     }
 
+    /// <summary><paramref name="stmt"/> with its (nested) jumps over an else stripped; the same node when it has none.</summary>
     private If WithoutJumpsOverElse(If stmt)
     {
         var then = stmt.Body;
         if (!stmt.Orelse.IsEmpty && then is [.., var before, Continue last] && _linelessContinues.Contains(last)
-            && (NeverCompletes(before) || before is not (Try or TryStar or With or AsyncWith)))
+            && (StatementLists.Leaves([before]) || before is not (Try or TryStar or With or AsyncWith)))
             then = then.RemoveAt(then.Length - 1);
-        var thenList = then.ToList();
-        var elseList = stmt.Orelse.ToList();
-        StripJumpsOverElse(thenList);
-        StripJumpsOverElse(elseList);
-        if (thenList.SequenceEqual(stmt.Body, ReferenceEqualityComparer.Instance) && elseList.SequenceEqual(stmt.Orelse, ReferenceEqualityComparer.Instance))
-            return stmt;
-        var rebuilt = S.If(stmt.Test, [.. thenList], [.. elseList]);
+        then = WithoutJumpsOverElse(then);
+        var orelse = WithoutJumpsOverElse(stmt.Orelse);
+        if (then == stmt.Body && orelse == stmt.Orelse) return stmt;
+        var rebuilt = S.If(stmt.Test, then, orelse);
         if (_ctx.Lines.TryGetValue(stmt, out int line)) _ctx.SetLine(rebuilt, line);
         return rebuilt;
     }
 
-    /// <summary>Whether control never runs past <paramref name="stmt"/>: it leaves, or is an if/else whose branches all do.</summary>
-    private static bool NeverCompletes(StmtNode stmt) => stmt switch
+    private ImmutableArray<StmtNode> WithoutJumpsOverElse(ImmutableArray<StmtNode> body)
     {
-        Return or Raise or Continue or Break => true,
-        If { Orelse: [.., var elseLast], Body: [.., var thenLast] } => NeverCompletes(thenLast) && NeverCompletes(elseLast),
-        _ => false,
-    };
+        ImmutableArray<StmtNode>.Builder? changed = null;
+        for (int i = 0; i < body.Length; i++)
+        {
+            if (body[i] is not If stmt || WithoutJumpsOverElse(stmt) is var stripped && ReferenceEquals(stripped, stmt)) continue;
+            changed ??= body.ToBuilder();
+            changed[i] = stripped;
+        }
+        return changed?.ToImmutable() ?? body;
+    }
 
     /// <summary>3.8-3.9 returns and raises followed by a dead jump back to a loop head (see <see cref="FoldThreadedElses"/>).</summary>
     private readonly HashSet<StmtNode> _beforeDeadJumpBack = new(SyntaxNodeIdentity.Instance);

@@ -32,10 +32,12 @@ public sealed record FormatOptions
     /// it is used only when <see cref="Lines"/> has no entry for the node.</summary>
     public IReadOnlyDictionary<StmtNode, int>? KeywordLines { get; init; }
 
-    /// <summary>When set, the formatter adds each statement it could not start on its line from <see cref="Lines"/>
-    /// (the lines before were taken already), with that line and the one it was written on.</summary>
-    public List<(StmtNode Statement, int Wanted, int Written)>? Misplaced { get; init; }
+    /// <summary>When set, the formatter adds each statement it could not start on its line from <see cref="Lines"/>.</summary>
+    public List<MisplacedStatement>? Misplaced { get; init; }
 }
+
+/// <summary>A statement the formatter could not start on <see cref="Wanted"/> (the lines before were taken): it went on <see cref="Written"/>.</summary>
+public readonly record struct MisplacedStatement(StmtNode Statement, int Wanted, int Written);
 
 /// <summary>The line maps of <see cref="FormatOptions"/> as reference-keyed dictionaries: the caller's own when it keys
 /// by reference already (the decompiler's, one entry per expression of the module: not copied), else a copy.</summary>

@@ -54,10 +54,10 @@ internal sealed class StatementWriter
     private readonly ExpressionWriter _expr;
     private int _depth;
 
-    private readonly List<(StmtNode Statement, int Wanted, int Written)>? _misplaced;
+    private readonly List<MisplacedStatement>? _misplaced;
 
     public StatementWriter(PythonVersion target, IReadOnlyDictionary<StmtNode, IReadOnlyList<string>>? leadingComments, LineMap? lines,
-        List<(StmtNode Statement, int Wanted, int Written)>? misplaced = null)
+        List<MisplacedStatement>? misplaced = null)
     {
         _misplaced = misplaced;
         this.target = target;
@@ -188,7 +188,7 @@ internal sealed class StatementWriter
             {
                 Begin(line, i > 0 && (IsDefinition(s) || IsDefinition(body[i - 1])) ? blank : 0, comments);
             }
-            if (line > 0 && _out.Line != line) _misplaced?.Add((s, line, _out.Line));
+            if (line > 0 && _out.Line != line) _misplaced?.Add(new MisplacedStatement(s, line, _out.Line));
             _nextStatementLine = i + 1 < body.Length ? StatementLine(body[i + 1]) : 0;
             _headerLine = line;
             if (docstring) W(doc);

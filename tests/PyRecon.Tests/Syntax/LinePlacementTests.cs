@@ -52,7 +52,7 @@ public sealed class LinePlacementTests
     {
         var m = new LineMapBuilder();
         var late = m.L(2, ClassDef("C", body: [Pass()]));
-        var misplaced = new List<(StmtNode Statement, int Wanted, int Written)>();
+        var misplaced = new List<MisplacedStatement>();
         var text = PythonFormatter.Format(Module([
             m.L(1, Assign([S("x")], I(1))),
             m.L(2, Assign([S("y")], I(2))),  // takes line 2 first
